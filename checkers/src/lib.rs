@@ -1,0 +1,9 @@
+//! faultline's checkers: the history model (ops, headers, semantics), reading, writing and
+//! validating histories, and every analysis of a history. Pure functions: no network, no clock,
+//! no async runtime; the only I/O is reading and writing history files.
+
+pub mod history;
+pub mod verdict;
+
+pub use history::{History, Op, OpType, Process, Value};
+pub use verdict::{Anomaly, CheckResult, Validity};

@@ -1,0 +1,2 @@
+//! `faultline`: the command-line front door.
+fn main() {}
