@@ -1,2 +1,28 @@
-//! `faultline`: the command-line front door.
-fn main() {}
+//! `faultline`: the command-line front door. Each subcommand lives in its own module; this file
+//! only parses arguments and maps outcomes to exit codes.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod exit;
+
+/// Jepsen-style fault injection: run workloads against a store while breaking it, then check
+/// the history for consistency anomalies.
+#[derive(Parser)]
+#[command(name = "faultline", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return exit::usage_error(e),
+    };
+    match cli.command {}
+}

@@ -1,0 +1,27 @@
+//! Exit codes shared by every subcommand: 0 valid, 1 invalid, 2 unknown, 254 bad arguments or
+//! input, 255 the harness itself failed.
+
+use std::process::ExitCode;
+
+use checkers::Validity;
+
+/// Bad arguments, or input that could not be read or parsed.
+pub const BAD_INPUT: u8 = 254;
+/// The harness failed (setup, a node, an internal error).
+pub const HARNESS_FAILED: u8 = 255;
+
+/// The exit code for an overall verdict.
+pub fn for_validity(validity: Validity) -> ExitCode {
+    ExitCode::from(match validity {
+        Validity::Valid => 0,
+        Validity::Invalid => 1,
+        Validity::Unknown => 2,
+    })
+}
+
+/// Prints a clap error; help and version go to stdout with code 0, real errors exit 254.
+pub fn usage_error(e: clap::Error) -> ExitCode {
+    let code = if e.use_stderr() { BAD_INPUT } else { 0 };
+    let _ = e.print();
+    ExitCode::from(code)
+}
