@@ -1,0 +1,132 @@
+//! Reading and writing: JSONL round trips through the streaming writer, EDN in both layouts,
+//! JSON arrays, and readers that never panic on arbitrary input.
+
+use checkers::history::jsonl::HistoryWriter;
+use checkers::history::{load_str, Header, Op, OpType, Process, Semantics, Value};
+use proptest::prelude::*;
+
+fn sample_ops() -> Vec<Op> {
+    let mut ops = Vec::new();
+    for i in 0..6u64 {
+        let kind = if i % 2 == 0 { OpType::Invoke } else { OpType::Ok };
+        ops.push(Op {
+            index: i,
+            time: i * 1000,
+            kind,
+            process: Process::Client(i / 2),
+            f: "cas".to_string(),
+            value: serde_json::json!([i, [1, "<b>\"é\""]]),
+            node: Some("n1".to_string()),
+            error: None,
+        });
+    }
+    ops.push(Op {
+        index: 6,
+        time: 7000,
+        kind: OpType::Info,
+        process: Process::nemesis(),
+        f: "partition".to_string(),
+        value: Value::Null,
+        node: None,
+        error: Some("healed".to_string()),
+    });
+    ops
+}
+
+#[test]
+fn jsonl_round_trips_through_the_streaming_writer() {
+    let header = Header::new("round-trip", 42, Semantics::default());
+    let mut writer = HistoryWriter::new(Vec::new(), &header).unwrap();
+    for op in sample_ops() {
+        writer.write(&op).unwrap();
+    }
+    let text = String::from_utf8(writer.finish().unwrap()).unwrap();
+    assert_eq!(text.lines().count(), 8);
+    let history = load_str(&text, "rt.jsonl").unwrap();
+    assert_eq!(history.header, Some(header));
+    assert_eq!(history.ops, sample_ops());
+}
+
+#[test]
+fn edn_vector_and_map_per_line_read_the_same() {
+    let vector = "[{:process 0, :type :invoke, :f :cas, :value [1 2]}\n {:process 0, :type :fail, :f :cas, :value [1 2]}\n {:process :nemesis, :type :info, :f :start, :value nil}]";
+    let lines = "; comment\n{:process 0, :type :invoke, :f :cas, :value [1 2]}\n{:process 0, :type :fail, :f :cas, :value [1 2]}\n\n{:process :nemesis, :type :info, :f :start, :value nil}\n";
+    let a = load_str(vector, "v.edn").unwrap();
+    let b = load_str(lines, "l.edn").unwrap();
+    assert_eq!(a.ops, b.ops);
+    assert_eq!(a.ops[1].kind, OpType::Fail);
+    assert_eq!(a.ops[1].value, serde_json::json!([1, 2]));
+    assert_eq!(a.ops[2].process, Process::nemesis());
+    assert_eq!(b.location(1).to_string(), "line 3");
+    assert_eq!(a.location(1).to_string(), "op 2");
+}
+
+#[test]
+fn edn_tagged_records_keywords_maps_and_sets_become_json() {
+    let text = r#"[#jepsen.history.Op{:index 0, :time 5, :type :invoke, :process 3, :f :read, :value nil}
+                   #jepsen.history.Op{:index 1, :time 9, :type :ok, :process 3, :f :read, :value {0 10, :x #{1 2}}, :error :timeout}]"#;
+    let history = load_str(text, "t.edn").unwrap();
+    assert_eq!(history.ops[1].index, 1);
+    assert_eq!(history.ops[1].time, 9);
+    assert_eq!(history.ops[1].value, serde_json::json!({"0": 10, "x": [1, 2]}));
+    assert_eq!(history.ops[1].error.as_deref(), Some("timeout"));
+}
+
+#[test]
+fn json_arrays_of_ops_are_read() {
+    let text = r#"[{"type":"invoke","f":"read","process":0,"time":5,"index":0},
+                   {"type":"ok","f":"read","process":0,"time":9,"index":1,"value":3}]"#;
+    let history = load_str(text, "a.json").unwrap();
+    assert_eq!(history.ops.len(), 2);
+    assert_eq!(history.ops[1].value, serde_json::json!(3));
+}
+
+#[test]
+fn imports_without_process_or_time_use_file_order_and_say_so() {
+    let text = "{:type :invoke, :value [[:append 1 2]]}\n{:type :ok, :value [[:append 1 2]]}\n";
+    let history = load_str(text, "e.edn").unwrap();
+    assert_eq!(history.ops[0].process, Process::Client(0));
+    assert_eq!(history.ops[0].f, "txn");
+    assert_eq!((history.ops[1].index, history.ops[1].time), (1, 1));
+    assert!(history.warnings.iter().any(|w| w.contains(":process")), "{:?}", history.warnings);
+}
+
+#[test]
+fn malformed_edn_names_its_line() {
+    let text =
+        "{:process 0, :type :invoke, :f :read}\n{:process 0, :type :ok :f}\n{:process 1, :type :invoke, :f :read}\n";
+    let err = load_str(text, "bad.edn").unwrap_err().to_string();
+    assert!(err.starts_with("bad.edn: line 2:"), "{err}");
+}
+
+#[test]
+fn empty_input_is_an_error_not_an_empty_history() {
+    assert!(load_str("  \n", "e.jsonl").is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn readers_never_panic_on_arbitrary_text(text in ".{0,200}") {
+        let _ = load_str(&text, "fuzz");
+    }
+
+    #[test]
+    fn readers_never_panic_on_mutated_histories(cut in 0usize..400, byte in any::<u8>(), at in 0usize..400) {
+        let header = Header::new("fuzz", 1, Semantics::default());
+        let mut writer = HistoryWriter::new(Vec::new(), &header).unwrap();
+        for op in sample_ops() {
+            writer.write(&op).unwrap();
+        }
+        let mut bytes = writer.finish().unwrap();
+        bytes.truncate(cut.min(bytes.len()));
+        if at < bytes.len() {
+            bytes[at] = byte;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = load_str(&text, "fuzz.jsonl");
+        let edn = text.replace('"', "").replace("{", "{:");
+        let _ = load_str(&edn, "fuzz.edn");
+    }
+}
