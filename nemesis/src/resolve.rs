@@ -1,0 +1,253 @@
+//! Resolution: an intent, the cluster's state and a seeded rng give a concrete [`Fault`].
+
+use std::collections::BTreeSet;
+
+use rand::seq::SliceRandom;
+use rand::Rng;
+
+use crate::action::{Action, Fault};
+use crate::intent::{Intent, PartitionShape, Who};
+
+/// What the nemesis knows about the cluster when it resolves an intent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterState {
+    /// Every node, in the cluster's order.
+    pub nodes: Vec<String>,
+    /// The node the target reports as leader, if it knows one.
+    pub leader: Option<String>,
+    /// Nodes whose target is killed (not running).
+    pub killed: BTreeSet<String>,
+    /// Nodes whose target is paused.
+    pub paused: BTreeSet<String>,
+}
+
+/// Why an intent cannot be resolved now.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// The intent targets the leader but the target reports none.
+    #[error("{0}: no leader is known right now")]
+    NoLeader(String),
+    /// The intent names a node the cluster does not have.
+    #[error("{intent}: no node named {node}; the nodes are {nodes}")]
+    UnknownNode {
+        /// The intent.
+        intent: String,
+        /// The name given.
+        node: String,
+        /// The cluster's nodes.
+        nodes: String,
+    },
+    /// Every candidate is already killed or paused.
+    #[error("{0}: no running node left to choose from")]
+    NoCandidate(String),
+    /// `heal` is not a fault; the harness undoes the active faults.
+    #[error("heal is not a fault to resolve")]
+    Heal,
+}
+
+/// Resolves `intent` against `state`; random choices come from `rng`.
+pub fn resolve(intent: &Intent, state: &ClusterState, rng: &mut impl Rng) -> Result<Fault, ResolveError> {
+    let name = intent.to_string();
+    let actions = match intent {
+        Intent::Heal => return Err(ResolveError::Heal),
+        Intent::Partition(shape) => partition(shape, state, rng, &name)?,
+        Intent::Kill(who) => {
+            let eligible: Vec<&String> = state.nodes.iter().filter(|n| !state.killed.contains(*n)).collect();
+            choose(who, state, &eligible, rng, &name)?.into_iter().map(|node| Action::Kill { node }).collect()
+        }
+        Intent::Pause(who) => {
+            let eligible: Vec<&String> =
+                state.nodes.iter().filter(|n| !state.killed.contains(*n) && !state.paused.contains(*n)).collect();
+            choose(who, state, &eligible, rng, &name)?.into_iter().map(|node| Action::Pause { node }).collect()
+        }
+    };
+    Ok(Fault { intent: name, actions })
+}
+
+fn minority(n: usize) -> usize {
+    (n.saturating_sub(1) / 2).max(1)
+}
+
+fn choose(
+    who: &Who,
+    state: &ClusterState,
+    eligible: &[&String],
+    rng: &mut impl Rng,
+    intent: &str,
+) -> Result<Vec<String>, ResolveError> {
+    let n = state.nodes.len();
+    let count = match who {
+        Who::One => 1,
+        Who::Minority => minority(n),
+        Who::Majority => n / 2 + 1,
+        Who::All => n,
+        Who::Leader => {
+            let leader = state.leader.clone().ok_or_else(|| ResolveError::NoLeader(intent.to_string()))?;
+            return if eligible.contains(&&leader) {
+                Ok(vec![leader])
+            } else {
+                Err(ResolveError::NoCandidate(intent.to_string()))
+            };
+        }
+        Who::Node(node) => {
+            if !state.nodes.contains(node) {
+                return Err(ResolveError::UnknownNode {
+                    intent: intent.to_string(),
+                    node: node.clone(),
+                    nodes: state.nodes.join(", "),
+                });
+            }
+            return if eligible.contains(&node) {
+                Ok(vec![node.clone()])
+            } else {
+                Err(ResolveError::NoCandidate(intent.to_string()))
+            };
+        }
+    };
+    if eligible.is_empty() {
+        return Err(ResolveError::NoCandidate(intent.to_string()));
+    }
+    let mut chosen: Vec<String> =
+        eligible.choose_multiple(rng, count.min(eligible.len())).map(|n| (*n).clone()).collect();
+    chosen.sort();
+    Ok(chosen)
+}
+
+/// Both directions of every pair across the two sides.
+fn cut(a: &[String], b: &[String]) -> Vec<Action> {
+    let mut out = Vec::new();
+    for x in a {
+        for y in b {
+            out.push(Action::Drop { on: x.clone(), from: y.clone() });
+            out.push(Action::Drop { on: y.clone(), from: x.clone() });
+        }
+    }
+    out
+}
+
+fn partition(
+    shape: &PartitionShape,
+    state: &ClusterState,
+    rng: &mut impl Rng,
+    intent: &str,
+) -> Result<Vec<Action>, ResolveError> {
+    let mut shuffled = state.nodes.clone();
+    shuffled.shuffle(rng);
+    let n = shuffled.len();
+    Ok(match shape {
+        PartitionShape::RandomHalves => {
+            let (a, b) = shuffled.split_at(n / 2);
+            cut(a, b)
+        }
+        PartitionShape::Isolate(who) => {
+            let all: Vec<&String> = state.nodes.iter().collect();
+            let isolated = choose(who, state, &all, rng, intent)?;
+            let rest: Vec<String> = state.nodes.iter().filter(|n| !isolated.contains(n)).cloned().collect();
+            cut(&isolated, &rest)
+        }
+        PartitionShape::MajoritiesRing => {
+            let reach = (n / 2).div_ceil(2);
+            let mut out = Vec::new();
+            for (i, on) in shuffled.iter().enumerate() {
+                for (j, from) in shuffled.iter().enumerate() {
+                    let d = i.abs_diff(j);
+                    if d.min(n - d) > reach {
+                        out.push(Action::Drop { on: on.clone(), from: from.clone() });
+                    }
+                }
+            }
+            out
+        }
+        PartitionShape::Bridge => {
+            let half = n.saturating_sub(1) / 2;
+            let (a, rest) = shuffled.split_at(half);
+            cut(a, &rest[1.min(rest.len())..])
+        }
+        PartitionShape::OneWay => {
+            let on = shuffled[0].clone();
+            shuffled[1..].iter().map(|from| Action::Drop { on: on.clone(), from: from.clone() }).collect()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    fn state() -> ClusterState {
+        ClusterState {
+            nodes: (1..=5).map(|i| format!("n{i}")).collect(),
+            leader: Some("n2".into()),
+            ..ClusterState::default()
+        }
+    }
+
+    fn sees(actions: &[Action], on: &str, from: &str) -> bool {
+        !actions.contains(&Action::Drop { on: on.into(), from: from.into() })
+    }
+
+    #[test]
+    fn isolate_leader_cuts_it_off_both_ways() {
+        let fault = resolve(&"isolate leader".parse().unwrap(), &state(), &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
+        assert_eq!(fault.actions.len(), 8);
+        assert!(!sees(&fault.actions, "n2", "n1") && !sees(&fault.actions, "n1", "n2"));
+        assert!(sees(&fault.actions, "n1", "n3"));
+    }
+
+    #[test]
+    fn ring_gives_every_node_a_different_majority() {
+        let fault = resolve(&"partition ring".parse().unwrap(), &state(), &mut ChaCha8Rng::seed_from_u64(7)).unwrap();
+        let mut views = BTreeSet::new();
+        let s = state();
+        for on in &s.nodes {
+            let seen: BTreeSet<&String> = s.nodes.iter().filter(|f| sees(&fault.actions, on, f)).collect();
+            assert_eq!(seen.len(), 3, "{on} sees {seen:?}");
+            views.insert(seen);
+        }
+        assert_eq!(views.len(), 5);
+    }
+
+    #[test]
+    fn bridge_node_sees_everyone_and_halves_do_not_meet() {
+        let fault = resolve(&"partition bridge".parse().unwrap(), &state(), &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        let touched: BTreeSet<&str> = fault.actions.iter().map(|a| a.node()).collect();
+        assert_eq!(touched.len(), 4);
+        assert_eq!(fault.actions.len(), 8);
+    }
+
+    #[test]
+    fn one_way_only_blocks_inbound_on_one_node() {
+        let fault =
+            resolve(&"partition one-way".parse().unwrap(), &state(), &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        let on: BTreeSet<&str> = fault.actions.iter().map(|a| a.node()).collect();
+        assert_eq!(on.len(), 1);
+        assert_eq!(fault.actions.len(), 4);
+    }
+
+    #[test]
+    fn kills_skip_dead_nodes_and_need_a_leader_when_asked() {
+        let mut s = state();
+        s.killed = ["n1", "n3", "n4", "n5"].iter().map(|n| n.to_string()).collect();
+        let fault = resolve(&"kill minority".parse().unwrap(), &s, &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        assert_eq!(fault.actions, vec![Action::Kill { node: "n2".into() }]);
+        s.leader = None;
+        assert!(matches!(
+            resolve(&"kill leader".parse().unwrap(), &s, &mut ChaCha8Rng::seed_from_u64(3)),
+            Err(ResolveError::NoLeader(_))
+        ));
+        assert!(matches!(
+            resolve(&"pause n9".parse().unwrap(), &s, &mut ChaCha8Rng::seed_from_u64(3)),
+            Err(ResolveError::UnknownNode { .. })
+        ));
+    }
+
+    #[test]
+    fn majority_and_minority_sizes() {
+        let f = resolve(&"pause majority".parse().unwrap(), &state(), &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        assert_eq!(f.actions.len(), 3);
+        let f = resolve(&"pause minority".parse().unwrap(), &state(), &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        assert_eq!(f.actions.len(), 2);
+    }
+}

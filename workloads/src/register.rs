@@ -1,0 +1,96 @@
+//! The register workload: reads, writes and compare-and-sets over many independent keys, each
+//! key checked on its own with the linearizability checker (model `cas-register`).
+//!
+//! Values follow the independent-keys convention of the history: read `[k null]` (the result
+//! `[k v]`, `v` null when the key is absent), write `[k v]`, cas `[k [old new]]`.
+
+use std::time::Duration;
+
+use checkers::history::{FailedCas, NilRead, Semantics};
+use checkers::Value;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde_json::json;
+
+use crate::generator::{independent, limit, stagger, BoxGen, FromFn, Invocation, Mix};
+
+/// One register op, as a client executes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisterOp {
+    /// Read key `k`.
+    Read(u64),
+    /// Write `v` to key `k`.
+    Write(u64, i64),
+    /// Set key `k` to `new` if it holds `old`.
+    Cas(u64, i64, i64),
+}
+
+impl RegisterOp {
+    /// Decodes an invocation; `None` if it is not a register op.
+    pub fn decode(op: &Invocation) -> Option<RegisterOp> {
+        let key = op.value.get(0)?.as_u64()?;
+        let arg = op.value.get(1)?;
+        match op.f.as_str() {
+            "read" => Some(RegisterOp::Read(key)),
+            "write" => Some(RegisterOp::Write(key, arg.as_i64()?)),
+            "cas" => Some(RegisterOp::Cas(key, arg.get(0)?.as_i64()?, arg.get(1)?.as_i64()?)),
+            _ => None,
+        }
+    }
+
+    /// The key.
+    pub fn key(&self) -> u64 {
+        match *self {
+            RegisterOp::Read(k) | RegisterOp::Write(k, _) | RegisterOp::Cas(k, _, _) => k,
+        }
+    }
+}
+
+/// The invocation that reads `key` (used by the final reads too).
+pub fn read(key: u64) -> Invocation {
+    Invocation::new("read", json!([key, null]))
+}
+
+/// The semantics of every register client faultline ships: a nil read means the key is absent,
+/// a failed CAS with error `mismatch` was evaluated, and keys are independent.
+pub fn semantics() -> Semantics {
+    Semantics { nil_read: NilRead::Absent, failed_cas: FailedCas::Observed, independent: true }
+}
+
+/// The register generator: per key at most `ops_per_key` ops (reads, writes and CAS of values
+/// 0..5 in equal parts), `threads_per_key` threads per key, about one op per `mean_delay`.
+pub fn generator(ops_per_key: usize, threads_per_key: usize, mean_delay: Duration) -> BoxGen {
+    let ops = independent(threads_per_key, move |_key| {
+        let r: BoxGen = Box::new(FromFn(|_: &mut ChaCha8Rng| Invocation::new("read", Value::Null)));
+        let w: BoxGen = Box::new(FromFn(|rng: &mut ChaCha8Rng| Invocation::new("write", json!(rng.gen_range(0..5)))));
+        let c: BoxGen = Box::new(FromFn(|rng: &mut ChaCha8Rng| {
+            Invocation::new("cas", json!([rng.gen_range(0..5), rng.gen_range(0..5)]))
+        }));
+        limit(ops_per_key, Box::new(Mix(vec![r, w, c])))
+    });
+    stagger(mean_delay, ops)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generator::{Context, Next};
+    use rand::SeedableRng;
+
+    #[test]
+    fn ops_decode_and_keys_roll_over() {
+        let rng = &mut ChaCha8Rng::seed_from_u64(9);
+        let mut g = generator(4, 2, Duration::ZERO);
+        let mut seen = Vec::new();
+        for _ in 0..12 {
+            let Next::Op(op) = g.next(&mut Context { time: Duration::ZERO, thread: 0, threads: 2, rng }) else {
+                panic!("register generator ran dry")
+            };
+            seen.push(RegisterOp::decode(&op).expect("decodes"));
+        }
+        assert_eq!(seen.iter().filter(|op| op.key() == 0).count(), 4);
+        assert_eq!(seen.last().unwrap().key(), 2);
+        assert!(seen.iter().any(|op| matches!(op, RegisterOp::Cas(..))));
+        assert_eq!(RegisterOp::decode(&read(7)), Some(RegisterOp::Read(7)));
+    }
+}
