@@ -1,0 +1,215 @@
+//! What each fault did, and drops no fault explains.
+//!
+//! For a fault lasting `d` (at least 1 s), *before* is `[start − d, start)`, *during* is
+//! `[start, heal)` and *after* is `[heal, heal + d)`, all by completion time. Recovery time is
+//! the time from the heal until a window of the report's window width first held at least 80%
+//! of the `ok` completions per second seen *before* (windows step by a quarter width).
+//!
+//! A window is a drop when (with at least [`MIN_OPS`] completions) its availability falls below
+//! 80% of the median window's, or its p99 latency exceeds 3× the median window's p99 and the
+//! median by 1 ms. A drop is explained when it overlaps a fault period extended by its
+//! recovery time (or by `d` when it did not recover); the others are listed as unexplained.
+
+use crate::faults::FaultPeriod;
+use crate::metrics::{stretch, Stretch, Window};
+use crate::spans::{Outcome, Span};
+
+/// Fewest completions a window needs to count as a drop.
+pub const MIN_OPS: u64 = 3;
+const SEC: u64 = 1_000_000_000;
+
+/// When the system served `ok` ops at its earlier rate again after a heal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// This many ns after the heal.
+    After(u64),
+    /// Not by the end of the history.
+    NotRecovered,
+    /// No `ok` ops before the fault to compare with.
+    NoBaseline,
+    /// The fault was never healed.
+    NotHealed,
+}
+
+/// One row of the faults table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultEffect {
+    /// The fault.
+    pub period: FaultPeriod,
+    /// Before the fault.
+    pub before: Stretch,
+    /// While it lasted.
+    pub during: Stretch,
+    /// After the heal (empty when never healed).
+    pub after: Stretch,
+    /// Time to recover.
+    pub recovery: Recovery,
+}
+
+/// A stretch of windows where availability or latency dropped and no fault explains it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drop {
+    /// Start, ns.
+    pub from: u64,
+    /// End, ns.
+    pub to: u64,
+    /// The lowest availability in the stretch.
+    pub min_availability: Option<f64>,
+    /// The highest p99 latency, ns.
+    pub max_p99: Option<u64>,
+    /// The usual (median window) availability and p99 it is compared with.
+    pub usual_availability: f64,
+    /// The usual p99 latency, ns.
+    pub usual_p99: u64,
+}
+
+/// Completed spans sorted by completion time, the input [`stretch`] needs.
+pub fn by_end(spans: &[Span]) -> Vec<&Span> {
+    let mut v: Vec<&Span> = spans.iter().filter(|s| s.completion.is_some()).collect();
+    v.sort_by_key(|s| s.end);
+    v
+}
+
+/// The effect of every fault; `width` is the window width used for recovery.
+pub fn fault_effects(periods: &[FaultPeriod], spans: &[Span], end: u64, width: u64) -> Vec<FaultEffect> {
+    let sorted = by_end(spans);
+    let ok_ends: Vec<u64> = sorted.iter().filter(|s| s.outcome == Outcome::Ok).map(|s| s.end).collect();
+    periods
+        .iter()
+        .map(|p| {
+            let heal = p.end_or(end);
+            let d = (heal - p.start).max(SEC);
+            let before = stretch(&sorted, p.start.saturating_sub(d), p.start);
+            let during = stretch(&sorted, p.start, heal.max(p.start + 1));
+            let (after, recovery) = match p.healed {
+                None => (stretch(&sorted, end + 1, end + 1), Recovery::NotHealed),
+                Some(h) => {
+                    let baseline = count_in(&ok_ends, p.start.saturating_sub(d), p.start) as f64
+                        / (p.start - p.start.saturating_sub(d)).max(1) as f64;
+                    (stretch(&sorted, h, h + d), recovery(&ok_ends, h, end, width, baseline))
+                }
+            };
+            FaultEffect { period: p.clone(), before, during, after, recovery }
+        })
+        .collect()
+}
+
+fn count_in(sorted: &[u64], from: u64, to: u64) -> usize {
+    sorted.partition_point(|&t| t < to).saturating_sub(sorted.partition_point(|&t| t < from))
+}
+
+/// See the module documentation; `baseline` is `ok` completions per ns.
+fn recovery(ok_ends: &[u64], heal: u64, end: u64, width: u64, baseline: f64) -> Recovery {
+    let want = 0.8 * baseline * width as f64;
+    if baseline <= 0.0 {
+        return Recovery::NoBaseline;
+    }
+    let step = (width / 4).max(1);
+    let mut t = heal;
+    while t <= end {
+        if count_in(ok_ends, t, t + width) as f64 >= want {
+            return Recovery::After(t - heal);
+        }
+        t += step;
+    }
+    Recovery::NotRecovered
+}
+
+fn median<T: Copy + PartialOrd>(mut v: Vec<T>) -> Option<T> {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    v.get(v.len() / 2).copied()
+}
+
+/// Drops in `windows` (of `width` ns) that no fault in `effects` explains.
+pub fn unexplained_drops(windows: &[Window], width: u64, effects: &[FaultEffect], end: u64) -> Vec<Drop> {
+    let busy: Vec<&Window> = windows.iter().filter(|w| w.completed() >= MIN_OPS).collect();
+    let (Some(usual_availability), Some(usual_p99)) = (
+        median(busy.iter().filter_map(|w| w.availability()).collect()),
+        median(busy.iter().filter_map(|w| w.latency.map(|q| q.p99)).collect()),
+    ) else {
+        return Vec::new();
+    };
+    let excused: Vec<(u64, u64)> = effects
+        .iter()
+        .map(|e| {
+            let heal = e.period.end_or(end);
+            let grace = match e.recovery {
+                Recovery::After(r) => r + width,
+                _ => (heal - e.period.start).max(SEC),
+            };
+            (e.period.start, heal + grace)
+        })
+        .collect();
+    let mut drops: Vec<Drop> = Vec::new();
+    for w in busy {
+        let avail = w.availability();
+        let p99 = w.latency.map(|q| q.p99);
+        let low = avail.is_some_and(|a| a < 0.8 * usual_availability);
+        let slow = p99.is_some_and(|p| p > 3 * usual_p99 && p > usual_p99 + 1_000_000);
+        let to = w.start + width;
+        if !(low || slow) || excused.iter().any(|&(a, b)| w.start < b && to > a) {
+            continue;
+        }
+        match drops.last_mut() {
+            Some(d) if d.to == w.start => {
+                d.to = to;
+                d.min_availability = min_opt(d.min_availability, avail);
+                d.max_p99 = d.max_p99.max(p99);
+            }
+            _ => drops.push(Drop {
+                from: w.start,
+                to,
+                min_availability: avail,
+                max_p99: p99,
+                usual_availability,
+                usual_p99,
+            }),
+        }
+    }
+    drops
+}
+
+fn min_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faults::fault_periods;
+    use crate::metrics::{window_width, windows};
+    use crate::sample::register_history;
+    use crate::spans::{client_spans, history_end};
+
+    #[test]
+    fn sample_faults_hurt_availability_and_recover() {
+        let h = register_history(20_000, 5, 30, 3);
+        let spans = client_spans(&h);
+        let end = history_end(&h);
+        let width = window_width(end, 100);
+        let effects = fault_effects(&fault_periods(&h), &spans, end, width);
+        assert!(!effects.is_empty());
+        let e = &effects[0];
+        assert!(e.before.availability.unwrap() > 0.99, "{e:?}");
+        assert!(e.during.availability.unwrap() < 0.9, "{e:?}");
+        assert!(e.during.p99 > e.before.p99);
+        assert!(matches!(e.recovery, Recovery::After(r) if r < 2 * SEC), "{:?}", e.recovery);
+        let w = windows(&spans, end, width);
+        assert!(unexplained_drops(&w, width, &effects, end).is_empty());
+        // Without the faults to explain them, the drops are flagged.
+        let drops = unexplained_drops(&w, width, &[], end);
+        assert!(!drops.is_empty());
+        assert!(drops.iter().all(|d| d.from >= 4 * SEC), "{drops:?}");
+    }
+
+    #[test]
+    fn no_ops_no_drops_and_no_baseline() {
+        assert!(unexplained_drops(&[], 1, &[], 0).is_empty());
+        assert_eq!(recovery(&[], 10, 100, 10, 0.0), Recovery::NoBaseline);
+        assert_eq!(recovery(&[5, 200], 10, 100, 10, 0.5), Recovery::NotRecovered);
+        assert_eq!(recovery(&[12, 13, 14, 15], 10, 100, 10, 0.3), Recovery::After(0));
+    }
+}

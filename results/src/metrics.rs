@@ -1,0 +1,219 @@
+//! Figures over time: per time window, how many client ops completed with each outcome, the
+//! share that were `ok` (availability) and latency quantiles; and counts per `f` and type.
+
+use std::collections::BTreeMap;
+
+use checkers::{History, OpType, Process};
+use hdrhistogram::Histogram;
+
+use crate::spans::{Outcome, Span};
+
+/// Latency quantiles of the ops completed in some stretch of time, in ns.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quantiles {
+    /// Median.
+    pub p50: u64,
+    /// 95th percentile.
+    pub p95: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// Largest.
+    pub max: u64,
+}
+
+/// What happened in one time window `[start, start + width)`, by completion time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    /// Start, ns since the run started.
+    pub start: u64,
+    /// Completions that were `ok`.
+    pub ok: u64,
+    /// Completions that were `fail`.
+    pub fail: u64,
+    /// Completions that were `info`.
+    pub info: u64,
+    /// Latency quantiles of every op completed in the window; `None` when none did.
+    pub latency: Option<Quantiles>,
+}
+
+impl Window {
+    /// Every completion in the window.
+    pub fn completed(&self) -> u64 {
+        self.ok + self.fail + self.info
+    }
+
+    /// The share of completions that were `ok`; `None` when nothing completed.
+    pub fn availability(&self) -> Option<f64> {
+        (self.completed() > 0).then(|| self.ok as f64 / self.completed() as f64)
+    }
+}
+
+/// A window width from 1-2-5 steps giving about `target` windows over `duration` ns (at
+/// least 1 ms).
+pub fn window_width(duration: u64, target: u64) -> u64 {
+    let want = (duration / target.max(1)).max(1_000_000);
+    let mut step = 1_000_000u64;
+    loop {
+        for m in [1, 2, 5] {
+            if step * m >= want {
+                return step * m;
+            }
+        }
+        step *= 10;
+    }
+}
+
+/// A latency histogram in ns with 2 significant digits, up to an hour.
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000_000, 2).expect("static histogram bounds are valid")
+}
+
+/// Quantiles of a histogram, `None` when empty.
+fn quantiles(h: &Histogram<u64>) -> Option<Quantiles> {
+    (!h.is_empty()).then(|| Quantiles {
+        p50: h.value_at_quantile(0.5),
+        p95: h.value_at_quantile(0.95),
+        p99: h.value_at_quantile(0.99),
+        max: h.max(),
+    })
+}
+
+/// Windows of `width` ns covering `[0, end]`, filled from the completed spans.
+pub fn windows(spans: &[Span], end: u64, width: u64) -> Vec<Window> {
+    let width = width.max(1);
+    let n = (end / width + 1) as usize;
+    let mut out: Vec<Window> =
+        (0..n).map(|i| Window { start: i as u64 * width, ok: 0, fail: 0, info: 0, latency: None }).collect();
+    let mut hists: Vec<Option<Histogram<u64>>> = vec![None; n];
+    for s in spans {
+        let Some(latency) = s.latency() else { continue };
+        let i = ((s.end / width) as usize).min(n - 1);
+        match s.outcome {
+            Outcome::Ok => out[i].ok += 1,
+            Outcome::Fail => out[i].fail += 1,
+            _ => out[i].info += 1,
+        }
+        hists[i].get_or_insert_with(histogram).saturating_record(latency.max(1));
+    }
+    for (w, h) in out.iter_mut().zip(hists) {
+        w.latency = h.as_ref().and_then(quantiles);
+    }
+    out
+}
+
+/// Availability and latency of the ops that completed in `[from, to)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stretch {
+    /// Completions in the stretch.
+    pub completed: u64,
+    /// The share that were `ok`, `None` when nothing completed.
+    pub availability: Option<f64>,
+    /// Their 99th percentile latency, ns.
+    pub p99: Option<u64>,
+}
+
+/// Availability and p99 latency of the spans completed in `[from, to)`. `by_end` holds the
+/// completed spans sorted by completion time.
+pub fn stretch(by_end: &[&Span], from: u64, to: u64) -> Stretch {
+    let lo = by_end.partition_point(|s| s.end < from);
+    let hi = by_end.partition_point(|s| s.end < to);
+    let mut h = histogram();
+    let mut ok = 0;
+    for s in &by_end[lo..hi.max(lo)] {
+        ok += u64::from(s.outcome == Outcome::Ok);
+        h.saturating_record(s.latency().unwrap_or(0).max(1));
+    }
+    let completed = (hi.max(lo) - lo) as u64;
+    Stretch {
+        completed,
+        availability: (completed > 0).then(|| ok as f64 / completed as f64),
+        p99: quantiles(&h).map(|q| q.p99),
+    }
+}
+
+/// How many ops of each type one `f` of one kind of process had.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Count {
+    /// `nemesis` or another named process, empty for clients.
+    pub actor: String,
+    /// The function.
+    pub f: String,
+    /// invoke, ok, fail, info.
+    pub by_type: [u64; 4],
+}
+
+/// Counts per (actor, `f`) and type, clients first, then by `f`.
+pub fn counts(history: &History) -> Vec<Count> {
+    let mut map: BTreeMap<(String, String), [u64; 4]> = BTreeMap::new();
+    for op in &history.ops {
+        let actor = match &op.process {
+            Process::Client(_) => String::new(),
+            Process::Named(name) => name.clone(),
+        };
+        let slot = match op.kind {
+            OpType::Invoke => 0,
+            OpType::Ok => 1,
+            OpType::Fail => 2,
+            OpType::Info => 3,
+        };
+        map.entry((actor, op.f.clone())).or_default()[slot] += 1;
+    }
+    map.into_iter().map(|((actor, f), by_type)| Count { actor, f, by_type }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::op;
+    use crate::spans::client_spans;
+
+    #[test]
+    fn widths_follow_one_two_five() {
+        assert_eq!(window_width(0, 100), 1_000_000);
+        assert_eq!(window_width(60_000_000_000, 100), 1_000_000_000);
+        assert_eq!(window_width(30_000_000_000, 100), 500_000_000);
+        assert_eq!(window_width(15_000_000_000, 100), 200_000_000);
+    }
+
+    #[test]
+    fn windows_count_outcomes_and_latency_by_completion_time() {
+        let h = History::from_ops(
+            None,
+            vec![
+                op(0, 0, OpType::Invoke, 0, "read"),
+                op(1, 5, OpType::Ok, 0, "read"),
+                op(2, 6, OpType::Invoke, 0, "write"),
+                op(3, 15, OpType::Fail, 0, "write"),
+                op(4, 16, OpType::Invoke, 1, "write"),
+            ],
+        );
+        let spans = client_spans(&h);
+        let w = windows(&spans, 16, 10);
+        assert_eq!(w.len(), 2);
+        assert_eq!((w[0].ok, w[0].fail, w[0].availability()), (1, 0, Some(1.0)));
+        assert_eq!((w[1].ok, w[1].fail, w[1].availability()), (0, 1, Some(0.0)));
+        assert_eq!(w[0].latency.unwrap().max, 5);
+        let mut by_end: Vec<&Span> = spans.iter().filter(|s| s.completion.is_some()).collect();
+        by_end.sort_by_key(|s| s.end);
+        let all = stretch(&by_end, 0, 100);
+        assert_eq!((all.completed, all.availability), (2, Some(0.5)));
+        assert_eq!(stretch(&by_end, 50, 60).availability, None);
+    }
+
+    #[test]
+    fn counts_split_clients_and_nemesis() {
+        let mut h = History::from_ops(
+            None,
+            vec![
+                op(0, 0, OpType::Invoke, 0, "read"),
+                op(1, 1, OpType::Ok, 0, "read"),
+                op(2, 2, OpType::Invoke, 1, "read"),
+            ],
+        );
+        h.ops.push(crate::sample::nemesis_op(3, 3, OpType::Info, "kill", serde_json::Value::Null));
+        let c = counts(&h);
+        assert_eq!(c.len(), 2);
+        assert_eq!((c[0].actor.as_str(), c[0].f.as_str(), c[0].by_type), ("", "read", [2, 1, 0, 0]));
+        assert_eq!((c[1].actor.as_str(), c[1].by_type), ("nemesis", [0, 0, 0, 1]));
+    }
+}

@@ -1,0 +1,126 @@
+//! Made-up histories of any size, with faults, for the render benchmark, demos and tests; and a
+//! one-line op constructor. Deterministic: the same arguments give the same history.
+
+use checkers::history::Value;
+use checkers::{History, Op, OpType, Process};
+
+/// A client op of process `process` with a null value.
+pub fn op(index: u64, time: u64, kind: OpType, process: u64, f: &str) -> Op {
+    Op {
+        index,
+        time,
+        kind,
+        process: Process::Client(process),
+        f: f.to_string(),
+        value: Value::Null,
+        node: None,
+        error: None,
+    }
+}
+
+/// A nemesis op with `value`.
+pub fn nemesis_op(index: u64, time: u64, kind: OpType, f: &str, value: Value) -> Op {
+    Op { index, time, kind, process: Process::nemesis(), f: f.to_string(), value, node: None, error: None }
+}
+
+/// A small deterministic generator (xorshift64*), enough for made-up latencies.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+const MS: u64 = 1_000_000;
+const SEC: u64 = 1_000_000_000;
+
+/// A register history of about `client_ops` client operations (invocations and completions
+/// count as one) by `workers` workers over about `seconds` s, with a partition of 3 s every
+/// 10 s (from 5 s on) healed by `heal`.
+/// During a partition ops slow down and a share of them fail or time out (`info`, after which
+/// the worker continues as a new process), so plots and fault tables have something to show.
+pub fn register_history(client_ops: usize, workers: u64, seconds: u64, seed: u64) -> History {
+    let mut rng = Rng(seed | 1);
+    let workers = workers.max(1);
+    let per_worker = client_ops.div_ceil(workers as usize);
+    let period = seconds * SEC / per_worker.max(1) as u64;
+    let in_fault = |t: u64| t % (10 * SEC) >= 5 * SEC && t % (10 * SEC) < 8 * SEC;
+    let mut events: Vec<Op> = Vec::with_capacity(client_ops * 2 + 16);
+    let mut last = 0;
+    for w in 0..workers {
+        let mut process = w;
+        let mut t = rng.next() % MS;
+        for k in 0..per_worker as u64 {
+            t = t.max(k * period + rng.next() % (period / 2 + 1));
+            let (f, value) = match rng.next() % 3 {
+                0 => ("read", Value::Null),
+                1 => ("write", Value::from(rng.next() % 5)),
+                _ => ("cas", Value::from(vec![rng.next() % 5, rng.next() % 5])),
+            };
+            let mut invoke = op(0, t, OpType::Invoke, process, f);
+            invoke.value = value.clone();
+            let faulty = in_fault(t);
+            let roll = rng.unit();
+            let (kind, latency, result) = if faulty && roll < 0.2 {
+                (OpType::Info, 500 * MS, value)
+            } else if faulty && roll < 0.5 {
+                (OpType::Fail, (2.0 * MS as f64 * (1.0 + 4.0 * rng.unit())) as u64, value)
+            } else {
+                let base = if faulty { 20.0 } else { 1.0 };
+                let latency = (base * MS as f64 * (0.3 + 2.0 * rng.unit() * rng.unit())) as u64;
+                let result = if f == "read" { Value::from(rng.next() % 5) } else { value };
+                (OpType::Ok, latency, result)
+            };
+            let mut done = op(0, t + latency, kind, process, f);
+            done.value = result;
+            if kind == OpType::Info {
+                done.error = Some("timeout".to_string());
+            }
+            events.push(invoke);
+            events.push(done);
+            t += latency + rng.next() % (MS / 2);
+            last = last.max(t);
+            if kind == OpType::Info {
+                process += workers;
+            }
+        }
+    }
+    let mut fault_start = 5 * SEC;
+    while fault_start < last {
+        let targets = serde_json::json!({"nodes": ["n1", "n2"], "isolated": ["n3"]});
+        events.push(nemesis_op(0, fault_start, OpType::Invoke, "partition", targets.clone()));
+        events.push(nemesis_op(0, fault_start + 2 * MS, OpType::Info, "partition", targets));
+        events.push(nemesis_op(0, fault_start + 3 * SEC, OpType::Invoke, "heal", Value::Null));
+        events.push(nemesis_op(0, fault_start + 3 * SEC + 2 * MS, OpType::Info, "heal", Value::Null));
+        fault_start += 10 * SEC;
+    }
+    // Stable sort by time keeps each process's invoke before its completion.
+    events.sort_by_key(|op| op.time);
+    for (i, op) in events.iter_mut().enumerate() {
+        op.index = i as u64;
+    }
+    History::from_ops(None, events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn made_up_history_is_valid_and_has_faults() {
+        let h = register_history(2_000, 5, 12, 7);
+        assert!(h.validate("sample").is_ok(), "{:?}", h.validate("sample"));
+        assert!(h.ops.iter().any(|op| op.process == Process::nemesis()));
+        assert!(h.ops.iter().any(|op| op.kind == OpType::Info && op.is_client()));
+        assert!(h.ops.len() >= 4_000);
+    }
+}

@@ -1,0 +1,115 @@
+//! Client operations as spans: each invocation paired with its completion, the unit that plots,
+//! tables and the timeline draw.
+
+use checkers::{History, OpType, Process};
+
+/// How a client operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    /// Completed `ok`.
+    Ok,
+    /// Completed `fail`: it definitely did not happen.
+    Fail,
+    /// Completed `info`: it may or may not have happened.
+    Info,
+    /// Never completed before the history ended (treated like `info` by the checkers).
+    Open,
+}
+
+impl Outcome {
+    /// The lowercase word used in pages and files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Fail => "fail",
+            Outcome::Info => "info",
+            Outcome::Open => "open",
+        }
+    }
+
+    /// Every outcome, in display order.
+    pub const ALL: [Outcome; 4] = [Outcome::Ok, Outcome::Fail, Outcome::Info, Outcome::Open];
+}
+
+/// One client operation from invocation to completion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    /// Position of the invocation in `History::ops`.
+    pub invoke: usize,
+    /// Position of the completion, when there is one.
+    pub completion: Option<usize>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Invocation time, ns since the run started.
+    pub start: u64,
+    /// Completion time; for an open op, the history's last time.
+    pub end: u64,
+}
+
+impl Span {
+    /// Invocation to completion in ns; `None` for an op that never completed.
+    pub fn latency(&self) -> Option<u64> {
+        self.completion.map(|_| self.end - self.start)
+    }
+}
+
+/// The time of the last op, 0 for an empty history.
+pub fn history_end(history: &History) -> u64 {
+    history.ops.last().map_or(0, |op| op.time)
+}
+
+/// Every client operation of `history` as a span, in invocation order. Nemesis and other named
+/// processes are left out; completions without an invocation (which validation rejects) too.
+pub fn client_spans(history: &History) -> Vec<Span> {
+    let completions = history.completions();
+    let end = history_end(history);
+    history
+        .ops
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| op.kind == OpType::Invoke && matches!(op.process, Process::Client(_)))
+        .map(|(i, op)| match completions[i] {
+            Some(c) => {
+                let done = &history.ops[c];
+                let outcome = match done.kind {
+                    OpType::Ok => Outcome::Ok,
+                    OpType::Fail => Outcome::Fail,
+                    _ => Outcome::Info,
+                };
+                Span { invoke: i, completion: Some(c), outcome, start: op.time, end: done.time.max(op.time) }
+            }
+            None => Span { invoke: i, completion: None, outcome: Outcome::Open, start: op.time, end: end.max(op.time) },
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::op;
+
+    #[test]
+    fn pairs_invocations_with_completions_and_keeps_open_ops() {
+        let h = History::from_ops(
+            None,
+            vec![
+                op(0, 10, OpType::Invoke, 1, "read"),
+                op(1, 20, OpType::Invoke, 2, "write"),
+                op(2, 35, OpType::Ok, 1, "read"),
+                op(3, 40, OpType::Invoke, 1, "cas"),
+                op(4, 50, OpType::Fail, 1, "cas"),
+            ],
+        );
+        let spans = client_spans(&h);
+        assert_eq!(spans.len(), 3);
+        assert_eq!((spans[0].outcome, spans[0].latency()), (Outcome::Ok, Some(25)));
+        assert_eq!((spans[1].outcome, spans[1].end, spans[1].latency()), (Outcome::Open, 50, None));
+        assert_eq!(spans[2].outcome, Outcome::Fail);
+    }
+
+    #[test]
+    fn empty_history_has_no_spans() {
+        assert!(client_spans(&History::default()).is_empty());
+        assert_eq!(history_end(&History::default()), 0);
+    }
+}
