@@ -3,6 +3,7 @@
 //! no async runtime; the only I/O is reading and writing history files.
 
 pub mod history;
+pub mod linearizable;
 pub mod verdict;
 
 pub use history::{History, Op, OpType, Process, Value};

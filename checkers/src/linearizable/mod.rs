@@ -1,0 +1,199 @@
+//! Linearizability: is there an order of the client ops, consistent with real time, in which a
+//! sequential model explains every result? See DESIGN.md, "Checkers".
+//!
+//! - [`model`]: the [`Model`] trait (implement it for your own object) and value interning.
+//! - [`register`], [`multi_register`], [`collections`], [`mutex`]: the built-in models.
+//! - `prepare`: history → decoded ops per partition, applying the [`Semantics`].
+//! - `search`: Wing–Gong with Lowe's memo and just-in-time linearization, per partition.
+//! - `report`: counterexamples in words and JSON.
+//!
+//! [`check`] runs a built-in model by name; [`check_model`] runs any [`Model`]. Partitions
+//! (independent keys, or the model's own [`Model::partition`]) are searched in parallel.
+
+pub mod collections;
+pub mod model;
+pub mod multi_register;
+pub mod mutex;
+mod prepare;
+pub mod register;
+mod report;
+mod search;
+
+use std::str::FromStr;
+use std::sync::atomic::AtomicUsize;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+pub use collections::{QueueModel, SetModel};
+pub use model::{Call, Interner, Model, Outcome, Val};
+pub use multi_register::MultiRegister;
+pub use mutex::Mutex;
+pub use register::Register;
+
+use crate::history::{History, Semantics};
+use crate::verdict::{CheckResult, Validity};
+use search::{Budget, Exhausted, Verdict};
+
+/// The checker's name in results.
+pub const CHECKER: &str = "linearizable";
+
+/// The built-in models, by the names used on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ModelKind {
+    /// `register`: read and write.
+    Register,
+    /// `cas-register`: read, write and compare-and-set (`[expected new]`).
+    CasRegister,
+    /// `multi-register`: transactions of reads and writes over keys.
+    MultiRegister,
+    /// `set`: add and read (of the whole set).
+    Set,
+    /// `queue`: FIFO enqueue and dequeue.
+    Queue,
+    /// `mutex`: acquire and release.
+    Mutex,
+}
+
+impl ModelKind {
+    /// Every model, in the order help texts list them.
+    pub const ALL: [ModelKind; 6] = [
+        ModelKind::Register,
+        ModelKind::CasRegister,
+        ModelKind::MultiRegister,
+        ModelKind::Set,
+        ModelKind::Queue,
+        ModelKind::Mutex,
+    ];
+
+    /// The model's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Register => "register",
+            ModelKind::CasRegister => "cas-register",
+            ModelKind::MultiRegister => "multi-register",
+            ModelKind::Set => "set",
+            ModelKind::Queue => "queue",
+            ModelKind::Mutex => "mutex",
+        }
+    }
+}
+
+impl std::fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A model name that is not one of [`ModelKind::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown model {0:?}; the models are register, cas-register, multi-register, set, queue, mutex")]
+pub struct UnknownModel(pub String);
+
+impl FromStr for ModelKind {
+    type Err = UnknownModel;
+
+    fn from_str(name: &str) -> Result<ModelKind, UnknownModel> {
+        ModelKind::ALL.into_iter().find(|m| m.name() == name).ok_or_else(|| UnknownModel(name.to_string()))
+    }
+}
+
+/// How to check.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// What the client guarantees (nil reads, failed CAS, independent keys).
+    pub semantics: Semantics,
+    /// The initial value (`None`: `null`, i.e. unset/absent). For `multi-register` a map of
+    /// key to value, or one value for every key; with independent keys, every key's.
+    pub init: Option<Value>,
+    /// Give up with `unknown` after this long.
+    pub time_budget: Option<Duration>,
+    /// Give up with `unknown` when the search's estimated memory passes this many bytes.
+    pub memory_budget_bytes: Option<usize>,
+}
+
+/// Checks the client ops of `history` against a built-in model.
+pub fn check(history: &History, model: ModelKind, options: &Options) -> CheckResult {
+    let init = options.init.clone().unwrap_or(Value::Null);
+    let nil_read = options.semantics.nil_read;
+    match model {
+        ModelKind::Register => check_model(history, &Register::new(false, nil_read, init), options),
+        ModelKind::CasRegister => check_model(history, &Register::new(true, nil_read, init), options),
+        ModelKind::MultiRegister => check_model(history, &MultiRegister::new(nil_read, init), options),
+        ModelKind::Set => check_model(history, &SetModel::new(nil_read), options),
+        ModelKind::Queue => check_model(history, &QueueModel::new(nil_read), options),
+        ModelKind::Mutex => check_model(history, &Mutex, options),
+    }
+}
+
+/// Checks the client ops of `history` against any [`Model`]; `options.init` is the model's
+/// business (built-in models take it at construction).
+pub fn check_model<M: Model>(history: &History, model: &M, options: &Options) -> CheckResult {
+    let started = Instant::now();
+    let unknown = |reason: String, stats: Value| CheckResult {
+        checker: CHECKER.to_string(),
+        validity: Validity::Unknown,
+        unknown_reason: Some(reason),
+        anomalies: Vec::new(),
+        stats,
+    };
+    let prepared = match prepare::prepare(history, model, &options.semantics) {
+        Ok(prepared) => prepared,
+        Err(reason) => return unknown(format!("cannot read the history as {}: {reason}", model.name()), Value::Null),
+    };
+    let prepare::Prepared { mut partitions, mut values } = prepared;
+    let init = model.init(&mut values);
+    for part in &mut partitions {
+        part.ops.sort_by_key(|op| op.call);
+    }
+    // Biggest first, so the parallel tail is short.
+    let mut order: Vec<usize> = (0..partitions.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(partitions[i].ops.len()));
+    let used = AtomicUsize::new(0);
+    let budget =
+        Budget { deadline: options.time_budget.map(|b| started + b), memory: options.memory_budget_bytes, used: &used };
+    let mut searched: Vec<(usize, search::Searched<M::State>)> =
+        order.into_par_iter().map(|i| (i, search::search(model, init.clone(), &partitions[i].ops, &budget))).collect();
+    searched.sort_by_key(|(i, _)| *i);
+
+    let clock = report::Clock::of(history);
+    let mut validity = Validity::Valid;
+    let mut anomalies = Vec::new();
+    let mut exhausted = None;
+    for (i, result) in &searched {
+        match &result.verdict {
+            Verdict::Linearizable => {}
+            Verdict::NotLinearizable(cx) => {
+                validity = validity.merge(Validity::Invalid);
+                anomalies.push(report::anomaly(model, history, &clock, &partitions[*i], cx, &values));
+            }
+            Verdict::Exhausted(why) => {
+                validity = validity.merge(Validity::Unknown);
+                exhausted.get_or_insert(*why);
+            }
+        }
+    }
+    let ops: usize = partitions.iter().map(|p| p.ops.len()).sum();
+    let crashed: usize = partitions.iter().flat_map(|p| &p.ops).filter(|op| op.ret.is_none()).count();
+    let stats = json!({
+        "model": model.name(),
+        "ops": ops,
+        "crashed": crashed,
+        "partitions": partitions.len(),
+        "states": searched.iter().map(|(_, s)| s.states).sum::<usize>(),
+        "steps": searched.iter().map(|(_, s)| s.steps).sum::<u64>(),
+        "elapsed_ms": started.elapsed().as_secs_f64() * 1e3,
+    });
+    let unknown_reason = (validity == Validity::Unknown).then(|| match exhausted {
+        Some(Exhausted::Time) => format!(
+            "the time budget of {:.3} s ran out before every partition was decided",
+            options.time_budget.unwrap_or_default().as_secs_f64()
+        ),
+        _ => format!(
+            "the memory budget of {} bytes ran out before every partition was decided",
+            options.memory_budget_bytes.unwrap_or_default()
+        ),
+    });
+    CheckResult { checker: CHECKER.to_string(), validity, unknown_reason, anomalies, stats }
+}

@@ -1,0 +1,148 @@
+//! The [`Model`] trait: a sequential specification the search checks a concurrent history
+//! against, in Porcupine's shape (initial state, `step`, partition, descriptions), plus the
+//! [`Interner`] that turns JSON values into small ids so states stay compact and cheap to hash.
+
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use rustc_hash::FxHashMap;
+use serde_json::Value;
+
+/// A value as models store it: an id from the [`Interner`]; [`Val::NIL`] is JSON `null`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Val(pub u32);
+
+impl Val {
+    /// JSON `null`: an absent key, an unset register.
+    pub const NIL: Val = Val(0);
+}
+
+/// Maps every JSON value met while decoding a history to a [`Val`], and back for reports.
+#[derive(Debug, Clone)]
+pub struct Interner {
+    ints: FxHashMap<i64, Val>,
+    others: FxHashMap<String, Val>,
+    values: Vec<Value>,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner { ints: FxHashMap::default(), others: FxHashMap::default(), values: vec![Value::Null] }
+    }
+}
+
+impl Interner {
+    /// The id of `value`, allocating one the first time it is seen.
+    pub fn intern(&mut self, value: &Value) -> Val {
+        if value.is_null() {
+            return Val::NIL;
+        }
+        if let Some(n) = value.as_i64() {
+            if let Some(v) = self.ints.get(&n) {
+                return *v;
+            }
+            let v = Val(self.values.len() as u32);
+            self.values.push(value.clone());
+            self.ints.insert(n, v);
+            return v;
+        }
+        let text = value.to_string();
+        if let Some(v) = self.others.get(&text) {
+            return *v;
+        }
+        let v = Val(self.values.len() as u32);
+        self.values.push(value.clone());
+        self.others.insert(text, v);
+        v
+    }
+
+    /// The JSON value an id stands for (`null` for an id this interner never gave out).
+    pub fn value(&self, v: Val) -> &Value {
+        self.values.get(v.0 as usize).unwrap_or(&Value::Null)
+    }
+
+    /// The value as text for explanations: `nil` for null, JSON otherwise.
+    pub fn show(&self, v: Val) -> String {
+        match self.value(v) {
+            Value::Null => "nil".to_string(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// How an operation ended, as far as the model needs to know.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Outcome<'a> {
+    /// It took effect and returned this value.
+    Ok(&'a Value),
+    /// It failed with error `mismatch` (or with no error, in imports) under
+    /// `failed_cas: observed`: the store evaluated it and its comparison was false.
+    Mismatch,
+    /// Crashed (`info`) or never completed: it may have taken effect at any point after its
+    /// invocation, or never; any result it had is unknown.
+    Unknown,
+}
+
+/// One client operation as the model sees it: its function, its argument, how it ended.
+/// Independent-key values reach the model already split (the key removed).
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    /// The function, e.g. `read`, `write`, `cas`.
+    pub f: &'a str,
+    /// The invocation's value.
+    pub input: &'a Value,
+    /// How it ended.
+    pub outcome: Outcome<'a>,
+}
+
+/// A sequential specification. Implement it to check a history against your own object:
+/// `decode` turns each client op into `(Input, Option<Output>)` (output `None` when unknown),
+/// `step` says whether an op can take effect in a state and what state follows. `step` must be
+/// deterministic; an op whose effect is not determined by its observed result should carry
+/// enough in `Input` to make it so (e.g. a crashed dequeue pops the head if there is one).
+pub trait Model: Sync {
+    /// A state of the object; compact states make the search's memo small and fast.
+    type State: Clone + Eq + Hash + Debug + Send + Sync;
+    /// What the client asked for.
+    type Input: Clone + Debug + Send + Sync;
+    /// What the client saw.
+    type Output: Clone + Debug + Send + Sync;
+
+    /// The model's name in reports, e.g. `cas-register`.
+    fn name(&self) -> &'static str;
+
+    /// The state before any op.
+    fn init(&self, values: &mut Interner) -> Self::State;
+
+    /// The model's view of one op, `Ok(None)` when the op changes nothing and constrains
+    /// nothing (a crashed read, a nil read under `nil_read: any`, a failed op that did not
+    /// happen), or an error naming what is wrong with the op's value.
+    #[allow(clippy::type_complexity)]
+    fn decode(
+        &self,
+        call: Call<'_>,
+        values: &mut Interner,
+    ) -> Result<Option<(Self::Input, Option<Self::Output>)>, String>;
+
+    /// The state after `input` takes effect in `state` with result `output` (`None`: result
+    /// unknown), or `None` when that result is impossible in that state.
+    fn step(&self, state: &Self::State, input: &Self::Input, output: Option<&Self::Output>) -> Option<Self::State>;
+
+    /// Groups of op positions (into `inputs`) that touch disjoint parts of the object and can be
+    /// checked separately (P-compositionality). The default keeps everything together.
+    fn partition(&self, inputs: &[Self::Input]) -> Vec<Vec<usize>> {
+        vec![(0..inputs.len()).collect()]
+    }
+
+    /// The op in words for explanations, e.g. `read returned 4`, `cas 1 -> 2`.
+    fn describe_op(&self, input: &Self::Input, output: Option<&Self::Output>, values: &Interner) -> String;
+
+    /// A state in words, e.g. `4`, `x=1 y=2`, `held`.
+    fn describe_state(&self, state: &Self::State, values: &Interner) -> String;
+
+    /// Heap bytes a state owns beyond its inline size, for the memory budget's estimate.
+    fn heap_bytes(&self, _state: &Self::State) -> usize {
+        0
+    }
+}
