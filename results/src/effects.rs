@@ -15,7 +15,7 @@ use crate::metrics::{stretch, Stretch, Window};
 use crate::spans::{Outcome, Span};
 
 /// Fewest completions a window needs to count as a drop.
-pub const MIN_OPS: u64 = 3;
+pub const MIN_OPS: u64 = 10;
 const SEC: u64 = 1_000_000_000;
 
 /// When the system served `ok` ops at its earlier rate again after a heal.

@@ -27,7 +27,8 @@ pub struct FaultPeriod {
     pub f: String,
     /// Node names found in the values (`nodes`, `targets`, ... or arrays of strings), in order.
     pub nodes: Vec<String>,
-    /// What the nemesis ops said, as compact JSON texts (intent, then what was done).
+    /// What the nemesis ops said, as compact JSON texts (intent, what was done, then what the
+    /// heal said, prefixed by its `f`).
     pub description: Vec<String>,
     /// When the fault op was invoked, ns.
     pub start: u64,
@@ -72,7 +73,10 @@ pub fn fault_periods(history: &History) -> Vec<FaultPeriod> {
         if is_heal(&op.f) {
             if let Some((f, closed)) = &healing {
                 if *f == op.f {
-                    closed.iter().for_each(|&i| done[i].healed = Some(op.time));
+                    for &i in closed {
+                        done[i].healed = Some(op.time);
+                        describe_heal(&mut done[i], &op.f, &op.value);
+                    }
                     continue;
                 }
             }
@@ -84,6 +88,7 @@ pub fn fault_periods(history: &History) -> Vec<FaultPeriod> {
             done.extend(closing.into_iter().map(|mut p| {
                 p.healed = Some(op.time);
                 p.heal_f = Some(op.f.clone());
+                describe_heal(&mut p, &op.f, &op.value);
                 p
             }));
             healing = Some((op.f.clone(), (first..done.len()).collect()));
@@ -124,6 +129,20 @@ fn describe(period: &mut FaultPeriod, value: &Value) {
         period.description.push(text);
     }
     collect_nodes(value, false, &mut period.nodes);
+}
+
+/// Adds what a heal's `value` says, prefixed by its `f` (`stop: fully connected`).
+fn describe_heal(period: &mut FaultPeriod, f: &str, value: &Value) {
+    if value.is_null() {
+        return;
+    }
+    let text = match value {
+        Value::String(s) => format!("{f}: {s}"),
+        other => format!("{f}: {other}"),
+    };
+    if !period.description.contains(&text) {
+        period.description.push(text);
+    }
 }
 
 /// Strings inside node-ish keys (`node`, `nodes`, `targets`, ...) or inside arrays of strings.
@@ -183,7 +202,7 @@ mod tests {
         let p = &periods[0];
         assert_eq!((p.start, p.healed, p.heal_f.as_deref()), (100, Some(230), Some("heal")));
         assert_eq!(p.nodes, vec!["n1", "n2", "n3"]);
-        assert_eq!(p.description.len(), 1);
+        assert_eq!(p.description, vec![r#"{"isolated":["n1"],"rest":["n2","n3"]}"#, "heal: healed"]);
     }
 
     #[test]
@@ -201,7 +220,7 @@ mod tests {
         let periods = fault_periods(&h);
         assert_eq!(periods.len(), 2);
         assert_eq!((periods[0].start, periods[0].healed), (10, Some(55)));
-        assert_eq!(periods[0].description, vec!["Cut off {:n1 #{:n2}}".to_string()]);
+        assert_eq!(periods[0].description, vec!["Cut off {:n1 #{:n2}}", "stop: fully connected"]);
         assert_eq!((periods[1].start, periods[1].healed, periods[1].end_or(99)), (70, None, 99));
     }
 

@@ -1,0 +1,108 @@
+//! Writing a run's result bundle into its folder: `index.html` (self-contained: inline CSS,
+//! SVG plots and script, no network), `results.json`, and the plots as `plots/*.svg`.
+
+use std::path::{Path, PathBuf};
+
+use checkers::{CheckResult, History};
+use serde_json::json;
+
+use crate::analysis::Analysis;
+use crate::effects::Recovery;
+use crate::page::{self, Link, RunMeta};
+use crate::plots::{self, PlotContext, PlotError};
+
+/// Why a bundle could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    /// A file or folder could not be written.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// A plot failed.
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+    /// The page template failed.
+    #[error("cannot render index.html: {0}")]
+    Render(#[from] askama::Error),
+}
+
+/// What was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bundle {
+    /// The run page.
+    pub index: PathBuf,
+    /// Its size in bytes.
+    pub index_bytes: u64,
+    /// The overall verdict word (`valid`, `invalid`, `unknown`, `unchecked`).
+    pub verdict: &'static str,
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BundleError> {
+    std::fs::write(path, bytes).map_err(|source| BundleError::Io { path: path.to_path_buf(), source })
+}
+
+/// Renders the bundle of `history` judged by `results` into `dir` (created if missing).
+/// `meta.links` come first in the page's files list; links to `results.json` and the plots are
+/// added after them.
+pub fn write(dir: &Path, history: &History, results: &[CheckResult], meta: &RunMeta) -> Result<Bundle, BundleError> {
+    let plot_dir = dir.join("plots");
+    std::fs::create_dir_all(&plot_dir).map_err(|source| BundleError::Io { path: plot_dir.clone(), source })?;
+    let analysis = Analysis::of(history);
+    let ctx = PlotContext { faults: &analysis.periods, end: analysis.end };
+    let plots = vec![
+        ("latency", plots::latency_scatter(history, &analysis.spans, &ctx)?),
+        ("quantiles", plots::latency_quantiles(&analysis.windows, analysis.width, &ctx)?),
+        ("throughput", plots::throughput(&analysis.windows, analysis.width, &ctx)?),
+        ("availability", plots::availability(&analysis.windows, analysis.width, &ctx)?),
+    ];
+    let mut meta = meta.clone();
+    meta.links.push(Link::new("results.json (verdicts, anomalies, fault effects)", "results.json"));
+    for (id, svg) in &plots {
+        write_file(&plot_dir.join(format!("{id}.svg")), svg.as_bytes())?;
+        meta.links.push(Link::new(format!("plots/{id}.svg"), format!("plots/{id}.svg")));
+    }
+    let verdict = page::verdict_word(results);
+    write_file(&dir.join("results.json"), results_json(verdict, results, &analysis).as_bytes())?;
+    let html = page::render(history, results, &meta, &analysis, plots)?;
+    let index = dir.join("index.html");
+    write_file(&index, html.as_bytes())?;
+    Ok(Bundle { index, index_bytes: html.len() as u64, verdict })
+}
+
+/// The machine-readable results: the verdict, every checker's result, fault effects, drops.
+fn results_json(verdict: &str, results: &[CheckResult], a: &Analysis) -> String {
+    let faults: Vec<_> = a
+        .effects
+        .iter()
+        .map(|e| {
+            json!({
+                "f": e.period.f,
+                "nodes": e.period.nodes,
+                "description": e.period.description,
+                "start_ns": e.period.start,
+                "healed_ns": e.period.healed,
+                "availability": [e.before.availability, e.during.availability, e.after.availability],
+                "p99_ns": [e.before.p99, e.during.p99, e.after.p99],
+                "recovery_ns": match e.recovery { Recovery::After(ns) => Some(ns), _ => None },
+                "recovery": format!("{:?}", e.recovery),
+            })
+        })
+        .collect();
+    let drops: Vec<_> = a
+        .drops
+        .iter()
+        .map(|d| json!({"from_ns": d.from, "to_ns": d.to, "min_availability": d.min_availability, "max_p99_ns": d.max_p99}))
+        .collect();
+    let doc = json!({
+        "verdict": verdict,
+        "results": results,
+        "faults": faults,
+        "unexplained_drops": drops,
+        "window_ns": a.width,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

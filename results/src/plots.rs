@@ -1,0 +1,345 @@
+//! The run's plots as SVG text (plotters' SVG backend: no font files needed, the browser draws
+//! the text): latency scatter, latency quantiles over time, throughput and availability over
+//! time, each with the fault periods shaded and labelled. Plotters escapes every text it
+//! writes, so labels taken from the history are safe to inline into a page.
+
+use std::collections::{BTreeMap, HashSet};
+
+use checkers::History;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::faults::FaultPeriod;
+use crate::metrics::Window;
+use crate::spans::{Outcome, Span};
+
+/// Plot size in pixels.
+const SIZE: (u32, u32) = (960, 300);
+/// Scatter points closer than this many cells per axis are drawn once (keeps 100k-op plots small).
+const GRID: (f64, f64) = (480.0, 140.0);
+const FAULT_FILL: RGBColor = RGBColor(230, 80, 60);
+
+/// A plot could not be drawn.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw the {plot} plot: {message}")]
+pub struct PlotError {
+    /// Which plot.
+    pub plot: &'static str,
+    /// What plotters said.
+    pub message: String,
+}
+
+/// What every plot needs besides its own data.
+pub struct PlotContext<'a> {
+    /// The fault periods to shade.
+    pub faults: &'a [FaultPeriod],
+    /// The history's last time, ns.
+    pub end: u64,
+}
+
+impl PlotContext<'_> {
+    fn t_max(&self) -> f64 {
+        secs(self.end).max(0.001)
+    }
+}
+
+/// The colour of an outcome (Knossos's palette: ok blue, fail pink, info orange).
+pub fn outcome_color(outcome: Outcome) -> RGBColor {
+    match outcome {
+        Outcome::Ok => RGBColor(40, 120, 220),
+        Outcome::Fail => RGBColor(220, 60, 150),
+        Outcome::Info | Outcome::Open => RGBColor(245, 150, 20),
+    }
+}
+
+fn secs(ns: u64) -> f64 {
+    ns as f64 / 1e9
+}
+
+fn ms(ns: u64) -> f64 {
+    ns as f64 / 1e6
+}
+
+type Chart<'a, 'b, Y> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>;
+
+fn err(plot: &'static str) -> impl Fn(Box<dyn std::fmt::Debug>) -> PlotError {
+    move |e| PlotError { plot, message: format!("{e:?}") }
+}
+
+fn draw<F>(plot: &'static str, body: F) -> Result<String, PlotError>
+where
+    F: FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), Box<dyn std::fmt::Debug>>,
+{
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(plot)(Box::new(e)))?;
+        body(&root).map_err(err(plot))?;
+        root.present().map_err(|e| err(plot)(Box::new(e)))?;
+    }
+    Ok(svg)
+}
+
+fn boxed<E: std::fmt::Debug + 'static>(e: E) -> Box<dyn std::fmt::Debug> {
+    Box::new(e)
+}
+
+/// Shades each fault period over `y0..y1` and writes its name at the top.
+fn shade_faults<Y>(
+    chart: &mut Chart<'_, '_, Y>,
+    ctx: &PlotContext<'_>,
+    y0: f64,
+    y1: f64,
+) -> Result<(), Box<dyn std::fmt::Debug>>
+where
+    Y: Ranged<ValueType = f64>,
+{
+    chart
+        .draw_series(ctx.faults.iter().map(|p| {
+            Rectangle::new([(secs(p.start), y0), (secs(p.end_or(ctx.end)), y1)], FAULT_FILL.mix(0.12).filled())
+        }))
+        .map_err(boxed)?;
+    chart
+        .draw_series(ctx.faults.iter().enumerate().map(|(i, p)| {
+            let label: String = p.f.chars().take(24).collect();
+            let style = ("sans-serif", 11).into_font().color(&FAULT_FILL.mix(0.9));
+            EmptyElement::at((secs(p.start), y1)) + Text::new(label, (3, 2 + 12 * (i % 2) as i32), style)
+        }))
+        .map_err(boxed)?;
+    Ok(())
+}
+
+/// Latency (log scale) of every completed op against its invocation time, by `f` (marker) and
+/// outcome (colour). Points falling in the same small cell are drawn once.
+pub fn latency_scatter(history: &History, spans: &[Span], ctx: &PlotContext<'_>) -> Result<String, PlotError> {
+    let lat: Vec<f64> = spans.iter().filter_map(|s| s.latency()).map(|l| ms(l.max(1_000))).collect();
+    let (lo, hi) = log_range(&lat);
+    let t_max = ctx.t_max();
+    let mut fs: Vec<&str> = spans.iter().map(|s| history.ops[s.invoke].f.as_str()).collect();
+    fs.sort_unstable();
+    fs.dedup();
+    // series (f position, outcome) -> points, deduplicated on the grid.
+    let mut series: BTreeMap<(usize, Outcome), Vec<(f64, f64)>> = BTreeMap::new();
+    let mut seen: HashSet<(usize, Outcome, u32, u32)> = HashSet::new();
+    let (llo, lhi) = (lo.ln(), hi.ln());
+    for s in spans {
+        let Some(l) = s.latency() else { continue };
+        let (x, y) = (secs(s.start), ms(l.max(1_000)));
+        let fi = fs.binary_search(&history.ops[s.invoke].f.as_str()).unwrap_or(0);
+        let cx = (x / t_max * GRID.0) as u32;
+        let cy = ((y.ln() - llo) / (lhi - llo) * GRID.1) as u32;
+        if seen.insert((fi, s.outcome, cx, cy)) {
+            series.entry((fi, s.outcome)).or_default().push((x, y));
+        }
+    }
+    draw("latency scatter", |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Latency by op type and outcome", ("sans-serif", 15))
+            .margin(8)
+            .x_label_area_size(32)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..t_max, (lo..hi).log_scale())
+            .map_err(boxed)?;
+        chart.configure_mesh().x_desc("time (s)").y_desc("latency (ms)").draw().map_err(boxed)?;
+        shade_faults(&mut chart, ctx, lo, hi)?;
+        for ((fi, outcome), points) in &series {
+            let color = outcome_color(*outcome).mix(0.7);
+            let label = format!("{} {}", fs[*fi], outcome.as_str());
+            let marker = *fi % 3;
+            let drawn = chart.draw_series(points.iter().map(move |&p| marker_at(marker, p, color))).map_err(boxed)?;
+            drawn.label(label).legend(move |at| legend_marker(marker, at, color));
+        }
+        if !series.is_empty() {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.3))
+                .label_font(("sans-serif", 11))
+                .draw()
+                .map_err(boxed)?;
+        }
+        Ok(())
+    })
+}
+
+/// The marker of the `marker`-th `f`: circle, triangle, cross.
+fn marker_at<DB: DrawingBackend>(
+    marker: usize,
+    at: (f64, f64),
+    color: RGBAColor,
+) -> DynElement<'static, DB, (f64, f64)> {
+    match marker {
+        0 => Circle::new(at, 2, color.filled()).into_dyn(),
+        1 => TriangleMarker::new(at, 3, color.filled()).into_dyn(),
+        _ => Cross::new(at, 3, color).into_dyn(),
+    }
+}
+
+/// [`marker_at`] in pixel coordinates, for the legend.
+fn legend_marker<DB: DrawingBackend>(
+    marker: usize,
+    at: (i32, i32),
+    color: RGBAColor,
+) -> DynElement<'static, DB, (i32, i32)> {
+    match marker {
+        0 => Circle::new(at, 3, color.filled()).into_dyn(),
+        1 => TriangleMarker::new(at, 4, color.filled()).into_dyn(),
+        _ => Cross::new(at, 4, color).into_dyn(),
+    }
+}
+
+/// A log-scale range covering `values` (ms), with a little room; a default when empty.
+fn log_range(values: &[f64]) -> (f64, f64) {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(0.0, f64::max);
+    if !lo.is_finite() || hi <= 0.0 {
+        return (0.1, 10.0);
+    }
+    let lo = (lo * 0.8).max(0.001);
+    (lo, (hi * 1.25).max(lo * 10.0))
+}
+
+/// p50, p95, p99 and max latency per window (log scale).
+pub fn latency_quantiles(windows: &[Window], width: u64, ctx: &PlotContext<'_>) -> Result<String, PlotError> {
+    let qs: Vec<(f64, [f64; 4])> = windows
+        .iter()
+        .filter_map(|w| {
+            w.latency.map(|q| (secs(w.start + width / 2), [q.p50, q.p95, q.p99, q.max].map(|v| ms(v.max(1_000)))))
+        })
+        .collect();
+    let all: Vec<f64> = qs.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+    let (lo, hi) = log_range(&all);
+    let names = ["p50", "p95", "p99", "max"];
+    let colors = [RGBColor(40, 120, 220), RGBColor(90, 170, 90), RGBColor(245, 150, 20), RGBColor(200, 40, 40)];
+    draw("latency quantiles", |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Latency quantiles over time", ("sans-serif", 15))
+            .margin(8)
+            .x_label_area_size(32)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..ctx.t_max(), (lo..hi).log_scale())
+            .map_err(boxed)?;
+        chart.configure_mesh().x_desc("time (s)").y_desc("latency (ms)").draw().map_err(boxed)?;
+        shade_faults(&mut chart, ctx, lo, hi)?;
+        for (k, name) in names.iter().enumerate() {
+            let color = colors[k];
+            chart
+                .draw_series(LineSeries::new(qs.iter().map(|(t, v)| (*t, v[k])), color.stroke_width(2)))
+                .map_err(boxed)?
+                .label(*name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+        }
+        legend(&mut chart)
+    })
+}
+
+fn legend<'a, 'b: 'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut Chart<'a, 'b, Y>,
+) -> Result<(), Box<dyn std::fmt::Debug>> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 11))
+        .draw()
+        .map_err(boxed)
+}
+
+/// Completions per second by outcome, per window.
+pub fn throughput(windows: &[Window], width: u64, ctx: &PlotContext<'_>) -> Result<String, PlotError> {
+    let per_sec = 1e9 / width.max(1) as f64;
+    let rows: Vec<(f64, [f64; 3])> = windows
+        .iter()
+        .map(|w| (secs(w.start + width / 2), [w.ok, w.fail, w.info].map(|c| c as f64 * per_sec)))
+        .collect();
+    let hi = rows.iter().flat_map(|(_, v)| v.iter().copied()).fold(1.0, f64::max) * 1.15;
+    draw("throughput", |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Throughput over time", ("sans-serif", 15))
+            .margin(8)
+            .x_label_area_size(32)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..ctx.t_max(), 0f64..hi)
+            .map_err(boxed)?;
+        chart.configure_mesh().x_desc("time (s)").y_desc("completions / s").draw().map_err(boxed)?;
+        shade_faults(&mut chart, ctx, 0.0, hi)?;
+        for (k, outcome) in [Outcome::Ok, Outcome::Fail, Outcome::Info].iter().enumerate() {
+            let color = outcome_color(*outcome);
+            chart
+                .draw_series(LineSeries::new(rows.iter().map(|(t, v)| (*t, v[k])), color.stroke_width(2)))
+                .map_err(boxed)?
+                .label(outcome.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+        }
+        legend(&mut chart)
+    })
+}
+
+/// The share of completions that were `ok`, per window (windows where nothing completed are
+/// left out of the line).
+pub fn availability(windows: &[Window], width: u64, ctx: &PlotContext<'_>) -> Result<String, PlotError> {
+    let points: Vec<(f64, f64)> =
+        windows.iter().filter_map(|w| w.availability().map(|a| (secs(w.start + width / 2), a * 100.0))).collect();
+    draw("availability", |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Availability (share of ok completions) per window", ("sans-serif", 15))
+            .margin(8)
+            .x_label_area_size(32)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..ctx.t_max(), 0f64..105f64)
+            .map_err(boxed)?;
+        chart.configure_mesh().x_desc("time (s)").y_desc("ok (%)").draw().map_err(boxed)?;
+        shade_faults(&mut chart, ctx, 0.0, 105.0)?;
+        let color = outcome_color(Outcome::Ok);
+        chart
+            .draw_series(
+                AreaSeries::new(points.iter().copied(), 0.0, color.mix(0.15)).border_style(color.stroke_width(2)),
+            )
+            .map_err(boxed)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faults::fault_periods;
+    use crate::metrics::{window_width, windows};
+    use crate::sample::register_history;
+    use crate::spans::{client_spans, history_end};
+
+    #[test]
+    fn plots_are_svg_with_faults_labelled_and_text_escaped() {
+        let h = register_history(3_000, 4, 12, 1);
+        let spans = client_spans(&h);
+        let end = history_end(&h);
+        let mut faults = fault_periods(&h);
+        assert!(!faults.is_empty());
+        let mut hostile = faults[0].clone();
+        hostile.f = "<script>x</script>".to_string();
+        faults.push(hostile);
+        let ctx = PlotContext { faults: &faults, end };
+        let width = window_width(end, 100);
+        let w = windows(&spans, end, width);
+        for svg in [
+            latency_scatter(&h, &spans, &ctx).unwrap(),
+            latency_quantiles(&w, width, &ctx).unwrap(),
+            throughput(&w, width, &ctx).unwrap(),
+            availability(&w, width, &ctx).unwrap(),
+        ] {
+            assert!(svg.starts_with("<svg"), "{}", &svg[..80]);
+            assert!(svg.contains("partition"));
+            assert!(svg.contains("&lt;script&gt;") && !svg.contains("<script>"));
+        }
+    }
+
+    #[test]
+    fn empty_history_still_plots() {
+        let h = History::default();
+        let ctx = PlotContext { faults: &[], end: 0 };
+        assert!(latency_scatter(&h, &[], &ctx).unwrap().contains("<svg"));
+        assert!(availability(&[], 1, &ctx).unwrap().contains("<svg"));
+    }
+}

@@ -1,0 +1,239 @@
+// faultline timeline: draws only the ops on screen from the JSON in #tl-data onto a canvas.
+// Time runs down; one column per process (or per worker's successive processes); fault
+// periods are shaded across the columns and named in the nemesis column on the left.
+// Every text from the history reaches the page through textContent or canvas fillText,
+// never through HTML.
+(function () {
+  "use strict";
+  var root = document.getElementById("timeline");
+  var dataEl = document.getElementById("tl-data");
+  if (!root || !dataEl) { return; }
+  var data = JSON.parse(dataEl.textContent);
+  var scroller = document.getElementById("tl-scroll");
+  var space = document.getElementById("tl-space");
+  var canvas = document.getElementById("tl-canvas");
+  var tip = document.getElementById("tl-tip");
+  var info = document.getElementById("tl-info");
+  var ctx = canvas.getContext("2d");
+  var GUTTER = 64, NEMESIS = 110, HEAD = 22;
+  var COLORS = ["#6DB6FE", "#FEB5DA", "#FFAA26", "#dddddd"];
+  var OUTCOMES = ["ok", "fail", "info", "never completed"];
+  var cols = data.cols;
+  var colW = 0;
+  var pxPerMs = 1;
+  var selected = null;
+
+  function fitScale() {
+    var h = Math.max(200, scroller.clientHeight - HEAD - 10);
+    return data.end > 0 ? h / data.end : 1;
+  }
+
+  function layout() {
+    var avail = Math.max(200, scroller.clientWidth - GUTTER - NEMESIS - 20);
+    colW = cols.length ? Math.max(36, Math.min(160, Math.floor(avail / cols.length))) : 40;
+    space.style.width = (GUTTER + NEMESIS + colW * cols.length + 10) + "px";
+    space.style.height = (HEAD + data.end * pxPerMs + 40) + "px";
+    var ratio = window.devicePixelRatio || 1;
+    canvas.width = scroller.clientWidth * ratio;
+    canvas.height = scroller.clientHeight * ratio;
+    canvas.style.width = scroller.clientWidth + "px";
+    canvas.style.height = scroller.clientHeight + "px";
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  }
+
+  // First op in a column whose end is at or after t (ends are sorted within a column).
+  function firstEndingAfter(ops, t) {
+    var lo = 0, hi = ops.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (ops[mid][1] < t) { lo = mid + 1; } else { hi = mid; }
+    }
+    return lo;
+  }
+
+  function yOf(t) { return HEAD + t * pxPerMs - scroller.scrollTop; }
+
+  function timeStep(msSpan) {
+    var steps = [1, 2, 5];
+    var base = 0.001;
+    for (;;) {
+      for (var i = 0; i < steps.length; i++) {
+        if (base * steps[i] >= msSpan) { return base * steps[i]; }
+      }
+      base *= 10;
+    }
+  }
+
+  function fmtTime(t) {
+    if (t === 0) { return "0"; }
+    return t >= 1000 ? (t / 1000).toFixed(t % 1000 === 0 ? 0 : 3) + " s" : t.toFixed(t < 1 ? 3 : 1) + " ms";
+  }
+
+  function draw() {
+    var w = scroller.clientWidth, h = scroller.clientHeight;
+    ctx.clearRect(0, 0, w, h);
+    var sx = scroller.scrollLeft;
+    var t0 = Math.max(0, (scroller.scrollTop - HEAD) / pxPerMs);
+    var t1 = (scroller.scrollTop + h) / pxPerMs;
+    var drawn = 0;
+    // Fault periods: shaded bands and their names in the nemesis column.
+    ctx.font = "11px sans-serif";
+    data.faults.forEach(function (f) {
+      if (f[1] < t0 || f[0] > t1) { return; }
+      var y0 = yOf(f[0]), y1 = Math.max(yOf(f[1]), y0 + 2);
+      ctx.fillStyle = "rgba(230,80,60,0.10)";
+      ctx.fillRect(GUTTER - sx, y0, w + sx, y1 - y0);
+      ctx.fillStyle = "rgba(230,80,60,0.55)";
+      ctx.fillRect(GUTTER + 4 - sx, y0, NEMESIS - 8, y1 - y0);
+      ctx.fillStyle = "#000";
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(GUTTER + 4 - sx, Math.max(y0, HEAD), NEMESIS - 8, y1 - Math.max(y0, HEAD));
+      ctx.clip();
+      ctx.fillText(f[2] + (f[3] ? "" : " (not healed)"), GUTTER + 7 - sx, Math.max(y0, HEAD) + 12);
+      ctx.restore();
+      drawn++;
+    });
+    // Ops, column by column; boxes that would land on the pixel row just drawn are merged.
+    for (var c = 0; c < cols.length; c++) {
+      var x = GUTTER + NEMESIS + c * colW - sx;
+      if (x + colW < 0 || x > w) { continue; }
+      var ops = cols[c].ops;
+      var lastY = -1e9, lastOutcome = -1;
+      for (var i = firstEndingAfter(ops, t0); i < ops.length && ops[i][0] <= t1; i++) {
+        var op = ops[i];
+        var y0 = yOf(op[0]);
+        var y1 = yOf(op[1]);
+        var hgt = Math.max(1, y1 - y0);
+        if (hgt < 2 && Math.floor(y0) === lastY && op[2] === lastOutcome) { continue; }
+        lastY = Math.floor(y0);
+        lastOutcome = op[2];
+        ctx.fillStyle = COLORS[op[2]];
+        ctx.fillRect(x + 2, y0, colW - 4, hgt);
+        drawn++;
+        if (selected !== null && op[4] === selected) {
+          ctx.strokeStyle = "#d00";
+          ctx.lineWidth = 3;
+          ctx.strokeRect(x + 1, y0 - 1, colW - 2, hgt + 2);
+        }
+        if (hgt >= 13 && colW >= 40) {
+          ctx.save();
+          ctx.beginPath();
+          ctx.rect(x + 2, y0, colW - 4, hgt);
+          ctx.clip();
+          ctx.fillStyle = "#000";
+          ctx.fillText(op[6], x + 4, y0 + 11);
+          ctx.restore();
+        }
+      }
+    }
+    // Time axis on the left, column heads on top (drawn last, over the ops).
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, GUTTER, h);
+    ctx.fillRect(0, 0, w, HEAD);
+    ctx.fillStyle = "#333";
+    var step = timeStep(70 / pxPerMs);
+    for (var t = Math.floor(t0 / step) * step; t <= t1; t += step) {
+      var y = yOf(t);
+      if (y < HEAD) { continue; }
+      ctx.fillText(fmtTime(t), 4, y + 4);
+      ctx.fillRect(GUTTER - 6, y, 6, 1);
+    }
+    ctx.fillText("nemesis", GUTTER + 8 - sx, 15);
+    for (c = 0; c < cols.length; c++) {
+      x = GUTTER + NEMESIS + c * colW - sx;
+      if (x + colW < GUTTER || x > w) { continue; }
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(x, 0, colW, HEAD);
+      ctx.clip();
+      ctx.fillText(cols[c].label, x + 4, 15);
+      ctx.restore();
+    }
+    root.dataset.drawn = String(drawn);
+    info.textContent = cols.length + " columns, " + (t1 - t0 < data.end ? fmtTime(t0) + " to " + fmtTime(Math.min(t1, data.end)) : "whole run") + ", " + drawn + " boxes drawn";
+  }
+
+  function opAt(clientX, clientY) {
+    var r = scroller.getBoundingClientRect();
+    var c = Math.floor((clientX - r.left + scroller.scrollLeft - GUTTER - NEMESIS) / colW);
+    if (c < 0 || c >= cols.length) { return null; }
+    var t = (clientY - r.top + scroller.scrollTop - HEAD) / pxPerMs;
+    var slack = 2 / pxPerMs;
+    var ops = cols[c].ops;
+    var i = firstEndingAfter(ops, t - slack);
+    return i < ops.length && ops[i][0] <= t + slack ? ops[i] : null;
+  }
+
+  function describe(op) {
+    return "op " + op[4] + " · process " + op[5] + " · " + OUTCOMES[op[2]] + "\n" + op[6] +
+      "\n" + fmtTime(op[0]) + " → " + (op[2] === 3 ? "never completed" : fmtTime(op[1]) + " (" + fmtTime(op[1] - op[0]) + ")");
+  }
+
+  var pending = false;
+  function redraw() {
+    if (pending) { return; }
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; draw(); });
+  }
+
+  function zoom(factor, anchorY) {
+    var y = anchorY === undefined ? scroller.clientHeight / 2 : anchorY;
+    var t = (scroller.scrollTop + y - HEAD) / pxPerMs;
+    pxPerMs = Math.min(200, Math.max(fitScale(), pxPerMs * factor));
+    layout();
+    scroller.scrollTop = HEAD + t * pxPerMs - y;
+    draw();
+  }
+
+  // Scroll the timeline to the op with this index, zoomed so it is readable, and mark it.
+  function focusOp(index) {
+    for (var c = 0; c < cols.length; c++) {
+      var ops = cols[c].ops;
+      for (var i = 0; i < ops.length; i++) {
+        if (ops[i][4] === index) {
+          selected = index;
+          pxPerMs = Math.min(200, Math.max(pxPerMs, 30 / Math.max(0.01, ops[i][1] - ops[i][0])));
+          layout();
+          scroller.scrollTop = HEAD + ops[i][0] * pxPerMs - scroller.clientHeight / 3;
+          scroller.scrollLeft = Math.max(0, c * colW - 100);
+          draw();
+          root.scrollIntoView({ behavior: "auto", block: "start" });
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  scroller.addEventListener("scroll", redraw);
+  window.addEventListener("resize", function () { layout(); redraw(); });
+  scroller.addEventListener("wheel", function (e) {
+    if (!e.ctrlKey) { return; }
+    e.preventDefault();
+    var r = scroller.getBoundingClientRect();
+    zoom(e.deltaY < 0 ? 1.25 : 0.8, e.clientY - r.top);
+  }, { passive: false });
+  scroller.addEventListener("mousemove", function (e) {
+    var op = opAt(e.clientX, e.clientY);
+    if (!op) { tip.hidden = true; return; }
+    tip.textContent = describe(op);
+    tip.hidden = false;
+    var r = root.getBoundingClientRect();
+    tip.style.left = (e.clientX - r.left + 14) + "px";
+    tip.style.top = (e.clientY - r.top + 14) + "px";
+  });
+  scroller.addEventListener("mouseleave", function () { tip.hidden = true; });
+  document.getElementById("tl-in").addEventListener("click", function () { zoom(2); });
+  document.getElementById("tl-out").addEventListener("click", function () { zoom(0.5); });
+  document.getElementById("tl-fit").addEventListener("click", function () {
+    pxPerMs = fitScale(); layout(); scroller.scrollTop = 0; draw();
+  });
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest ? e.target.closest("a.op-link") : null;
+    if (a && focusOp(Number(a.dataset.op))) { e.preventDefault(); }
+  });
+  pxPerMs = fitScale();
+  layout();
+  draw();
+})();
