@@ -4,6 +4,8 @@
 
 pub mod history;
 pub mod linearizable;
+pub mod simulate;
+pub mod txn;
 pub mod verdict;
 
 pub use history::{History, Op, OpType, Process, Value};
