@@ -1,0 +1,415 @@
+//! List-append inference: per key, the longest read is the version order and every other read
+//! must be a prefix of it; an append no read observed came after every observed element. From
+//! that: ww, wr and rw edges, and the anomalies visible without cycles (aborted and
+//! intermediate reads, dirty updates, garbage reads, duplicates, incompatible orders, internal
+//! inconsistency).
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::findings::Findings;
+use super::graph::{Builder, RW, WR, WW};
+use super::parse::{Mop, MopF, Status, Txns, NIL};
+use super::{EdgeWhy, Inference};
+
+/// Why list-append orders are what they are; quoted in explanations.
+const LONGEST: &str =
+    "list-append: the longest read of a key gives its version order, and every read is a prefix of it";
+const UNOBSERVED: &str =
+    "list-append: no read saw this append, so it came after every element any read saw (the order only grows)";
+const LAST_ELEMENT: &str =
+    "list-append: appended values are unique, so a read's last element names the txn it observed";
+
+/// The inferred state of every key.
+pub(crate) struct ListAppend {
+    /// (key, element) -> the txn that appended it.
+    writer: FxHashMap<u64, u32>,
+    /// Per key id: the version order (distinct elements of the longest read).
+    order: Vec<Vec<u32>>,
+    /// (key, element) -> position in `order[key]`.
+    pos: FxHashMap<u64, u32>,
+    /// Sorted (key, last element or NIL) << 32 | reader txn: who read which version.
+    readers: Vec<(u64, u32)>,
+}
+
+fn kv(key: u32, v: u32) -> u64 {
+    (key as u64) << 32 | v as u64
+}
+
+impl ListAppend {
+    /// Infers version orders and finds every non-cycle anomaly.
+    pub(crate) fn infer(txns: &Txns, out: &mut Findings) -> ListAppend {
+        let n_keys = txns.keys_len();
+        let mut writer: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut intermediate: FxHashSet<u64> = FxHashSet::default();
+        let mut touched: Vec<u32> = Vec::new();
+        // Longest read per key: (length, txn, mop index).
+        let mut longest: Vec<Option<(u32, u32, u32)>> = vec![None; n_keys];
+        for (t, txn) in txns.txns.iter().enumerate() {
+            let t = t as u32;
+            touched.clear();
+            let mops = txns.mops_of(t);
+            for (i, m) in mops.iter().enumerate().rev() {
+                match m.f {
+                    MopF::Append => {
+                        if let Some(prev) = writer.insert(kv(m.key, m.val), t) {
+                            out.unknown(format!(
+                                "{} was appended to key {} more than once (ops {} and {}); list-append needs unique appends",
+                                txns.values.show(m.val),
+                                txns.keys.show(m.key),
+                                txns.op_index(prev),
+                                txns.op_index(t)
+                            ));
+                        }
+                        if touched.contains(&m.key) {
+                            intermediate.insert(kv(m.key, m.val));
+                        } else {
+                            touched.push(m.key);
+                        }
+                    }
+                    MopF::Read if txn.status == Status::Ok && m.val != NIL => {
+                        let slot = &mut longest[m.key as usize];
+                        if slot.is_none_or(|(len, _, _)| m.len > len) {
+                            *slot = Some((m.len, t, txn.mop_start + i as u32));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut order: Vec<Vec<u32>> = vec![Vec::new(); n_keys];
+        let mut pos: FxHashMap<u64, u32> = FxHashMap::default();
+        for (key, slot) in longest.iter().enumerate() {
+            let Some((_, _, mop)) = *slot else { continue };
+            let list = txns.list(&txns.mops[mop as usize]);
+            let key = key as u32;
+            for &e in list {
+                let next = order[key as usize].len() as u32;
+                if let std::collections::hash_map::Entry::Vacant(v) = pos.entry(kv(key, e)) {
+                    v.insert(next);
+                    order[key as usize].push(e);
+                }
+            }
+        }
+        let la = ListAppend { writer, order, pos, readers: Vec::new() };
+        la.read_anomalies(txns, &intermediate, out)
+    }
+
+    /// Checks every committed read against the orders, collecting readers for rw edges.
+    fn read_anomalies(mut self, txns: &Txns, intermediate: &FxHashSet<u64>, out: &mut Findings) -> ListAppend {
+        let mut readers = Vec::new();
+        let mut bad_keys: FxHashSet<u32> = FxHashSet::default();
+        for (t, txn) in txns.txns.iter().enumerate() {
+            if txn.status != Status::Ok {
+                continue;
+            }
+            let t = t as u32;
+            let mops = txns.mops_of(t);
+            self.internal(txns, t, mops, out);
+            for m in mops.iter().filter(|m| m.f == MopF::Read) {
+                let list = if m.val == NIL { &[][..] } else { txns.list(m) };
+                let last = list.last().copied().unwrap_or(NIL);
+                readers.push((kv(m.key, last), t));
+                let order = &self.order[m.key as usize];
+                if list.len() > order.len() || order[..list.len()] != *list {
+                    self.not_prefix(txns, t, m, list, out);
+                    bad_keys.insert(m.key);
+                }
+                if last == NIL {
+                    continue;
+                }
+                if intermediate.contains(&kv(m.key, last)) {
+                    if let Some(&w) = self.writer.get(&kv(m.key, last)) {
+                        if w != t {
+                            out.add(
+                                "G1b",
+                                vec![txns.op_index(t), txns.op_index(w)],
+                                format!(
+                                    "op {} read key {} = {} ending in {}, an intermediate append of op {}, which appended more to key {} afterwards",
+                                    txns.op_index(t),
+                                    txns.keys.show(m.key),
+                                    show_list(txns, list),
+                                    txns.values.show(last),
+                                    txns.op_index(w),
+                                    txns.keys.show(m.key)
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // Aborted, garbage reads and dirty updates, judged on each key's order; a read longer
+        // than a bad element's position contains it.
+        for (key, order) in self.order.iter().enumerate() {
+            let key = key as u32;
+            let mut last_committed = true;
+            let mut aborted: Option<u32> = None;
+            for (i, &e) in order.iter().enumerate() {
+                match self.writer.get(&kv(key, e)).map(|&w| (w, txns.txns[w as usize].status)) {
+                    None => {
+                        let reader = self.first_reader_past(txns, key, i);
+                        out.add(
+                            "garbage-read",
+                            reader.into_iter().collect(),
+                            format!(
+                                "key {} was read holding {}, a value no operation ever appended (op {})",
+                                txns.keys.show(key),
+                                txns.values.show(e),
+                                reader.map_or("?".to_string(), |r| r.to_string())
+                            ),
+                        );
+                    }
+                    Some((w, Status::Fail)) => {
+                        let reader = self.first_reader_past(txns, key, i);
+                        out.add(
+                            "G1a",
+                            reader.into_iter().chain([txns.op_index(w)]).collect(),
+                            format!(
+                                "op {} read key {} including {}, appended by op {} which failed (aborted)",
+                                reader.map_or("?".to_string(), |r| r.to_string()),
+                                txns.keys.show(key),
+                                txns.values.show(e),
+                                txns.op_index(w)
+                            ),
+                        );
+                        aborted = Some(w);
+                        last_committed = false;
+                    }
+                    Some((w, Status::Ok)) => {
+                        if let (false, Some(a)) = (last_committed, aborted) {
+                            out.add(
+                                "dirty-update",
+                                vec![txns.op_index(a), txns.op_index(w)],
+                                format!(
+                                    "on key {}, op {} appended {} on top of the state left by op {}, which failed (aborted)",
+                                    txns.keys.show(key),
+                                    txns.op_index(w),
+                                    txns.values.show(e),
+                                    txns.op_index(a)
+                                ),
+                            );
+                        }
+                        last_committed = true;
+                    }
+                    Some((_, Status::Info)) => {}
+                }
+            }
+        }
+        readers.sort_unstable();
+        self.readers = readers;
+        self
+    }
+
+    /// A committed read that is not a prefix of its key's order: duplicates or incompatible.
+    fn not_prefix(&self, txns: &Txns, t: u32, m: &Mop, list: &[u32], out: &mut Findings) {
+        let mut seen = FxHashSet::default();
+        let dups: Vec<u32> = list.iter().copied().filter(|e| !seen.insert(*e)).collect();
+        let key = txns.keys.show(m.key);
+        if !dups.is_empty() {
+            let shown: Vec<String> = dups.iter().map(|&d| txns.values.show(d)).collect();
+            out.add(
+                "duplicate-elements",
+                vec![txns.op_index(t)],
+                format!(
+                    "op {} read key {key} = {} holding {} more than once",
+                    txns.op_index(t),
+                    show_list(txns, list),
+                    shown.join(", ")
+                ),
+            );
+            if seen.len() <= self.order[m.key as usize].len() {
+                return;
+            }
+        }
+        out.add(
+            "incompatible-order",
+            vec![txns.op_index(t)],
+            format!(
+                "op {} read key {key} = {}, which is not a prefix of the longest read {}: no single order of appends explains both",
+                txns.op_index(t),
+                show_list(txns, list),
+                show_list(txns, &self.order[m.key as usize])
+            ),
+        );
+    }
+
+    /// The op index of some committed read of `key` holding more than `i` elements.
+    fn first_reader_past(&self, txns: &Txns, key: u32, i: usize) -> Option<u64> {
+        let lo = self.readers.partition_point(|&(k, _)| k < kv(key, 0));
+        let hi = self.readers.partition_point(|&(k, _)| k <= kv(key, NIL));
+        self.readers[lo..hi].iter().find_map(|&(k, r)| {
+            let last = k as u32;
+            let p = self.pos.get(&kv(key, last)).copied();
+            (last != NIL && p.is_some_and(|p| p as usize >= i)).then(|| txns.op_index(r))
+        })
+    }
+
+    /// Internal consistency: a read must agree with the txn's own earlier reads and appends.
+    fn internal(&self, txns: &Txns, t: u32, mops: &[Mop], out: &mut Findings) {
+        if mops.len() < 2 {
+            return;
+        }
+        // Per key: (known full state?, expected list or suffix).
+        let mut state: Vec<(u32, bool, Vec<u32>)> = Vec::new();
+        for m in mops {
+            let at = state.iter().position(|s| s.0 == m.key);
+            match m.f {
+                MopF::Append => match at {
+                    Some(i) => state[i].2.push(m.val),
+                    None => state.push((m.key, false, vec![m.val])),
+                },
+                MopF::Read => {
+                    let list = if m.val == NIL { &[][..] } else { txns.list(m) };
+                    if let Some(i) = at {
+                        let (_, known, expected) = &state[i];
+                        let ok = if *known {
+                            expected.as_slice() == list
+                        } else {
+                            list.len() >= expected.len() && list[list.len() - expected.len()..] == expected[..]
+                        };
+                        if !ok {
+                            let shown = show_list(txns, expected);
+                            let wanted = if *known { shown } else { format!("a list ending in {shown}") };
+                            out.add(
+                                "internal",
+                                vec![txns.op_index(t)],
+                                format!(
+                                    "op {} read key {} = {}, but its own earlier reads and appends say it should be {wanted}",
+                                    txns.op_index(t),
+                                    txns.keys.show(m.key),
+                                    show_list(txns, list)
+                                ),
+                            );
+                        }
+                        state[i] = (m.key, true, list.to_vec());
+                    } else {
+                        state.push((m.key, true, list.to_vec()));
+                    }
+                }
+                MopF::Write => {}
+            }
+        }
+    }
+
+    /// The element appended just before `e` on `key` (NIL: the initial state), and whether
+    /// that is known from a read (else inferred because no read saw `e`).
+    fn previous(&self, key: u32, e: u32) -> (u32, bool) {
+        let order = &self.order[key as usize];
+        match self.pos.get(&kv(key, e)) {
+            Some(&0) => (NIL, true),
+            Some(&p) => (order[p as usize - 1], true),
+            None => (order.last().copied().unwrap_or(NIL), false),
+        }
+    }
+
+    fn readers_of(&self, key: u32, last: u32) -> &[(u64, u32)] {
+        let k = kv(key, last);
+        let lo = self.readers.partition_point(|&(x, _)| x < k);
+        let hi = self.readers.partition_point(|&(x, _)| x <= k);
+        &self.readers[lo..hi]
+    }
+}
+
+impl Inference for ListAppend {
+    fn edges(&self, txns: &Txns, b: &mut Builder) {
+        for (t, txn) in txns.txns.iter().enumerate() {
+            if txn.status == Status::Fail {
+                continue;
+            }
+            let t = t as u32;
+            for m in txns.mops_of(t) {
+                match m.f {
+                    MopF::Read if txn.status == Status::Ok && m.val != NIL && m.len > 0 => {
+                        let last = txns.list(m)[m.len as usize - 1];
+                        if let Some(&w) = self.writer.get(&kv(m.key, last)) {
+                            if txns.txns[w as usize].status != Status::Fail {
+                                b.link(w, t, WR);
+                            }
+                        }
+                    }
+                    MopF::Append => {
+                        let (prev, _) = self.previous(m.key, m.val);
+                        if prev != NIL {
+                            if let Some(&w) = self.writer.get(&kv(m.key, prev)) {
+                                if txns.txns[w as usize].status != Status::Fail {
+                                    b.link(w, t, WW);
+                                }
+                            }
+                        }
+                        for &(_, r) in self.readers_of(m.key, prev) {
+                            b.link(r, t, RW);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn explain(&self, txns: &Txns, a: u32, b: u32, kind: u8) -> Option<EdgeWhy> {
+        let k = |key| txns.keys.show(key);
+        let v = |val| txns.values.show(val);
+        match kind {
+            WR => txns.mops_of(b).iter().find_map(|m| {
+                let list = if m.f == MopF::Read && m.val != NIL { txns.list(m) } else { &[] };
+                let last = *list.last()?;
+                (self.writer.get(&kv(m.key, last)) == Some(&a)).then(|| EdgeWhy {
+                    key: txns.keys.json(m.key),
+                    value: txns.values.json(last),
+                    text: format!(
+                        "{{b}} read key {} = {}, whose last element {} {{a}} appended",
+                        k(m.key),
+                        show_list(txns, list),
+                        v(last)
+                    ),
+                    why: LAST_ELEMENT,
+                })
+            }),
+            WW => txns.mops_of(b).iter().filter(|m| m.f == MopF::Append).find_map(|m| {
+                let (prev, seen) = self.previous(m.key, m.val);
+                (prev != NIL && self.writer.get(&kv(m.key, prev)) == Some(&a)).then(|| EdgeWhy {
+                    key: txns.keys.json(m.key),
+                    value: txns.values.json(m.val),
+                    text: format!(
+                        "{{b}} appended {} to key {} after {{a}}'s append of {}",
+                        v(m.val),
+                        k(m.key),
+                        v(prev)
+                    ),
+                    why: if seen { LONGEST } else { UNOBSERVED },
+                })
+            }),
+            RW => txns.mops_of(b).iter().filter(|m| m.f == MopF::Append).find_map(|m| {
+                let (prev, seen) = self.previous(m.key, m.val);
+                self.readers_of(m.key, prev).iter().any(|&(_, r)| r == a).then(|| {
+                    let read = if prev == NIL { "empty".to_string() } else { format!("ending in {}", v(prev)) };
+                    EdgeWhy {
+                        key: txns.keys.json(m.key),
+                        value: txns.values.json(m.val),
+                        text: format!(
+                            "{{a}} read key {} {read}, without {}, which {{b}} appended next",
+                            k(m.key),
+                            v(m.val)
+                        ),
+                        why: if seen { LONGEST } else { UNOBSERVED },
+                    }
+                })
+            }),
+            _ => None,
+        }
+    }
+
+    fn assumptions(&self) -> Vec<&'static str> {
+        vec![LONGEST, UNOBSERVED, LAST_ELEMENT]
+    }
+}
+
+/// A list for explanations, elided in the middle when long.
+pub(crate) fn show_list(txns: &Txns, list: &[u32]) -> String {
+    let show = |s: &[u32]| s.iter().map(|&e| txns.values.show(e)).collect::<Vec<_>>().join(" ");
+    if list.len() <= 8 {
+        format!("[{}]", show(list))
+    } else {
+        format!("[{} ... {}] ({} elements)", show(&list[..3]), show(&list[list.len() - 3..]), list.len())
+    }
+}

@@ -1,0 +1,263 @@
+//! Reading transactions out of a history: each client invocation whose value is a list of
+//! micro-ops `[f key value]` becomes one [`Txn`], with keys and values interned into compact
+//! ids. Malformed values are collected as problems, never panics.
+
+use rustc_hash::FxHashMap;
+use serde_json::Value;
+
+use crate::history::{History, OpType, Process};
+
+/// Sentinel id for "no value": a nil read, or the initial state of a key.
+pub(crate) const NIL: u32 = u32::MAX;
+
+/// Interns JSON values (keys, elements) into dense `u32` ids, integers on a fast path.
+#[derive(Default)]
+pub(crate) struct Interner {
+    ints: FxHashMap<i64, u32>,
+    others: FxHashMap<String, u32>,
+    values: Vec<Value>,
+}
+
+impl Interner {
+    /// The id of `v`, allocating one on first sight.
+    pub(crate) fn intern(&mut self, v: &Value) -> u32 {
+        if let Some(i) = v.as_i64() {
+            let next = self.values.len() as u32;
+            let id = *self.ints.entry(i).or_insert(next);
+            if id == next {
+                self.values.push(v.clone());
+            }
+            return id;
+        }
+        let text = v.to_string();
+        if let Some(&id) = self.others.get(&text) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        self.others.insert(text, id);
+        self.values.push(v.clone());
+        id
+    }
+
+    /// The value behind an id, as text for explanations (`nil` for [`NIL`]).
+    pub(crate) fn show(&self, id: u32) -> String {
+        match self.values.get(id as usize) {
+            Some(v) => v.to_string(),
+            None => "nil".to_string(),
+        }
+    }
+
+    /// The value behind an id, as JSON (`null` for [`NIL`]).
+    pub(crate) fn json(&self, id: u32) -> Value {
+        self.values.get(id as usize).cloned().unwrap_or(Value::Null)
+    }
+}
+
+/// What happened to a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// Committed, with the values it read.
+    Ok,
+    /// Indeterminate: it may or may not have committed; its reads are unknown.
+    Info,
+    /// Definitely aborted.
+    Fail,
+}
+
+/// The function of a micro-op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MopF {
+    /// `[:append k v]`.
+    Append,
+    /// `[:w k v]`.
+    Write,
+    /// `[:r k v]`.
+    Read,
+}
+
+/// One micro-op with interned key and value. A list read keeps its elements in the arena
+/// `Txns::elems[start..start + len]`; `val` is [`NIL`] for a nil read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mop {
+    pub(crate) f: MopF,
+    pub(crate) key: u32,
+    pub(crate) val: u32,
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+}
+
+/// One transaction: an invocation and its completion.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Txn {
+    /// Position of the invocation in `History::ops`.
+    pub(crate) invoke: u32,
+    /// Position of the completion, when there is one.
+    pub(crate) complete: Option<u32>,
+    pub(crate) status: Status,
+    /// Interned process.
+    pub(crate) process: u32,
+    /// Range of this txn's micro-ops in `Txns::mops`.
+    pub(crate) mop_start: u32,
+    pub(crate) mop_end: u32,
+}
+
+/// Every transaction of a history, with their micro-ops and the interners.
+#[derive(Default)]
+pub(crate) struct Txns {
+    pub(crate) txns: Vec<Txn>,
+    pub(crate) mops: Vec<Mop>,
+    pub(crate) elems: Vec<u32>,
+    pub(crate) keys: Interner,
+    pub(crate) values: Interner,
+    /// Per txn: the `index` of its completion op, else of its invocation.
+    pub(crate) op_indices: Vec<u64>,
+    /// Ops whose value could not be read as a transaction: (op position, why).
+    pub(crate) malformed: Vec<(usize, String)>,
+}
+
+/// Whether reads carry lists (list-append) or single values (registers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    List,
+    Register,
+}
+
+impl Txns {
+    /// The micro-ops of txn `t`.
+    pub(crate) fn mops_of(&self, t: u32) -> &[Mop] {
+        let txn = &self.txns[t as usize];
+        &self.mops[txn.mop_start as usize..txn.mop_end as usize]
+    }
+
+    /// The elements of a list read.
+    pub(crate) fn list(&self, m: &Mop) -> &[u32] {
+        &self.elems[m.start as usize..(m.start + m.len) as usize]
+    }
+
+    /// The op (position) that best stands for txn `t`: its completion, else its invocation.
+    pub(crate) fn op_pos(&self, t: u32) -> usize {
+        let txn = &self.txns[t as usize];
+        txn.complete.unwrap_or(txn.invoke) as usize
+    }
+}
+
+/// Reads every client transaction of `history`. Completions carry the values read (ok); for
+/// info and fail the written values come from the completion when it is a list, else from
+/// the invocation, and reads are dropped (unknown).
+pub(crate) fn parse(history: &History, shape: Shape) -> Txns {
+    let completions = history.completions();
+    let mut out = Txns::default();
+    let mut processes: FxHashMap<u64, u32> = FxHashMap::default();
+    for (pos, op) in history.ops.iter().enumerate() {
+        if op.kind != OpType::Invoke {
+            continue;
+        }
+        let Process::Client(p) = op.process else { continue };
+        let complete = completions[pos];
+        let done = complete.map(|c| &history.ops[c]);
+        let status = match done.map(|d| d.kind) {
+            Some(OpType::Ok) => Status::Ok,
+            Some(OpType::Fail) => Status::Fail,
+            _ => Status::Info,
+        };
+        let value = match done {
+            Some(d) if status == Status::Ok || d.value.is_array() => &d.value,
+            _ => &op.value,
+        };
+        let next = processes.len() as u32;
+        let process = *processes.entry(p).or_insert(next);
+        let mop_start = out.mops.len() as u32;
+        let elems_start = out.elems.len();
+        if let Err(why) = out.push_mops(value, status == Status::Ok, shape) {
+            out.mops.truncate(mop_start as usize);
+            out.elems.truncate(elems_start);
+            out.malformed.push((complete.unwrap_or(pos), why));
+            continue;
+        }
+        let mop_end = out.mops.len() as u32;
+        out.op_indices.push(history.ops[complete.unwrap_or(pos)].index);
+        out.txns.push(Txn {
+            invoke: pos as u32,
+            complete: complete.map(|c| c as u32),
+            status,
+            process,
+            mop_start,
+            mop_end,
+        });
+    }
+    out
+}
+
+impl Txns {
+    fn push_mops(&mut self, value: &Value, keep_reads: bool, shape: Shape) -> Result<(), String> {
+        let Some(mops) = value.as_array() else {
+            return Err(format!("the value {} is not a list of micro-ops [f key value]", short(value)));
+        };
+        for mop in mops {
+            let parts = match mop.as_array() {
+                Some(parts) if parts.len() == 3 => parts,
+                _ => return Err(format!("the micro-op {} is not [f key value]", short(mop))),
+            };
+            let f = match (parts[0].as_str(), shape) {
+                (Some("r"), _) => MopF::Read,
+                (Some("append"), Shape::List) => MopF::Append,
+                (Some("w"), Shape::Register) => MopF::Write,
+                _ => {
+                    let expected = if shape == Shape::List { "r or append" } else { "r or w" };
+                    return Err(format!("the micro-op {} has function {}, expected {expected}", short(mop), parts[0]));
+                }
+            };
+            if f == MopF::Read && !keep_reads {
+                continue;
+            }
+            let key = self.keys.intern(&parts[1]);
+            let v = &parts[2];
+            let mut m = Mop { f, key, val: NIL, start: 0, len: 0 };
+            match (f, shape) {
+                (MopF::Read, Shape::List) => match v {
+                    Value::Null => {}
+                    Value::Array(items) => {
+                        m.start = self.elems.len() as u32;
+                        m.len = items.len() as u32;
+                        m.val = 0;
+                        for item in items {
+                            let id = self.values.intern(item);
+                            self.elems.push(id);
+                        }
+                    }
+                    _ => return Err(format!("the read {} of a list holds {}, not a list", short(mop), short(v))),
+                },
+                (MopF::Read, Shape::Register) if v.is_null() => {}
+                _ if v.is_null() => return Err(format!("the write {} has no value", short(mop))),
+                _ => m.val = self.values.intern(v),
+            }
+            self.mops.push(m);
+        }
+        Ok(())
+    }
+}
+
+/// A value as text, cut short for error messages.
+fn short(v: &Value) -> String {
+    let text = v.to_string();
+    if text.len() > 80 {
+        format!(
+            "{}...",
+            &text[..text.char_indices().take_while(|(i, _)| *i < 77).last().map_or(0, |(i, c)| i + c.len_utf8())]
+        )
+    } else {
+        text
+    }
+}
+
+impl Txns {
+    /// How many distinct keys the history touches.
+    pub(crate) fn keys_len(&self) -> usize {
+        self.keys.values.len()
+    }
+
+    /// The `index` of the op standing for txn `t` (see [`Txns::op_pos`]), given the history.
+    pub(crate) fn op_index(&self, t: u32) -> u64 {
+        self.op_indices[t as usize]
+    }
+}
