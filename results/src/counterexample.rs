@@ -1,18 +1,20 @@
 //! The drawing of a linearizability counterexample, in the spirit of porcupine's: the ops of
-//! the longest linearizable prefix in the order they linearize (with the model state after each
-//! when known), the op that cannot be placed, the ops concurrent with it, and the states the
-//! model could be in just before it.
+//! the longest linearizable prefix in the order they linearize (the last ones, numbered), the
+//! op that cannot be placed after them, the ops concurrent with it, the state after the prefix
+//! and the states the object could be in when the stuck op had to take effect.
 //!
-//! Expected `detail` of a `nonlinearizable` anomaly (every field but `stuck` optional):
+//! It reads the `detail` of a `nonlinearizable` anomaly as `checkers::linearizable` writes it
+//! (op indices are those of invocations):
 //! ```json
-//! { "key": "x",                        // the independent key, when split per key
-//!   "prefix": [12, 15, {"op": 18, "state": 3}],   // op indices in linearization order,
-//!                                      // or {"op", "state"} objects (state after the op)
-//!   "stuck": [21],                     // the op(s) that cannot be placed (or one index)
-//!   "states": [3, 4] }                 // model states reachable after the prefix
+//! { "model": "cas-register", "key": null,
+//!   "prefix": [0, 2, 5],                       // linearization order
+//!   "prefix_tail": [{"index": 5, "op": "write 3"}],  // the model's words for the last ones
+//!   "state_after_prefix": "3",
+//!   "cannot_place": [{"index": 9, "completion": 12, "op": "read 4"}],
+//!   "states_before": ["3"],
+//!   "concurrent": [7] }
 //! ```
-//! `prefix`/`stuck` may also be spelled `linearized`/`unplaceable`; op indices are the `index`
-//! of the invocation or of the completion. Only the last [`MAX_PREFIX`] prefix ops are drawn.
+//! Only the last [`MAX_PREFIX`] prefix ops are drawn.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -76,6 +78,8 @@ pub struct LinDiagram {
     pub states: Vec<String>,
     /// The independent key, when the history was split per key.
     pub key: Option<String>,
+    /// The model's name.
+    pub model: Option<String>,
     /// Prefix ops not drawn (earlier than the last [`MAX_PREFIX`]).
     pub omitted: usize,
 }
@@ -88,76 +92,63 @@ struct Placed {
     state: Option<String>,
 }
 
-fn indices(v: Option<&Value>) -> Vec<(u64, Option<String>)> {
-    match v {
-        Some(Value::Number(n)) => n.as_u64().map(|i| vec![(i, None)]).unwrap_or_default(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|item| match item {
-                Value::Number(n) => n.as_u64().map(|i| (i, None)),
-                Value::Object(o) => {
-                    o.get("op").and_then(Value::as_u64).map(|i| (i, o.get("state").map(|s| text::value(s, 40))))
-                }
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
+fn ids(v: Option<&Value>) -> Vec<u64> {
+    v.and_then(Value::as_array).map(|items| items.iter().filter_map(Value::as_u64).collect()).unwrap_or_default()
 }
 
 /// Builds the drawing from an anomaly's `detail`; `None` when it does not have the expected
 /// shape or names ops the history lacks.
 pub fn diagram(history: &History, detail: &Value) -> Option<LinDiagram> {
     let obj = detail.as_object()?;
-    let field = |a: &str, b: &str| obj.get(a).or_else(|| obj.get(b));
-    let stuck_ids = indices(field("stuck", "unplaceable"));
+    let stuck = obj.get("cannot_place")?.as_array()?;
+    let stuck_ids: Vec<u64> = stuck.iter().filter_map(|s| s.get("index")?.as_u64()).collect();
     if stuck_ids.is_empty() {
         return None;
     }
-    let prefix_ids = indices(field("prefix", "linearized"));
-    let completions = history.completions();
-    // invocation position of any op index
-    let mut invoke_of: HashMap<usize, usize> = HashMap::new();
-    for (i, c) in completions.iter().enumerate() {
-        if let Some(c) = c {
-            invoke_of.insert(*c, i);
+    // The model's own words for ops, where the detail has them.
+    let mut words: HashMap<u64, String> = HashMap::new();
+    for item in stuck.iter().chain(obj.get("prefix_tail").and_then(Value::as_array).into_iter().flatten()) {
+        if let (Some(i), Some(op)) = (item.get("index").and_then(Value::as_u64), item.get("op").and_then(Value::as_str))
+        {
+            words.insert(i, op.to_string());
         }
     }
     let position = |index: u64| -> Option<usize> {
         let p = history.ops.binary_search_by_key(&index, |op| op.index).ok()?;
-        Some(if history.ops[p].kind == OpType::Invoke { p } else { *invoke_of.get(&p)? })
+        (history.ops[p].kind == OpType::Invoke).then_some(p)
     };
+    let prefix_ids = ids(obj.get("prefix"));
     let omitted = prefix_ids.len().saturating_sub(MAX_PREFIX);
+    let after_prefix = obj.get("state_after_prefix").map(|s| text::value(s, 40));
     let mut placed: Vec<Placed> = Vec::new();
-    for (k, (id, state)) in prefix_ids.iter().enumerate().skip(omitted) {
-        placed.push(Placed { invoke: position(*id)?, class: "linearized", order: Some(k + 1), state: state.clone() });
+    for (k, id) in prefix_ids.iter().enumerate().skip(omitted) {
+        let state = if k + 1 == prefix_ids.len() { after_prefix.clone() } else { None };
+        placed.push(Placed { invoke: position(*id)?, class: "linearized", order: Some(k + 1), state });
     }
-    for (id, _) in &stuck_ids {
+    for id in &stuck_ids {
         placed.push(Placed { invoke: position(*id)?, class: "stuck", order: None, state: None });
     }
-    let end = history.ops.last().map_or(0, |op| op.time);
-    let span = |inv: usize| (history.ops[inv].time, completions[inv].map_or(end, |c| history.ops[c].time));
     let taken: BTreeSet<usize> = placed.iter().map(|p| p.invoke).collect();
-    let stuck_spans: Vec<(u64, u64)> = placed.iter().filter(|p| p.class == "stuck").map(|p| span(p.invoke)).collect();
-    let others: Vec<usize> = (0..history.ops.len())
-        .filter(|&i| history.ops[i].kind == OpType::Invoke && history.ops[i].is_client() && !taken.contains(&i))
-        .filter(|&i| {
-            let (a, b) = span(i);
-            stuck_spans.iter().any(|&(s, e)| a <= e && b >= s)
-        })
+    let others: Vec<usize> = ids(obj.get("concurrent"))
+        .into_iter()
+        .filter_map(position)
+        .filter(|p| !taken.contains(p))
         .take(MAX_OTHERS)
         .collect();
     placed.extend(others.into_iter().map(|i| Placed { invoke: i, class: "other", order: None, state: None }));
-    Some(layout(history, &completions, placed, obj, omitted))
+    Some(layout(history, placed, obj, omitted, &words))
 }
 
 fn layout(
     history: &History,
-    completions: &[Option<usize>],
     placed: Vec<Placed>,
     obj: &serde_json::Map<String, Value>,
     omitted: usize,
+    words: &HashMap<u64, String>,
 ) -> LinDiagram {
+    let completions = history.completions();
+    let real_time = crate::spans::has_real_times(history);
+    let when = |op: &checkers::Op| if real_time { text::secs(op.time) } else { format!("op {}", op.index) };
     let lanes_by: BTreeMap<&Process, u32> = placed
         .iter()
         .map(|p| &history.ops[p.invoke].process)
@@ -195,24 +186,26 @@ fn layout(
                 y: lanes_by[&inv.process] + (LANE - BAR) / 2 - 6,
                 w: x1.saturating_sub(x0).max(6),
                 class: format!("{}{open}", p.class),
-                label: format!("{order}{}", text::op_call(inv, 24)),
+                label: format!(
+                    "{order}{}",
+                    words.get(&inv.index).map_or_else(|| text::op_call(inv, 24), |w| text::cut(w, 30))
+                ),
                 state: p.state.clone(),
                 title: format!(
                     "op {} by process {}: {} → {outcome} {result} ({} to {})",
                     inv.index,
                     inv.process,
                     text::op_call(inv, 60),
-                    text::secs(inv.time),
-                    done.map_or_else(|| "the end".to_string(), |d| text::secs(d.time)),
+                    when(inv),
+                    done.map_or_else(|| "the end".to_string(), when),
                 ),
                 index: inv.index,
             }
         })
         .collect::<Vec<_>>();
-    let states = match obj.get("states").or_else(|| obj.get("state")) {
+    let states = match obj.get("states_before") {
         Some(Value::Array(v)) => v.iter().map(|s| text::value(s, 80)).collect(),
-        Some(s) => vec![text::value(s, 80)],
-        None => Vec::new(),
+        _ => Vec::new(),
     };
     LinDiagram {
         width: right + 20,
@@ -221,7 +214,8 @@ fn layout(
         stuck: bars.iter().filter(|b| b.class.starts_with("stuck")).map(|b| b.title.clone()).collect(),
         bars,
         states,
-        key: obj.get("key").map(|k| text::value(k, 40)),
+        key: obj.get("key").filter(|k| !k.is_null()).map(|k| text::value(k, 40)),
+        model: obj.get("model").map(|m| text::value(m, 40)),
         omitted,
     }
 }
@@ -252,16 +246,19 @@ mod tests {
     #[test]
     fn draws_prefix_stuck_and_concurrent_ops() {
         let h = history();
-        let d =
-            diagram(&h, &json!({"prefix": [{"op": 1, "state": 1}], "stuck": 4, "states": [1], "key": "x"})).unwrap();
+        let detail = json!({
+            "model": "register", "key": "x", "prefix": [0], "prefix_tail": [{"index": 0, "op": "write 1"}],
+            "state_after_prefix": "1", "cannot_place": [{"index": 2, "completion": 4, "op": "read 2"}],
+            "states_before": ["1"], "concurrent": [3]});
+        let d = diagram(&h, &detail).unwrap();
         assert_eq!(d.bars.len(), 3);
         assert_eq!(d.bars[0].class, "linearized");
         assert_eq!(d.bars[0].label, "#1 write 1");
         assert_eq!(d.bars[0].state.as_deref(), Some("1"));
-        assert_eq!((d.bars[1].class.as_str(), d.bars[1].index), ("stuck", 2));
+        assert_eq!((d.bars[1].class.as_str(), d.bars[1].index, d.bars[1].label.as_str()), ("stuck", 2, "read 2"));
         assert_eq!((d.bars[2].class.as_str(), d.bars[2].index), ("other open", 3));
         assert_eq!(d.states, vec!["1"]);
-        assert_eq!(d.key.as_deref(), Some("x"));
+        assert_eq!((d.key.as_deref(), d.model.as_deref()), (Some("x"), Some("register")));
         assert_eq!(d.lanes.len(), 3);
         assert!(d.bars[0].x < d.bars[1].x);
         assert!(d.stuck[0].contains("read nil → ok 2"), "{}", d.stuck[0]);
@@ -272,6 +269,6 @@ mod tests {
         let h = history();
         assert!(diagram(&h, &json!(null)).is_none());
         assert!(diagram(&h, &json!({"prefix": [0]})).is_none());
-        assert!(diagram(&h, &json!({"stuck": [99]})).is_none());
+        assert!(diagram(&h, &json!({"cannot_place": [{"index": 99}]})).is_none());
     }
 }

@@ -53,6 +53,12 @@ impl Span {
     }
 }
 
+/// False for an import whose ops carry no times (the loader then sets each op's time to its
+/// index, so times order the ops but measure nothing); the same rule as the checkers'.
+pub fn has_real_times(history: &History) -> bool {
+    history.header.is_some() || history.ops.iter().any(|op| op.time != op.index)
+}
+
 /// The time of the last op, 0 for an empty history.
 pub fn history_end(history: &History) -> u64 {
     history.ops.last().map_or(0, |op| op.time)
@@ -110,6 +116,8 @@ mod tests {
     #[test]
     fn empty_history_has_no_spans() {
         assert!(client_spans(&History::default()).is_empty());
+        assert!(!has_real_times(&History::from_ops(None, vec![op(0, 0, OpType::Invoke, 1, "read")])));
+        assert!(has_real_times(&History::from_ops(None, vec![op(0, 7, OpType::Invoke, 1, "read")])));
         assert_eq!(history_end(&History::default()), 0);
     }
 }

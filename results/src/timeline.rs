@@ -32,6 +32,9 @@ pub struct Column {
 pub struct TimelineData {
     /// The history's last time, ms.
     pub end: f64,
+    /// True when times are real; false for imports without times, whose "times" are op
+    /// positions (then every time in this data is a position, not ms).
+    pub real_time: bool,
     /// The distinct `f`s.
     pub fs: Vec<String>,
     /// The columns.
@@ -40,12 +43,11 @@ pub struct TimelineData {
     pub faults: Vec<(f64, f64, String, bool)>,
 }
 
-fn ms(ns: u64) -> f64 {
-    (ns as f64 / 1e3).round() / 1e3
-}
-
 /// Builds the timeline of `spans` (in invocation order) and `faults`.
 pub fn build(history: &History, spans: &[Span], faults: &[FaultPeriod], end: u64) -> TimelineData {
+    let real_time = crate::spans::has_real_times(history);
+    // ms rounded to µs; positions as they are when there are no times.
+    let ms = |ns: u64| if real_time { (ns as f64 / 1e3).round() / 1e3 } else { ns as f64 };
     let mut fs: Vec<String> = spans.iter().map(|s| history.ops[s.invoke].f.clone()).collect();
     fs.sort_unstable();
     fs.dedup();
@@ -120,7 +122,7 @@ pub fn build(history: &History, spans: &[Span], faults: &[FaultPeriod], end: u64
             (ms(p.start), ms(p.end_or(end)), text::cut(&label, 60), p.healed.is_some())
         })
         .collect();
-    TimelineData { end: ms(end), fs, cols, faults }
+    TimelineData { end: ms(end), real_time, fs, cols, faults }
 }
 
 #[cfg(test)]
@@ -142,6 +144,7 @@ mod tests {
             assert!(c.ops.windows(2).all(|w| w[0].1 <= w[1].0), "overlap in column {}", c.label);
         }
         assert!(!t.faults.is_empty());
+        assert!(t.real_time && t.end > 11_000.0 && t.end < 13_000.0, "{}", t.end);
         assert_eq!(t.fs, vec!["cas", "read", "write"]);
     }
 

@@ -55,7 +55,7 @@
 
   function timeStep(msSpan) {
     var steps = [1, 2, 5];
-    var base = 0.001;
+    var base = data.real_time ? 0.001 : 1;
     for (;;) {
       for (var i = 0; i < steps.length; i++) {
         if (base * steps[i] >= msSpan) { return base * steps[i]; }
@@ -65,6 +65,7 @@
   }
 
   function fmtTime(t) {
+    if (!data.real_time) { return "#" + Math.round(t); }
     if (t === 0) { return "0"; }
     return t >= 1000 ? (t / 1000).toFixed(t % 1000 === 0 ? 0 : 3) + " s" : t.toFixed(t < 1 ? 3 : 1) + " ms";
   }

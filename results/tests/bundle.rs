@@ -52,7 +52,9 @@ fn hostile_result() -> CheckResult {
                 kind: HOSTILE.to_string(),
                 ops: vec![1, 2],
                 explanation: format!("read saw {HOSTILE}"),
-                detail: json!({"prefix": [{"op": 1, "state": HOSTILE}], "stuck": [3], "states": [HOSTILE], "key": HOSTILE}),
+                detail: json!({"model": HOSTILE, "key": HOSTILE, "prefix": [1], "prefix_tail": [{"index": 1, "op": HOSTILE}],
+                    "state_after_prefix": HOSTILE, "cannot_place": [{"index": 3, "op": HOSTILE}],
+                    "states_before": [HOSTILE], "concurrent": [6]}),
             },
             Anomaly {
                 kind: "G1c".to_string(),
@@ -76,6 +78,7 @@ fn hostile_values_appear_escaped() {
     let bundle = write(&dir, &hostile_history(), &[hostile_result()], &meta).unwrap();
     assert_eq!(bundle.verdict, "invalid");
     let html = read(&dir);
+    assert!(html.contains("<svg class=\"diagram lin\"") && html.contains("<svg class=\"diagram cycle\""));
     // Exactly the page's own two script elements, and no markup from the history.
     assert_eq!(html.matches("<script").count(), 2, "{html}");
     assert_eq!(html.matches("</script>").count(), 2);
@@ -143,4 +146,18 @@ fn nemesis_descriptions_and_nodes_reach_the_faults_table() {
     assert_eq!(html.matches("<tr><td><b>start</b>").count(), 2);
     assert!(html.contains("Cut off [:n3 #[:n4 :n5 :n1]"));
     assert!(html.contains("stop: fully connected"));
+}
+
+#[test]
+fn linearizability_counterexample_from_the_checker_is_drawn() {
+    use checkers::linearizable::{check, ModelKind, Options};
+    let h = load_path(&fixtures().join("knossos/cas-register/bad/rethink-fail-minimal.edn")).unwrap();
+    let result = check(&h, ModelKind::CasRegister, &Options { init: Some(json!(0)), ..Options::default() });
+    assert_eq!(result.validity, Validity::Invalid);
+    let dir = out_dir("rethink");
+    write(&dir, &h, &[result], &RunMeta::from_history(&h, "rethink-fail-minimal.edn")).unwrap();
+    let html = read(&dir);
+    assert!(html.contains("<svg class=\"diagram lin\""), "no counterexample drawing");
+    assert!(html.contains("<g class=\"stuck"), "the op that cannot be placed is drawn");
+    assert!(html.contains("<g class=\"linearized"), "the prefix is drawn");
 }

@@ -1,0 +1,117 @@
+//! The run page in a real browser: headless Chromium (Debian's `chromium`) loads a generated
+//! page offline, runs its script, and the DOM it leaves has the verdict, the four plots, a drawn
+//! timeline and the counterexample, with nothing on the console. Where Chromium is missing the
+//! test says so and passes, except under CI (`CI` set), where it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use checkers::history::load_path;
+use checkers::linearizable::{check, ModelKind, Options};
+use checkers::{Anomaly, CheckResult, Validity};
+use results::sample::register_history;
+use results::{write, RunMeta};
+use serde_json::json;
+
+fn chromium() -> Option<&'static str> {
+    let found = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()));
+    if found.is_none() {
+        assert!(std::env::var_os("CI").is_none(), "CI needs chromium: scripts/install-deps installs it");
+        eprintln!("chromium is not installed: skipping the browser test (apt-get install chromium)");
+    }
+    found
+}
+
+/// Loads `page` offline and returns (DOM after scripts ran, console lines).
+fn load(browser: &str, page: &Path) -> (String, Vec<String>) {
+    let profile = page.with_file_name("chromium-profile");
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--window-size=1280,2000",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    let _ = std::fs::remove_dir_all(&profile);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let console = stderr.lines().filter(|l| l.contains(":CONSOLE")).map(str::to_string).collect();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), console)
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("faultline-chromium-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn drawn_boxes(dom: &str) -> u64 {
+    let at = dom.find("id=\"timeline\"").expect("timeline element");
+    let tag_end = at + dom[at..].find('>').unwrap();
+    let tag = &dom[dom[..at].rfind('<').unwrap()..tag_end];
+    let v = tag.split("data-drawn=\"").nth(1).expect("data-drawn attribute");
+    v[..v.find('"').unwrap()].parse().unwrap()
+}
+
+#[test]
+fn run_page_renders_in_chromium_without_console_errors() {
+    let Some(browser) = chromium() else { return };
+    let history = register_history(4_000, 5, 25, 11);
+    let result = CheckResult {
+        checker: "stand-in <b>checker</b>".to_string(),
+        validity: Validity::Invalid,
+        unknown_reason: None,
+        anomalies: vec![Anomaly {
+            kind: "G1c".to_string(),
+            ops: vec![10, 20],
+            explanation: "a made-up cycle, to draw".to_string(),
+            detail: json!({"cycle": [
+                {"from_op": 10, "to_op": 20, "edge": "wr", "key": "x", "value": 1, "why": "T20 read x=1, which T10 wrote"},
+                {"from_op": 20, "to_op": 10, "edge": "rw", "key": "y", "value": 2, "why": "T20 read y before T10 wrote y=2"}]}),
+        }],
+        stats: json!(null),
+    };
+    let dir = out_dir("sample");
+    let bundle = write(&dir, &history, &[result], &RunMeta::from_history(&history, "sample run")).unwrap();
+    let (dom, console) = load(browser, &bundle.index);
+    assert!(console.is_empty(), "console output: {console:#?}");
+    assert!(dom.contains("data-verdict=\"invalid\""), "verdict");
+    assert!(dom.contains("<div class=\"word\">INVALID</div>"));
+    for plot in ["latency", "quantiles", "throughput", "availability"] {
+        let at = dom.find(&format!("id=\"plot-{plot}\"")).unwrap_or_else(|| panic!("plot {plot}"));
+        assert!(
+            dom[at..].trim_start_matches(|c| c != '>').get(1..12).is_some_and(|s| s.starts_with("<svg")),
+            "{plot} svg"
+        );
+    }
+    assert!(drawn_boxes(&dom) > 100, "the timeline drew {} boxes", drawn_boxes(&dom));
+    assert!(dom.contains("<svg class=\"diagram cycle\""));
+    assert!(dom.contains("stand-in &lt;b&gt;checker&lt;/b&gt;"), "escaped checker name");
+}
+
+#[test]
+fn counterexample_page_of_an_imported_history_renders_in_chromium() {
+    let Some(browser) = chromium() else { return };
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures");
+    let history = load_path(&fixtures.join("knossos/cas-register/bad/rethink-fail-smaller.edn")).unwrap();
+    let result = check(&history, ModelKind::CasRegister, &Options { init: Some(json!(0)), ..Options::default() });
+    assert_eq!(result.validity, Validity::Invalid);
+    let dir = out_dir("rethink");
+    let bundle = write(&dir, &history, &[result], &RunMeta::from_history(&history, "rethink")).unwrap();
+    let (dom, console) = load(browser, &bundle.index);
+    assert!(console.is_empty(), "console output: {console:#?}");
+    assert!(dom.contains("data-verdict=\"invalid\""));
+    assert!(dom.contains("<svg class=\"diagram lin\""));
+    assert!(drawn_boxes(&dom) > 10, "the timeline drew {} boxes", drawn_boxes(&dom));
+}
