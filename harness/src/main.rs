@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod check;
 mod exit;
+mod run;
 
 /// Jepsen-style fault injection: run workloads against a store while breaking it, then check
 /// the history for consistency anomalies.
@@ -17,12 +19,23 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Check history files: one verdict line per file, explanations indented under it.
+    Check(check::CheckArgs),
+    /// Run a test: a cluster in network namespaces, a workload under faults, then the verdict.
+    Test(run::TestArgs),
+    /// Undo whatever crashed runs left behind (namespaces, rules, processes).
+    Heal,
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return exit::usage_error(e),
     };
-    match cli.command {}
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Test(args) => run::test(args),
+        Command::Heal => run::heal(),
+    }
 }

@@ -1,2 +1,8 @@
-//! Systems under test: for each, its lifecycle as commands, a client that executes workload ops,
-//! and what the nemesis needs to know about it (who leads, which pid).
+//! Systems under test. Each target says, as data, how to install, configure, start, stop and
+//! wipe itself on a node (argv commands the harness runs), gives a client that executes workload
+//! ops with faultline's error classes, and answers what the nemesis asks (who leads).
+
+pub mod etcd;
+pub mod target;
+
+pub use target::{BoxFuture, Client, Cluster, Completion, ConfigFile, Daemon, NodeSpec, Target};

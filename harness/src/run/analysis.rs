@@ -1,0 +1,97 @@
+//! Analysis of a recorded run: load and validate the history, check it, and write results.json
+//! (the run's metadata, the figures, and every checker's result).
+
+use std::path::Path;
+use std::time::Duration;
+
+use checkers::linearizable::{self, ModelKind, Options};
+use checkers::{CheckResult, Validity};
+use serde::Serialize;
+
+/// Figures of one run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// Seconds from launching the daemons until every node answered a linearizable read.
+    pub cluster_up_s: f64,
+    /// Seconds of workload (until the generator ran out or the run was interrupted).
+    pub workload_s: f64,
+    /// Client completions recorded during the workload (ok + fail + info).
+    pub client_ops: u64,
+    /// ok completions.
+    pub ok: u64,
+    /// fail completions.
+    pub fail: u64,
+    /// info completions.
+    pub info: u64,
+    /// client_ops / workload_s.
+    pub ops_per_s: f64,
+    /// Faults injected.
+    pub faults: u64,
+    /// Seconds the checker took.
+    pub check_s: f64,
+}
+
+/// results.json: what the run was, what happened, and the verdicts.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultsFile {
+    /// The test's name.
+    pub test: String,
+    /// The run's id (tags iptables rules, the cluster token, the journal).
+    pub run_id: String,
+    /// The seed.
+    pub seed: u64,
+    /// The system under test.
+    pub target: String,
+    /// The workload.
+    pub workload: String,
+    /// The nodes.
+    pub nodes: Vec<String>,
+    /// Client workers.
+    pub concurrency: usize,
+    /// Reads were serializable (not linearizable).
+    pub serializable: bool,
+    /// The overall verdict: the merge of every result's.
+    pub validity: Validity,
+    /// The process exit code that goes with it (255 when the harness failed).
+    pub exit_code: u8,
+    /// Figures.
+    pub stats: Stats,
+    /// Final reads that never got an answer (each makes the verdict at best unknown).
+    pub unanswered_final_reads: Vec<String>,
+    /// The run was interrupted (Ctrl-C, SIGTERM).
+    pub interrupted: bool,
+    /// Problems of the harness (setup, teardown), one line each.
+    pub harness_errors: Vec<String>,
+    /// Every checker's result.
+    pub results: Vec<CheckResult>,
+}
+
+/// Checks the history at `path` for linearizability per key; unanswered final reads turn a
+/// valid verdict into unknown.
+pub fn check(path: &Path, unanswered: &[String]) -> Result<Vec<CheckResult>, String> {
+    let history = checkers::history::load_path(path).map_err(|e| e.to_string())?;
+    for warning in &history.warnings {
+        tracing::warn!("{warning}");
+    }
+    let semantics = history.header.as_ref().map(|h| h.semantics).unwrap_or_default();
+    let options = Options {
+        semantics,
+        init: None,
+        time_budget: Some(Duration::from_secs(300)),
+        memory_budget_bytes: Some(2 << 30),
+    };
+    let mut result = linearizable::check(&history, ModelKind::CasRegister, &options);
+    if result.validity == Validity::Valid && !unanswered.is_empty() {
+        result.validity = Validity::Unknown;
+        result.unknown_reason = Some(format!(
+            "final reads never answered after healing ({}): the cluster did not recover",
+            unanswered.join(", ")
+        ));
+    }
+    Ok(vec![result])
+}
+
+/// The overall verdict of some results.
+pub fn overall(results: &[CheckResult]) -> Validity {
+    results.iter().fold(Validity::Valid, |v, r| v.merge(r.validity))
+}

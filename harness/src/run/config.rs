@@ -1,0 +1,405 @@
+//! The test's configuration: Jepsen-style flags or a YAML file with the same fields (flags win),
+//! validated into a [`Plan`]. Unknown fields and bad values are rejected with the file, the line
+//! and the fix.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use nemesis::{Family, ScriptedSchedule};
+use serde::{Deserialize, Serialize};
+
+/// `faultline test` flags.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TestArgs {
+    /// A YAML test file with the same fields as the flags (kebab-case); flags override it.
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub fields: Fields,
+}
+
+/// Every field of a test, from flags or from a test file.
+#[derive(Debug, Clone, Default, clap::Args, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Fields {
+    /// The test's name (the results folder is results/<name>/<timestamp>).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The system under test: etcd.
+    #[arg(long)]
+    pub target: Option<TargetName>,
+    /// The workload: register.
+    #[arg(long)]
+    pub workload: Option<WorkloadName>,
+    /// Fault families for a random schedule, comma-separated: partition,kill,pause (or none).
+    #[arg(long)]
+    pub nemesis: Option<Families>,
+    /// Seconds between a random fault and its heal (and between heal and the next fault).
+    #[arg(long)]
+    pub nemesis_interval: Option<f64>,
+    /// A scripted schedule: a YAML list of `{at: SECONDS, do: INTENT}`; replaces --nemesis.
+    #[arg(long)]
+    pub nemesis_schedule: Option<PathBuf>,
+    /// How many nodes (n1…nN), or a comma-separated list of names.
+    #[arg(long)]
+    pub nodes: Option<NodeNames>,
+    /// Client workers: a number, or `2n` for twice the nodes.
+    #[arg(long)]
+    pub concurrency: Option<Concurrency>,
+    /// Seconds of workload.
+    #[arg(long)]
+    pub time_limit: Option<f64>,
+    /// How many runs of the same test.
+    #[arg(long)]
+    pub test_count: Option<u32>,
+    /// The seed every random choice flows from (default: random, printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Target ops per second over all workers.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Serializable (non-quorum) reads, as Jepsen's etcd test names them.
+    #[arg(long)]
+    #[serde(default)]
+    pub serializable: bool,
+    /// Start etcd with --pre-vote.
+    #[arg(long)]
+    #[serde(default)]
+    pub pre_vote: bool,
+    /// Where run folders go.
+    #[arg(long)]
+    pub results_dir: Option<PathBuf>,
+}
+
+macro_rules! from_str_de {
+    ($t:ty) => {
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$t, D::Error> {
+                let raw = StrOrNum::deserialize(d)?;
+                raw.0.parse().map_err(serde::de::Error::custom)
+            }
+        }
+        impl Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.to_string())
+            }
+        }
+    };
+}
+
+/// A scalar read as text, whether YAML typed it as a number, a string or a list of strings.
+struct StrOrNum(String);
+
+impl<'de> Deserialize<'de> for StrOrNum {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<StrOrNum, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            N(u64),
+            S(String),
+            L(Vec<String>),
+        }
+        Ok(StrOrNum(match Raw::deserialize(d)? {
+            Raw::N(n) => n.to_string(),
+            Raw::S(s) => s,
+            Raw::L(l) => l.join(","),
+        }))
+    }
+}
+
+/// Supported targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetName {
+    /// etcd 3.4.
+    Etcd,
+}
+
+impl FromStr for TargetName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<TargetName, String> {
+        match s {
+            "etcd" => Ok(TargetName::Etcd),
+            other => Err(format!("unknown target {other:?}; use etcd")),
+        }
+    }
+}
+
+impl std::fmt::Display for TargetName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("etcd")
+    }
+}
+
+/// Supported workloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadName {
+    /// Read/write/CAS registers over independent keys.
+    Register,
+}
+
+impl FromStr for WorkloadName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<WorkloadName, String> {
+        match s {
+            "register" => Ok(WorkloadName::Register),
+            other => Err(format!("unknown workload {other:?}; use register")),
+        }
+    }
+}
+
+impl std::fmt::Display for WorkloadName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("register")
+    }
+}
+
+/// Fault families of a random schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Families(pub Vec<Family>);
+
+impl FromStr for Families {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Families, String> {
+        if s.trim() == "none" || s.trim().is_empty() {
+            return Ok(Families(Vec::new()));
+        }
+        s.split(',').map(|f| f.parse::<Family>().map_err(|e| e.to_string())).collect::<Result<_, _>>().map(Families)
+    }
+}
+
+impl std::fmt::Display for Families {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self
+            .0
+            .iter()
+            .map(|f| match f {
+                Family::Partition => "partition",
+                Family::Kill => "kill",
+                Family::Pause => "pause",
+            })
+            .collect();
+        f.write_str(if names.is_empty() { "none" } else { "" })?;
+        f.write_str(&names.join(","))
+    }
+}
+
+/// Node names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeNames(pub Vec<String>);
+
+impl FromStr for NodeNames {
+    type Err = String;
+    fn from_str(s: &str) -> Result<NodeNames, String> {
+        let names: Vec<String> = match s.parse::<usize>() {
+            Ok(n) if (1..=200).contains(&n) => (1..=n).map(|i| format!("n{i}")).collect(),
+            Ok(n) => return Err(format!("nodes = {n}: use 1 to 200 nodes")),
+            Err(_) => s.split(',').map(|n| n.trim().to_string()).collect(),
+        };
+        for name in &names {
+            let ok =
+                !name.is_empty() && name.len() <= 12 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !ok {
+                return Err(format!("node name {name:?}: use 1–12 letters, digits or dashes, e.g. n1,n2,n3"));
+            }
+        }
+        Ok(NodeNames(names))
+    }
+}
+
+impl std::fmt::Display for NodeNames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join(","))
+    }
+}
+
+/// Client workers: a number or a multiple of the node count (`2n`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Concurrency {
+    /// Exactly this many.
+    Fixed(usize),
+    /// This many per node.
+    PerNode(usize),
+}
+
+impl FromStr for Concurrency {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Concurrency, String> {
+        let bad = || format!("concurrency {s:?}: use a number of workers (10) or a multiple of the nodes (2n)");
+        match s.strip_suffix('n') {
+            Some(k) => k.parse().ok().filter(|k| *k > 0).map(Concurrency::PerNode).ok_or_else(bad),
+            None => s.parse().ok().filter(|k| *k > 0).map(Concurrency::Fixed).ok_or_else(bad),
+        }
+    }
+}
+
+impl std::fmt::Display for Concurrency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Concurrency::Fixed(n) => write!(f, "{n}"),
+            Concurrency::PerNode(k) => write!(f, "{k}n"),
+        }
+    }
+}
+
+from_str_de!(TargetName);
+from_str_de!(WorkloadName);
+from_str_de!(Families);
+from_str_de!(NodeNames);
+from_str_de!(Concurrency);
+
+/// How faults are scheduled.
+#[derive(Debug, Clone)]
+pub enum Schedule {
+    /// Random faults of these families every interval.
+    Random(Vec<Family>, Duration),
+    /// A scripted schedule from a file.
+    Scripted(ScriptedSchedule),
+}
+
+/// A validated test.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The fields as resolved (written to the run folder as the test config).
+    pub fields: Fields,
+    /// Test name.
+    pub name: String,
+    /// Node names.
+    pub nodes: Vec<String>,
+    /// Client workers.
+    pub concurrency: usize,
+    /// Workload duration.
+    pub time_limit: Duration,
+    /// Runs.
+    pub test_count: u32,
+    /// The seed of the first run (run k uses seed + k).
+    pub seed: u64,
+    /// Ops per second overall.
+    pub rate: f64,
+    /// The fault schedule.
+    pub schedule: Schedule,
+    /// Results root.
+    pub results_dir: PathBuf,
+}
+
+fn positive(name: &str, v: f64) -> Result<f64, String> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("{name} = {v}: must be a positive number"))
+    }
+}
+
+impl Plan {
+    /// Reads the test file (if any), applies the flags over it, fills defaults and validates.
+    pub fn new(args: TestArgs) -> Result<Plan, String> {
+        let mut f = match &args.file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                serde_saphyr::from_str::<Fields>(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => Fields::default(),
+        };
+        let flags = args.fields;
+        macro_rules! over {
+            ($($field:ident),*) => { $( if flags.$field.is_some() { f.$field = flags.$field; } )* };
+        }
+        over!(
+            name,
+            target,
+            workload,
+            nemesis,
+            nemesis_interval,
+            nemesis_schedule,
+            nodes,
+            concurrency,
+            time_limit,
+            test_count,
+            seed,
+            rate,
+            results_dir
+        );
+        f.serializable |= flags.serializable;
+        f.pre_vote |= flags.pre_vote;
+        f.target.get_or_insert(TargetName::Etcd);
+        f.workload.get_or_insert(WorkloadName::Register);
+        let nodes = f.nodes.get_or_insert_with(|| NodeNames((1..=5).map(|i| format!("n{i}")).collect())).0.clone();
+        let concurrency = match *f.concurrency.get_or_insert(Concurrency::PerNode(2)) {
+            Concurrency::Fixed(n) => n,
+            Concurrency::PerNode(k) => k * nodes.len(),
+        };
+        let time_limit = positive("time-limit", *f.time_limit.get_or_insert(60.0))?;
+        let interval = positive("nemesis-interval", *f.nemesis_interval.get_or_insert(10.0))?;
+        let rate = positive("rate", *f.rate.get_or_insert(50.0))?;
+        let test_count = *f.test_count.get_or_insert(1);
+        if test_count == 0 {
+            return Err("test-count = 0: run at least one test".into());
+        }
+        let seed = *f.seed.get_or_insert_with(rand::random);
+        let schedule = match &f.nemesis_schedule {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                Schedule::Scripted(ScriptedSchedule::parse(&text, &path.display().to_string())?)
+            }
+            None => {
+                let families = f.nemesis.get_or_insert(Families(vec![Family::Partition, Family::Kill, Family::Pause]));
+                Schedule::Random(families.0.clone(), Duration::from_secs_f64(interval))
+            }
+        };
+        let name = f.name.get_or_insert_with(|| {
+            let mode = if f.serializable { "serializable" } else { "linearizable" };
+            format!("etcd-register-{mode}")
+        });
+        if name.is_empty() || name.contains('/') || name.starts_with('.') {
+            return Err(format!("name {name:?}: use a plain folder name such as etcd-register"));
+        }
+        Ok(Plan {
+            name: name.clone(),
+            nodes,
+            concurrency,
+            time_limit: Duration::from_secs_f64(time_limit),
+            test_count,
+            seed,
+            rate,
+            schedule,
+            results_dir: f.results_dir.clone().unwrap_or_else(|| PathBuf::from("results")),
+            fields: f,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> Result<Plan, String> {
+        let path = std::env::temp_dir().join(format!("fl-config-{}-{}.yaml", std::process::id(), text.len()));
+        std::fs::write(&path, text).unwrap();
+        let plan = Plan::new(TestArgs { file: Some(path.clone()), fields: Fields::default() });
+        std::fs::remove_file(path).unwrap();
+        plan
+    }
+
+    #[test]
+    fn defaults_follow_jepsen() {
+        let plan = Plan::new(TestArgs::default()).unwrap();
+        assert_eq!(plan.nodes, ["n1", "n2", "n3", "n4", "n5"]);
+        assert_eq!(plan.concurrency, 10);
+        assert!(matches!(plan.schedule, Schedule::Random(ref f, _) if f.len() == 3));
+    }
+
+    #[test]
+    fn files_are_read_and_bad_fields_are_named_with_their_line() {
+        let plan =
+            file("time-limit: 20\nnodes: 3\nconcurrency: 2n\nnemesis: partition,kill\nserializable: true\n").unwrap();
+        assert_eq!((plan.nodes.len(), plan.concurrency), (3, 6));
+        assert_eq!(plan.name, "etcd-register-serializable");
+        let err = file("time-limit: 20\ntimelimit: 3\n").unwrap_err();
+        assert!(err.contains("timelimit") && err.contains("line 2"), "{err}");
+        let err = file("time-limit: 20\nnemesis: partition,clock\n").unwrap_err();
+        assert!(err.contains("libfaketime") && err.contains("line 2"), "{err}");
+        let err = file("concurrency: lots\n").unwrap_err();
+        assert!(err.contains("2n") && err.contains("line 1"), "{err}");
+        assert!(file("time-limit: -1\n").unwrap_err().contains("positive"));
+    }
+}

@@ -1,0 +1,35 @@
+//! Running argv commands with a timeout: the only place faultline starts short-lived programs.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::Command;
+
+/// Runs `argv` to completion within `timeout`; `Ok(stdout)` on success, else one line saying
+/// what ran and what it said.
+pub async fn run(argv: &[String], timeout: Duration) -> Result<String, String> {
+    let (program, args) = argv.split_first().ok_or("empty command")?;
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(timeout, child)
+        .await
+        .map_err(|_| format!("`{}` did not finish within {timeout:?}", argv.join(" ")))?
+        .map_err(|e| format!("`{}`: {e}", argv.join(" ")))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let said = stderr.lines().filter(|l| !l.contains("iptables-legacy tables present")).collect::<Vec<_>>();
+        Err(format!("`{}` failed ({}): {}", argv.join(" "), out.status, said.join(" ").trim()))
+    }
+}
+
+/// Builds an argv from string slices.
+pub fn argv(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| s.to_string()).collect()
+}

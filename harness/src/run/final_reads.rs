@@ -1,0 +1,72 @@
+//! The final phase after healing: wait until every node answers, then read every key from every
+//! node with retries. A key a node never answered for makes the verdict unknown, not valid.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use checkers::OpType;
+use workloads::register;
+
+use super::context::Run;
+
+/// Waits until every node answers a linearizable read, up to `limit`. Returns the nodes that
+/// never did.
+pub async fn wait_ready(run: &Run, limit: Duration) -> Vec<String> {
+    let deadline = Instant::now() + limit;
+    let mut waiting: Vec<&targets::NodeSpec> = run.nodes.iter().map(|n| &n.spec).collect();
+    while !waiting.is_empty() && Instant::now() < deadline {
+        let mut still = Vec::new();
+        for spec in waiting {
+            if !run.target.ready(spec).await {
+                still.push(spec);
+            }
+        }
+        waiting = still;
+        if !waiting.is_empty() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    waiting.into_iter().map(|s| s.name.clone()).collect()
+}
+
+async fn read_all(run: Arc<Run>, node: usize, keys: Vec<u64>, deadline: Instant) -> Vec<String> {
+    let spec = run.nodes[node].spec.clone();
+    let client = run.target.client(&spec);
+    let process = run.new_process();
+    let mut unanswered = Vec::new();
+    for key in keys {
+        let op = register::read(key);
+        let mut answered = false;
+        for _ in 0..10 {
+            if Instant::now() >= deadline || run.cancel.is_cancelled() {
+                break;
+            }
+            run.record_client(process, OpType::Invoke, &op.f, op.value.clone(), &spec.name, None);
+            let done = client.invoke(&op).await;
+            let kind = if done.kind == OpType::Info { OpType::Fail } else { done.kind };
+            run.record_client(process, kind, &op.f, done.value, &spec.name, done.error);
+            if kind == OpType::Ok {
+                answered = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        if !answered {
+            unanswered.push(format!("key {key} on {}", spec.name));
+        }
+    }
+    unanswered
+}
+
+/// Reads every touched key from every node (nodes in parallel). Returns what went unanswered.
+pub async fn final_reads(run: &Arc<Run>, limit: Duration) -> Vec<String> {
+    let keys: Vec<u64> = run.keys.lock().unwrap_or_else(|e| e.into_inner()).iter().copied().collect();
+    let deadline = Instant::now() + limit;
+    let tasks: Vec<_> =
+        (0..run.nodes.len()).map(|i| tokio::spawn(read_all(run.clone(), i, keys.clone(), deadline))).collect();
+    let mut unanswered = Vec::new();
+    for task in tasks {
+        unanswered.extend(task.await.unwrap_or_else(|e| vec![format!("a final reader failed: {e}")]));
+    }
+    unanswered
+}

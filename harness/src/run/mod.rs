@@ -1,0 +1,468 @@
+//! `faultline test`: provision a local cluster, run the workload under faults, heal, read back,
+//! tear down, check. Setup and teardown go through the fault journal so that nothing outlives
+//! the run, whatever stops it.
+
+mod analysis;
+mod config;
+mod context;
+mod exec;
+mod faults;
+mod final_reads;
+mod heal;
+mod journal;
+mod lock;
+mod logsink;
+mod netns;
+mod node;
+mod progress;
+mod sequencer;
+mod stamp;
+mod workers;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use checkers::history::Header;
+use checkers::Validity;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use targets::etcd::Etcd;
+use targets::{Cluster, Target};
+use tokio_util::sync::CancellationToken;
+use workloads::generator::time_limit;
+
+pub use config::TestArgs;
+pub use heal::heal;
+
+use analysis::{ResultsFile, Stats};
+use context::{Counts, Run};
+use journal::{Journal, Undo};
+use logsink::LogSink;
+use node::Node;
+use sequencer::Sequencer;
+
+/// How long the cluster may take to answer after start and after healing.
+const READY_LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs `faultline test`; the exit code follows the verdict (0 valid, 1 invalid, 2 unknown,
+/// 254 bad arguments, 255 the harness failed).
+pub fn test(args: TestArgs) -> ExitCode {
+    let plan = match config::Plan::new(args) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("faultline test: {e}");
+            return ExitCode::from(crate::exit::BAD_INPUT);
+        }
+    };
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!(
+            "faultline test needs root: it creates network namespaces, a bridge and iptables rules and starts the \
+             target inside them; run it as root (sudo faultline test ...)"
+        );
+        return ExitCode::from(crate::exit::HARNESS_FAILED);
+    }
+    let sink = LogSink::default();
+    sink.install();
+    let _lock = match lock::MachineLock::acquire() {
+        Ok(lock) => lock,
+        Err(e) => {
+            eprintln!("faultline test: {e}");
+            return ExitCode::from(crate::exit::HARNESS_FAILED);
+        }
+    };
+    let (healed, failures) = journal::heal_leftovers();
+    for run in healed {
+        eprintln!("faultline: healed what a crashed run left ({run})");
+    }
+    for failure in failures {
+        eprintln!("faultline: while healing a crashed run: {failure}");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("faultline test: cannot start the async runtime: {e}");
+            return ExitCode::from(crate::exit::HARNESS_FAILED);
+        }
+    };
+    let mut worst: Option<u8> = None;
+    for k in 0..plan.test_count {
+        let seed = plan.seed.wrapping_add(k as u64);
+        let code = runtime.block_on(one_run(&plan, seed, &sink));
+        worst = Some(worst.map_or(code, |w| rank(w).max(rank(code)).1));
+    }
+    ExitCode::from(worst.unwrap_or(crate::exit::HARNESS_FAILED))
+}
+
+/// Orders exit codes by severity: valid < unknown < invalid < harness failure.
+fn rank(code: u8) -> (u8, u8) {
+    let severity = match code {
+        0 => 0,
+        2 => 1,
+        1 => 2,
+        _ => 3,
+    };
+    (severity, code)
+}
+
+fn exit_code(validity: Validity) -> u8 {
+    match validity {
+        Validity::Valid => 0,
+        Validity::Invalid => 1,
+        Validity::Unknown => 2,
+    }
+}
+
+/// One run: folder, journal, cluster, workload, final phase, teardown, analysis. Returns the
+/// exit code.
+async fn one_run(plan: &config::Plan, seed: u64, sink: &LogSink) -> u8 {
+    let stamp = stamp::utc_now();
+    let run_id = format!("{}-{}", stamp, std::process::id());
+    let dir = plan.results_dir.join(&plan.name).join(&stamp);
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("faultline test: {}: {e}", dir.display());
+        return crate::exit::HARNESS_FAILED;
+    }
+    let dir = dir.canonicalize().unwrap_or(dir);
+    let _ = sink.switch(&dir.join("harness.log"));
+    eprintln!("faultline: run {} seed {seed}, results in {}", run_id, dir.display());
+    let mut fields = plan.fields.clone();
+    fields.seed = Some(seed);
+    let _ = std::fs::write(dir.join("test.json"), serde_json::to_string_pretty(&fields).unwrap_or_default());
+    let journal = match Journal::create(&dir, &run_id) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("faultline test: fault journal: {e}");
+            return crate::exit::HARNESS_FAILED;
+        }
+    };
+    let state_file = journal.state_file().to_path_buf();
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        eprintln!("faultline: panic ({info}); healing from the fault journal");
+        journal::heal_file(&state_file);
+        let _ = std::fs::remove_file(&state_file);
+    }));
+    let target = Etcd { serializable: plan.fields.serializable, pre_vote: plan.fields.pre_vote, ..Etcd::default() };
+    let mut errors = Vec::new();
+    let outcome = drive(plan, seed, &run_id, &dir, journal, Box::new(target), &mut errors).await;
+    let _ = std::panic::take_hook();
+    std::panic::set_hook(previous_hook);
+    let (stats, unanswered, interrupted) = match outcome {
+        Ok(x) => x,
+        Err(e) => {
+            errors.push(e);
+            (Stats::default(), Vec::new(), false)
+        }
+    };
+    finish(plan, seed, &run_id, &dir, stats, unanswered, interrupted, errors)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    plan: &config::Plan,
+    seed: u64,
+    run_id: &str,
+    dir: &Path,
+    mut stats: Stats,
+    unanswered: Vec<String>,
+    interrupted: bool,
+    mut errors: Vec<String>,
+) -> u8 {
+    let history = dir.join("history.jsonl");
+    let started = Instant::now();
+    let results = if history.exists() {
+        match analysis::check(&history, &unanswered) {
+            Ok(results) => results,
+            Err(e) => {
+                errors.push(format!("analysis: {e}"));
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    stats.check_s = started.elapsed().as_secs_f64();
+    let validity = analysis::overall(&results);
+    let harness_failed = results.is_empty() || (!errors.is_empty() && validity != Validity::Invalid);
+    let code = if harness_failed { crate::exit::HARNESS_FAILED } else { exit_code(validity) };
+    let file = ResultsFile {
+        test: plan.name.clone(),
+        run_id: run_id.to_string(),
+        seed,
+        target: "etcd".into(),
+        workload: "register".into(),
+        nodes: plan.nodes.clone(),
+        concurrency: plan.concurrency,
+        serializable: plan.fields.serializable,
+        validity,
+        exit_code: code,
+        stats,
+        unanswered_final_reads: unanswered,
+        interrupted,
+        harness_errors: errors.clone(),
+        results,
+    };
+    if let Err(e) = std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(&file).unwrap_or_default()) {
+        eprintln!("faultline: results.json: {e}");
+    }
+    for error in &errors {
+        eprintln!("faultline: {error}");
+    }
+    for result in &file.results {
+        for anomaly in result.anomalies.iter().take(3) {
+            eprintln!("  {}: {}", anomaly.kind, anomaly.explanation);
+        }
+        if let Some(reason) = &result.unknown_reason {
+            eprintln!("  unknown: {reason}");
+        }
+    }
+    let word = if harness_failed { "harness failed" } else { validity.as_str() };
+    println!(
+        "{word}: {} ops at {:.1} ops/s, {} faults, cluster up in {:.1} s; results in {}",
+        file.stats.client_ops,
+        file.stats.ops_per_s,
+        file.stats.faults,
+        file.stats.cluster_up_s,
+        dir.display()
+    );
+    code
+}
+
+/// Provisions, runs and tears down; teardown problems go to `errors`.
+async fn drive(
+    plan: &config::Plan,
+    seed: u64,
+    run_id: &str,
+    dir: &Path,
+    journal: Journal,
+    target: Box<dyn Target>,
+    errors: &mut Vec<String>,
+) -> Result<(Stats, Vec<String>, bool), String> {
+    let cancel = CancellationToken::new();
+    let signals = tokio::spawn(watch_signals(cancel.clone()));
+    let setup = provision(plan, run_id, dir, &journal, target.as_ref()).await;
+    let result = match setup {
+        Ok((nodes, cluster, up)) => {
+            workload(plan, seed, run_id, dir, journal, target, nodes, cluster, up, cancel).await
+        }
+        Err(e) => {
+            tracing::error!("setup: {e}");
+            teardown_journal(journal, errors);
+            Err(e)
+        }
+    };
+    signals.abort();
+    match result {
+        Ok((stats, unanswered, interrupted, teardown_errors)) => {
+            errors.extend(teardown_errors);
+            Ok((stats, unanswered, interrupted))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn watch_signals(cancel: CancellationToken) {
+    let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else { return };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::warn!("interrupted: healing every fault and stopping every process");
+    eprintln!("faultline: interrupted; healing every fault and stopping every process");
+    cancel.cancel();
+}
+
+fn teardown_journal(journal: Journal, errors: &mut Vec<String>) {
+    let failures = journal::heal_file(journal.state_file());
+    if failures.is_empty() {
+        if let Err(e) = journal.close() {
+            errors.push(format!("removing the machine-wide journal: {e}"));
+        }
+    } else {
+        errors.extend(failures.into_iter().map(|f| format!("teardown: {f}; run `faultline heal`")));
+    }
+}
+
+/// Installs the target if needed, makes the namespaces and starts the cluster. Returns the
+/// nodes, the cluster and how long it took to answer.
+async fn provision(
+    plan: &config::Plan,
+    run_id: &str,
+    dir: &Path,
+    journal: &Journal,
+    target: &dyn Target,
+) -> Result<(Vec<Node>, Cluster, Duration), String> {
+    if exec::run(&target.probe(), Duration::from_secs(10)).await.is_err() {
+        eprintln!("faultline: installing {} (apt-get)", target.name());
+        for step in target.install() {
+            exec::run(&step, Duration::from_secs(600)).await?;
+        }
+        for step in target.quiesce_host() {
+            if let Err(e) = exec::run(&step, Duration::from_secs(30)).await {
+                tracing::info!("quiescing the host's {}: {e}", target.name());
+            }
+        }
+    }
+    let specs = netns::plan(&plan.nodes);
+    netns::setup(&specs, run_id, journal).await?;
+    let data_root = PathBuf::from("/dev/shm/faultline").join(run_id);
+    journal
+        .made("data on tmpfs", Undo::Command { argv: exec::argv(&["rm", "-rf", &data_root.to_string_lossy()]) })
+        .map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&data_root).map_err(|e| format!("{}: {e}", data_root.display()))?;
+    let cluster = Cluster { run_id: run_id.to_string(), nodes: specs.clone(), data_root };
+    let nodes: Vec<Node> = specs
+        .into_iter()
+        .map(|spec| {
+            let node_dir = dir.join("nodes").join(&spec.name);
+            Node::new(spec, node_dir)
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("node folders: {e}"))?;
+    for node in &nodes {
+        for file in target.configure(&node.spec, &cluster) {
+            let name = file.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+            let local = node.dir.join(name);
+            std::fs::write(&local, &file.contents).map_err(|e| format!("{}: {e}", local.display()))?;
+            node.upload(&local, &file.path)
+                .map_err(|e| format!("{}: uploading {}: {e}", node.spec.name, file.path.display()))?;
+        }
+    }
+    let started = Instant::now();
+    for node in &nodes {
+        node.start(&target.daemon(&node.spec, &cluster), journal, target.stop_grace()).await?;
+    }
+    let deadline = started + READY_LIMIT;
+    for node in &nodes {
+        while !target.ready(&node.spec).await {
+            let trouble = match node.exited().await {
+                Some(status) => Some(format!("exited ({status})")),
+                None if Instant::now() > deadline => Some(format!("did not answer within {READY_LIMIT:?}")),
+                None => None,
+            };
+            if let Some(trouble) = trouble {
+                let log = target.daemon(&node.spec, &cluster).log;
+                let kept = node.dir.join(log.file_name().unwrap_or_default());
+                let _ = node.download(&log, &kept);
+                return Err(format!("{} on {} {trouble}; see {}", target.name(), node.spec.name, kept.display()));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let up = started.elapsed();
+    tracing::info!("cluster up in {:.2} s", up.as_secs_f64());
+    Ok((nodes, cluster, up))
+}
+
+type WorkloadOutcome = (Stats, Vec<String>, bool, Vec<String>);
+
+#[allow(clippy::too_many_arguments)]
+async fn workload(
+    plan: &config::Plan,
+    seed: u64,
+    run_id: &str,
+    dir: &Path,
+    journal: Journal,
+    target: Box<dyn Target>,
+    nodes: Vec<Node>,
+    cluster: Cluster,
+    up: Duration,
+    cancel: CancellationToken,
+) -> Result<WorkloadOutcome, String> {
+    let mut header = Header::new(&plan.name, seed, workloads::register::semantics());
+    header.target = Some(target.name().to_string());
+    header.workload = Some("register".to_string());
+    let (seq, writer) =
+        Sequencer::start(&dir.join("history.jsonl"), &header).map_err(|e| format!("history.jsonl: {e}"))?;
+    let threads = plan.concurrency;
+    let run = Arc::new(Run {
+        run_id: run_id.to_string(),
+        seq,
+        journal,
+        nodes,
+        cluster,
+        target,
+        cancel: cancel.clone(),
+        counts: Counts::default(),
+        keys: Mutex::new(Default::default()),
+        next_process: AtomicU64::new(0),
+        fault_now: Mutex::new(String::new()),
+    });
+    let threads_per_key = plan.nodes.len().min(threads).max(1);
+    let generator = time_limit(
+        plan.time_limit,
+        workloads::register::generator(120, threads_per_key, Duration::from_secs_f64(1.0 / plan.rate)),
+    );
+    let scheduler: workers::Scheduler = Arc::new(std::sync::Mutex::new((generator, ChaCha8Rng::seed_from_u64(seed))));
+    let active = Arc::new(faults::Active::default());
+    let nemesis =
+        tokio::spawn(faults::nemesis(run.clone(), active.clone(), plan.schedule.clone(), seed, plan.time_limit));
+    let progress = tokio::spawn(progress::show(run.clone(), plan.time_limit));
+    let tasks: Vec<_> = (0..threads)
+        .map(|t| tokio::spawn(workers::worker(run.clone(), scheduler.clone(), t, threads, t % run.nodes.len())))
+        .collect();
+    for task in tasks {
+        if let Err(e) = task.await {
+            tracing::error!("a client worker failed: {e}");
+            cancel.cancel();
+        }
+    }
+    let workload_s = run.seq.elapsed().as_secs_f64();
+    nemesis.abort();
+    let _ = nemesis.await;
+    progress.abort();
+    let mut problems = active.heal(&run).await;
+    let interrupted = cancel.is_cancelled();
+    let c = &run.counts;
+    let (ok, fail, info) =
+        (c.ok.load(Ordering::Relaxed), c.fail.load(Ordering::Relaxed), c.info.load(Ordering::Relaxed));
+    let mut unanswered = Vec::new();
+    if !interrupted {
+        let not_ready = final_reads::wait_ready(&run, READY_LIMIT).await;
+        if !not_ready.is_empty() {
+            tracing::warn!("after healing, {} never answered", not_ready.join(", "));
+        }
+        unanswered = final_reads::final_reads(&run, Duration::from_secs(60)).await;
+    }
+    run.seq.close();
+    if let Err(e) = writer.join() {
+        problems.push(e);
+    }
+    let grace = if interrupted { Duration::from_secs(1) } else { run.target.stop_grace() };
+    let stops: Vec<_> = (0..run.nodes.len())
+        .map(|i| {
+            let run = run.clone();
+            tokio::spawn(async move { run.nodes[i].stop(grace).await })
+        })
+        .collect();
+    for stop in stops {
+        let _ = stop.await;
+    }
+    for node in &run.nodes {
+        let log = run.target.daemon(&node.spec, &run.cluster).log;
+        let name = log.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        if let Err(e) = node.download(&log, &node.dir.join(name)) {
+            problems.push(format!("{}: downloading {}: {e}", node.spec.name, log.display()));
+        }
+    }
+    let Ok(run) = Arc::try_unwrap(run) else {
+        return Err("a task still holds the run after the workload ended".into());
+    };
+    teardown_journal(run.journal, &mut problems);
+    let client_ops = ok + fail + info;
+    let stats = Stats {
+        cluster_up_s: up.as_secs_f64(),
+        workload_s,
+        client_ops,
+        ok,
+        fail,
+        info,
+        ops_per_s: client_ops as f64 / workload_s.max(1e-9),
+        faults: run.counts.faults.load(Ordering::Relaxed),
+        check_s: 0.0,
+    };
+    Ok((stats, unanswered, interrupted, problems))
+}

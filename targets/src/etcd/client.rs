@@ -1,0 +1,107 @@
+//! The etcd register client over the JSON gateway, with faultline's error classes: a refused
+//! connection or a compare mismatch is `fail`; anything after the request may have reached etcd
+//! (timeout, reset, server error) is `info` for writes and CAS and `fail` for reads.
+
+use std::time::Duration;
+
+use checkers::OpType;
+use serde_json::{json, Value};
+use workloads::register::RegisterOp;
+use workloads::Invocation;
+
+use super::client_url;
+use super::gateway;
+use crate::target::{BoxFuture, Client, Completion, NodeSpec};
+
+/// A client bound to one etcd member.
+pub struct EtcdClient {
+    http: reqwest::Client,
+    base: String,
+    serializable: bool,
+}
+
+/// How a request ended short of a decoded response.
+enum Trouble {
+    /// The request provably never reached etcd (connection refused).
+    NotSent(String),
+    /// It may have reached etcd.
+    Maybe(String),
+}
+
+impl EtcdClient {
+    /// A client of `node`'s gateway; each request gives up after `timeout`.
+    pub fn new(node: &NodeSpec, serializable: bool, timeout: Duration) -> EtcdClient {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_millis(500)))
+            .build()
+            .expect("a reqwest client with static options builds");
+        EtcdClient { http, base: client_url(node), serializable }
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Result<Value, Trouble> {
+        let url = format!("{}{path}", self.base);
+        let resp = self.http.post(&url).json(body).send().await.map_err(|e| {
+            if e.is_connect() {
+                Trouble::NotSent(format!("connect: {e}"))
+            } else if e.is_timeout() {
+                Trouble::Maybe("timeout".into())
+            } else {
+                Trouble::Maybe(e.to_string())
+            }
+        })?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(|e| Trouble::Maybe(format!("reading the response: {e}")))?;
+        if !status.is_success() {
+            return Err(Trouble::Maybe(gateway::error_message(&text)));
+        }
+        serde_json::from_str(&text).map_err(|e| Trouble::Maybe(format!("response is not JSON: {e}")))
+    }
+
+    /// `(member_id, leader_id)` as this member reports them.
+    pub async fn status(&self) -> Option<(String, String)> {
+        self.post("/v3/maintenance/status", &json!({})).await.ok().as_ref().and_then(gateway::status_ids)
+    }
+
+    /// Whether a linearizable read of a probe key succeeds.
+    pub async fn probe(&self) -> bool {
+        self.post("/v3/kv/range", &gateway::range("faultline/probe", false)).await.is_ok()
+    }
+
+    async fn execute(&self, op: &Invocation) -> Completion {
+        let done = |kind, value: Value, error: Option<String>| Completion { kind, value, error };
+        let Some(reg) = RegisterOp::decode(op) else {
+            return done(OpType::Fail, op.value.clone(), Some(format!("etcd cannot run {} {}", op.f, op.value)));
+        };
+        let key = gateway::key(reg.key());
+        let (path, body) = match reg {
+            RegisterOp::Read(_) => ("/v3/kv/range", gateway::range(&key, self.serializable)),
+            RegisterOp::Write(_, v) => ("/v3/kv/put", gateway::put(&key, v)),
+            RegisterOp::Cas(_, old, new) => ("/v3/kv/txn", gateway::cas(&key, old, new)),
+        };
+        let resp = match self.post(path, &body).await {
+            Ok(resp) => resp,
+            Err(Trouble::NotSent(e)) => return done(OpType::Fail, op.value.clone(), Some(e)),
+            Err(Trouble::Maybe(e)) => {
+                let kind = if matches!(reg, RegisterOp::Read(_)) { OpType::Fail } else { OpType::Info };
+                return done(kind, op.value.clone(), Some(e));
+            }
+        };
+        match reg {
+            RegisterOp::Read(k) => match gateway::range_value(&resp) {
+                Ok(v) => done(OpType::Ok, json!([k, v]), None),
+                Err(e) => done(OpType::Fail, op.value.clone(), Some(e.to_string())),
+            },
+            RegisterOp::Write(..) => done(OpType::Ok, op.value.clone(), None),
+            RegisterOp::Cas(..) if gateway::txn_succeeded(&resp) => done(OpType::Ok, op.value.clone(), None),
+            RegisterOp::Cas(..) => done(OpType::Fail, op.value.clone(), Some("mismatch".into())),
+        }
+    }
+}
+
+impl Client for EtcdClient {
+    fn invoke<'a>(&'a self, op: &'a Invocation) -> BoxFuture<'a, Completion> {
+        Box::pin(self.execute(op))
+    }
+}

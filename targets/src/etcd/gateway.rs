@@ -1,0 +1,102 @@
+//! The etcd v3 JSON gateway's shapes: requests as JSON, responses decoded with the gateway's
+//! habits in mind (bytes in base64, int64 as strings, default-valued fields omitted: no `kvs`
+//! on a miss, no `succeeded` when a txn's compare was false).
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde_json::{json, Value};
+
+/// The etcd key of register `k`.
+pub fn key(k: u64) -> String {
+    format!("faultline/r/{k}")
+}
+
+fn b64(s: &str) -> String {
+    B64.encode(s)
+}
+
+/// `POST /v3/kv/range` body.
+pub fn range(key: &str, serializable: bool) -> Value {
+    let mut body = json!({ "key": b64(key) });
+    if serializable {
+        body["serializable"] = json!(true);
+    }
+    body
+}
+
+/// `POST /v3/kv/put` body.
+pub fn put(key: &str, value: i64) -> Value {
+    json!({ "key": b64(key), "value": b64(&value.to_string()) })
+}
+
+/// `POST /v3/kv/txn` body: put `new` if the value equals `old`.
+pub fn cas(key: &str, old: i64, new: i64) -> Value {
+    json!({
+        "compare": [{ "key": b64(key), "target": "VALUE", "result": "EQUAL", "value": b64(&old.to_string()) }],
+        "success": [{ "request_put": { "key": b64(key), "value": b64(&new.to_string()) } }],
+    })
+}
+
+/// Why a gateway response could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unexpected etcd gateway response: {0}")]
+pub struct Unexpected(pub String);
+
+/// The value a range response holds: `None` when the key is absent (no `kvs`).
+pub fn range_value(resp: &Value) -> Result<Option<i64>, Unexpected> {
+    let Some(kvs) = resp.get("kvs").and_then(Value::as_array) else { return Ok(None) };
+    let Some(kv) = kvs.first() else { return Ok(None) };
+    let raw = kv.get("value").and_then(Value::as_str).unwrap_or("");
+    let bytes = B64.decode(raw).map_err(|e| Unexpected(format!("value {raw:?} is not base64: {e}")))?;
+    let text = String::from_utf8_lossy(&bytes);
+    text.parse().map(Some).map_err(|_| Unexpected(format!("value {text:?} is not an integer")))
+}
+
+/// Whether a txn's compare held (`succeeded` is omitted when false).
+pub fn txn_succeeded(resp: &Value) -> bool {
+    resp.get("succeeded").and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// `(member_id, leader_id)` of a `/v3/maintenance/status` response.
+pub fn status_ids(resp: &Value) -> Option<(String, String)> {
+    let member = resp.get("header")?.get("member_id")?.as_str()?.to_string();
+    let leader = resp.get("leader")?.as_str()?.to_string();
+    Some((member, leader))
+}
+
+/// The message of a gateway error body (`{"error": "...", "code": 14}`), or the raw text.
+pub fn error_message(body: &str) -> String {
+    serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").or_else(|| v.get("message")).and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_else(|| body.chars().take(200).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn omitted_defaults_are_read_as_the_gateway_means_them() {
+        assert_eq!(range_value(&json!({"header": {}})), Ok(None));
+        assert_eq!(range_value(&json!({"kvs": [{"key": b64("k"), "value": b64("3")}], "count": "1"})), Ok(Some(3)));
+        assert!(range_value(&json!({"kvs": [{"value": b64("x")}]})).is_err());
+        assert!(!txn_succeeded(&json!({"header": {}})));
+        assert!(txn_succeeded(&json!({"succeeded": true})));
+        assert_eq!(
+            status_ids(&json!({"header": {"member_id": "12"}, "leader": "34"})),
+            Some(("12".into(), "34".into()))
+        );
+        assert_eq!(
+            error_message(r#"{"error":"etcdserver: request timed out","code":14}"#),
+            "etcdserver: request timed out"
+        );
+    }
+
+    #[test]
+    fn requests_encode_keys_and_values() {
+        assert_eq!(range("a", true), json!({"key": "YQ==", "serializable": true}));
+        assert_eq!(put("a", 4), json!({"key": "YQ==", "value": "NA=="}));
+        assert_eq!(cas("a", 1, 2)["compare"][0]["result"], "EQUAL");
+    }
+}
