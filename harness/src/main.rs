@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod check;
 mod exit;
 mod run;
 
@@ -20,8 +19,6 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check history files: one verdict line per file, explanations indented under it.
-    Check(check::CheckArgs),
     /// Run a test: a cluster in network namespaces, a workload under faults, then the verdict.
     Test(run::TestArgs),
     /// Undo whatever crashed runs left behind (namespaces, rules, processes).
@@ -34,7 +31,6 @@ fn main() -> ExitCode {
         Err(e) => return exit::usage_error(e),
     };
     match cli.command {
-        Command::Check(args) => check::run(args),
         Command::Test(args) => run::test(args),
         Command::Heal => run::heal(),
     }
