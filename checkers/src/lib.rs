@@ -7,6 +7,7 @@ pub mod linearizable;
 pub mod simulate;
 pub mod txn;
 pub mod verdict;
+pub mod workload;
 
 pub use history::{History, Op, OpType, Process, Value};
 pub use verdict::{Anomaly, CheckResult, Validity};
