@@ -52,7 +52,14 @@ pub(crate) fn cycle(
         .iter()
         .map(|&t| format!("{} is op {} (process {})", name(t), txns.op_index(t), history.ops[txns.op_pos(t)].process))
         .collect();
-    let text = format!("{}: a {class} cycle {drawing}. {}.", sentences.join("; "), who.join(", "));
+    let mut whys: Vec<&str> = Vec::new();
+    for e in &edges {
+        if let Some(w) = e["why"].as_str().filter(|w| !whys.contains(w)) {
+            whys.push(w);
+        }
+    }
+    let text =
+        format!("{}: a {class} cycle {drawing}. {}. Why: {}.", sentences.join("; "), who.join(", "), whys.join("; "));
     let ops = names.iter().map(|&t| txns.op_index(t)).collect();
     (text, ops, json!({ "class": class, "cycle": edges }))
 }

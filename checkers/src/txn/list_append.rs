@@ -138,6 +138,8 @@ impl ListAppend {
                 }
             }
         }
+        readers.sort_unstable();
+        self.readers = readers;
         // Aborted, garbage reads and dirty updates, judged on each key's order; a read longer
         // than a bad element's position contains it.
         for (key, order) in self.order.iter().enumerate() {
@@ -195,8 +197,6 @@ impl ListAppend {
                 }
             }
         }
-        readers.sort_unstable();
-        self.readers = readers;
         self
     }
 

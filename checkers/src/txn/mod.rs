@@ -99,7 +99,8 @@ fn check(history: &History, options: &TxnOptions, shape: Shape, name: &str) -> C
     let n = txns.txns.len();
     if n + n / 2 + 1 >= graph::MAX_NODES {
         found.unknown(format!("{n} transactions are more than the cycle search can index"));
-        return finish(name, model, &txns, found, Default::default(), inference.as_ref(), json!({}), started);
+        let gaps = Gaps { data: true, classes: Vec::new() };
+        return finish(name, model, &txns, found, gaps, inference.as_ref(), json!({}), started);
     }
     let mut builder = Builder::new(n as u32);
     inference.edges(&txns, &mut builder);
@@ -119,6 +120,7 @@ fn check(history: &History, options: &TxnOptions, shape: Shape, name: &str) -> C
             found.add_detailed(class, ops, text, detail);
         }
     }
+    let data_gaps = !found.unknown.is_empty();
     for class in &report.timed_out {
         found.unknown(format!("the search for {class} cycles ran out of its budget"));
     }
@@ -127,7 +129,16 @@ fn check(history: &History, options: &TxnOptions, shape: Shape, name: &str) -> C
     let mut stats = json!({"graph": graph_stats, "cycle_search": cycles});
     let unknown_classes: Vec<String> = report.timed_out.iter().cloned().collect();
     stats["unknown_searches"] = json!(unknown_classes);
-    finish(name, model, &txns, found, unknown_classes, inference.as_ref(), stats, started)
+    let gaps = Gaps { data: data_gaps, classes: unknown_classes };
+    finish(name, model, &txns, found, gaps, inference.as_ref(), stats, started)
+}
+
+/// What the analysis could not cover.
+struct Gaps {
+    /// Some ops or assumptions could not be analysed (malformed values, duplicate writes).
+    data: bool,
+    /// Cycle classes whose search ran out of budget.
+    classes: Vec<String>,
 }
 
 /// Turns findings into the result: the verdict under `model`, and what they say of models.
@@ -137,7 +148,7 @@ fn finish(
     model: ConsistencyModel,
     txns: &Txns,
     found: Findings,
-    unknown_classes: Vec<String>,
+    gaps: Gaps,
     inference: &dyn Inference,
     mut stats: Value,
     started: Instant,
@@ -145,10 +156,10 @@ fn finish(
     let types: Vec<&str> = found.counts.keys().map(String::as_str).filter(|k| *k != "malformed-txn").collect();
     let (forbidden, allowed): (Vec<&str>, Vec<&str>) = types.iter().partition(|a| model.forbids(a));
     let b = boundary(types.iter().copied());
-    let unknown_forbidden = unknown_classes.iter().any(|c| model.forbids(c));
+    let unknown_forbidden = gaps.classes.iter().any(|c| model.forbids(c));
     let validity = if !forbidden.is_empty() {
         Validity::Invalid
-    } else if unknown_forbidden || (!found.unknown.is_empty() && unknown_classes.is_empty()) {
+    } else if unknown_forbidden || gaps.data {
         Validity::Unknown
     } else {
         Validity::Valid
