@@ -239,6 +239,7 @@ fn fault_rows(analysis: &Analysis) -> Vec<FaultRow> {
             avail: [&e.before, &e.during, &e.after].map(|s| text::percent(s.availability)),
             p99: [&e.before, &e.during, &e.after].map(p99_text),
             recovery: match e.recovery {
+                Recovery::After(0) => "at once".to_string(),
                 Recovery::After(ns) => text::duration(ns),
                 Recovery::NotRecovered => "not by the end".to_string(),
                 Recovery::NoBaseline => "no ok ops before".to_string(),

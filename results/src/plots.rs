@@ -15,8 +15,10 @@ use crate::spans::{Outcome, Span};
 
 /// Plot size in pixels.
 const SIZE: (u32, u32) = (960, 300);
-/// Scatter points closer than this many cells per axis are drawn once (keeps 100k-op plots small).
-const GRID: (f64, f64) = (480.0, 140.0);
+/// Scatter points in the same cell of a grid this fine (or coarser, see [`thin`]) are drawn once.
+const GRID: (f64, f64) = (320.0, 100.0);
+/// Most points a scatter plot draws.
+const MAX_POINTS: usize = 8_000;
 const FAULT_FILL: RGBColor = RGBColor(230, 80, 60);
 
 /// A plot could not be drawn.
@@ -118,20 +120,14 @@ pub fn latency_scatter(history: &History, spans: &[Span], ctx: &PlotContext<'_>)
     let mut fs: Vec<&str> = spans.iter().map(|s| history.ops[s.invoke].f.as_str()).collect();
     fs.sort_unstable();
     fs.dedup();
-    // series (f position, outcome) -> points, deduplicated on the grid.
-    let mut series: BTreeMap<(usize, Outcome), Vec<(f64, f64)>> = BTreeMap::new();
-    let mut seen: HashSet<(usize, Outcome, u32, u32)> = HashSet::new();
-    let (llo, lhi) = (lo.ln(), hi.ln());
-    for s in spans {
-        let Some(l) = s.latency() else { continue };
-        let (x, y) = (secs(s.start), ms(l.max(1_000)));
-        let fi = fs.binary_search(&history.ops[s.invoke].f.as_str()).unwrap_or(0);
-        let cx = (x / t_max * GRID.0) as u32;
-        let cy = ((y.ln() - llo) / (lhi - llo) * GRID.1) as u32;
-        if seen.insert((fi, s.outcome, cx, cy)) {
-            series.entry((fi, s.outcome)).or_default().push((x, y));
-        }
-    }
+    let points: Vec<(usize, Outcome, f64, f64)> = spans
+        .iter()
+        .filter_map(|s| {
+            let fi = fs.binary_search(&history.ops[s.invoke].f.as_str()).unwrap_or(0);
+            s.latency().map(|l| (fi, s.outcome, secs(s.start), ms(l.max(1_000))))
+        })
+        .collect();
+    let series = thin(&points, t_max, lo, hi);
     draw("latency scatter", |root| {
         let mut chart = ChartBuilder::on(root)
             .caption("Latency by op type and outcome", ("sans-serif", 15))
@@ -140,7 +136,13 @@ pub fn latency_scatter(history: &History, spans: &[Span], ctx: &PlotContext<'_>)
             .y_label_area_size(56)
             .build_cartesian_2d(0f64..t_max, (lo..hi).log_scale())
             .map_err(boxed)?;
-        chart.configure_mesh().x_desc("time (s)").y_desc("latency (ms)").draw().map_err(boxed)?;
+        chart
+            .configure_mesh()
+            .light_line_style(RGBColor(242, 242, 242))
+            .x_desc("time (s)")
+            .y_desc("latency (ms)")
+            .draw()
+            .map_err(boxed)?;
         shade_faults(&mut chart, ctx, lo, hi)?;
         for ((fi, outcome), points) in &series {
             let color = outcome_color(*outcome).mix(0.7);
@@ -161,6 +163,33 @@ pub fn latency_scatter(history: &History, spans: &[Span], ctx: &PlotContext<'_>)
         }
         Ok(())
     })
+}
+
+/// Groups points `(f position, outcome, x, y)` into series, keeping one point per cell of a
+/// grid over the plot (log y); the grid coarsens until at most [`MAX_POINTS`] remain.
+fn thin(
+    points: &[(usize, Outcome, f64, f64)],
+    t_max: f64,
+    lo: f64,
+    hi: f64,
+) -> BTreeMap<(usize, Outcome), Vec<(f64, f64)>> {
+    let (llo, lhi) = (lo.ln(), hi.ln());
+    let mut scale = 1.0;
+    loop {
+        let mut series: BTreeMap<(usize, Outcome), Vec<(f64, f64)>> = BTreeMap::new();
+        let mut seen: HashSet<(usize, Outcome, u32, u32)> = HashSet::new();
+        let (gx, gy) = (GRID.0 * scale, GRID.1 * scale);
+        for &(fi, outcome, x, y) in points {
+            let cell = ((x / t_max * gx) as u32, ((y.ln() - llo) / (lhi - llo) * gy) as u32);
+            if seen.insert((fi, outcome, cell.0, cell.1)) {
+                series.entry((fi, outcome)).or_default().push((x, y));
+            }
+        }
+        if seen.len() <= MAX_POINTS || scale < 0.05 {
+            return series;
+        }
+        scale *= (MAX_POINTS as f64 / seen.len() as f64).sqrt() * 0.9;
+    }
 }
 
 /// The marker of the `marker`-th `f`: circle, triangle, cross.
@@ -220,7 +249,13 @@ pub fn latency_quantiles(windows: &[Window], width: u64, ctx: &PlotContext<'_>) 
             .y_label_area_size(56)
             .build_cartesian_2d(0f64..ctx.t_max(), (lo..hi).log_scale())
             .map_err(boxed)?;
-        chart.configure_mesh().x_desc("time (s)").y_desc("latency (ms)").draw().map_err(boxed)?;
+        chart
+            .configure_mesh()
+            .light_line_style(RGBColor(242, 242, 242))
+            .x_desc("time (s)")
+            .y_desc("latency (ms)")
+            .draw()
+            .map_err(boxed)?;
         shade_faults(&mut chart, ctx, lo, hi)?;
         for (k, name) in names.iter().enumerate() {
             let color = colors[k];
@@ -263,7 +298,13 @@ pub fn throughput(windows: &[Window], width: u64, ctx: &PlotContext<'_>) -> Resu
             .y_label_area_size(56)
             .build_cartesian_2d(0f64..ctx.t_max(), 0f64..hi)
             .map_err(boxed)?;
-        chart.configure_mesh().x_desc("time (s)").y_desc("completions / s").draw().map_err(boxed)?;
+        chart
+            .configure_mesh()
+            .light_line_style(RGBColor(242, 242, 242))
+            .x_desc("time (s)")
+            .y_desc("completions / s")
+            .draw()
+            .map_err(boxed)?;
         shade_faults(&mut chart, ctx, 0.0, hi)?;
         for (k, outcome) in [Outcome::Ok, Outcome::Fail, Outcome::Info].iter().enumerate() {
             let color = outcome_color(*outcome);
@@ -290,7 +331,13 @@ pub fn availability(windows: &[Window], width: u64, ctx: &PlotContext<'_>) -> Re
             .y_label_area_size(56)
             .build_cartesian_2d(0f64..ctx.t_max(), 0f64..105f64)
             .map_err(boxed)?;
-        chart.configure_mesh().x_desc("time (s)").y_desc("ok (%)").draw().map_err(boxed)?;
+        chart
+            .configure_mesh()
+            .light_line_style(RGBColor(242, 242, 242))
+            .x_desc("time (s)")
+            .y_desc("ok (%)")
+            .draw()
+            .map_err(boxed)?;
         shade_faults(&mut chart, ctx, 0.0, 105.0)?;
         let color = outcome_color(Outcome::Ok);
         chart
@@ -333,6 +380,16 @@ mod tests {
             assert!(svg.contains("partition"));
             assert!(svg.contains("&lt;script&gt;") && !svg.contains("<script>"));
         }
+    }
+
+    #[test]
+    fn scatter_points_are_thinned_to_the_cap() {
+        let points: Vec<(usize, Outcome, f64, f64)> =
+            (0..100_000).map(|i| (i % 3, Outcome::Ok, i as f64 / 1000.0, 1.0 + (i % 997) as f64)).collect();
+        let series = thin(&points, 100.0, 0.5, 2_000.0);
+        let n: usize = series.values().map(Vec::len).sum();
+        assert!(n <= MAX_POINTS && n > MAX_POINTS / 4, "{n} points");
+        assert_eq!(series.len(), 3);
     }
 
     #[test]

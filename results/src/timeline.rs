@@ -14,9 +14,11 @@ use crate::text;
 /// Longest value text carried per op.
 const VALUE_CHARS: usize = 48;
 
-/// One op: `[start_ms, end_ms, outcome, f, index, process, text]`, with outcome 0 ok, 1 fail,
-/// 2 info, 3 never completed, and `f` a position in [`TimelineData::fs`].
-pub type TimelineOp = (f64, f64, u8, u32, u64, u64, String);
+/// One op: `[start, duration, outcome, index, process, text]` in ticks (see
+/// [`TimelineData::real_time`]), `start` counted from the previous op's start in the same
+/// column (short numbers keep 100k-op pages small); outcome 0 ok, 1 fail, 2 info, 3 never
+/// completed.
+pub type TimelineOp = (u64, u64, u8, u64, u64, String);
 
 /// A column of ops, sorted by start (and so by end: a process has one op at a time).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,27 +32,21 @@ pub struct Column {
 /// Everything the timeline script reads, serialized into the page.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimelineData {
-    /// The history's last time, ms.
-    pub end: f64,
-    /// True when times are real; false for imports without times, whose "times" are op
-    /// positions (then every time in this data is a position, not ms).
+    /// The history's last time, in ticks.
+    pub end: u64,
+    /// True when times are real and a tick is 1 µs; false for imports without times, whose
+    /// "times" are op positions (then a tick is one position).
     pub real_time: bool,
-    /// The distinct `f`s.
-    pub fs: Vec<String>,
     /// The columns.
     pub cols: Vec<Column>,
-    /// Fault periods: `[start_ms, end_ms, label, healed]`.
-    pub faults: Vec<(f64, f64, String, bool)>,
+    /// Fault periods: `[start, end, label, healed]`, in ticks.
+    pub faults: Vec<(u64, u64, String, bool)>,
 }
 
 /// Builds the timeline of `spans` (in invocation order) and `faults`.
 pub fn build(history: &History, spans: &[Span], faults: &[FaultPeriod], end: u64) -> TimelineData {
     let real_time = crate::spans::has_real_times(history);
-    // ms rounded to µs; positions as they are when there are no times.
-    let ms = |ns: u64| if real_time { (ns as f64 / 1e3).round() / 1e3 } else { ns as f64 };
-    let mut fs: Vec<String> = spans.iter().map(|s| history.ops[s.invoke].f.clone()).collect();
-    fs.sort_unstable();
-    fs.dedup();
+    let tick = |ns: u64| if real_time { (ns + 500) / 1_000 } else { ns };
     // Each process's lifetime, in order of first invocation.
     let mut lives: Vec<(u64, u64, u64)> = Vec::new(); // (process, first start, last end)
     let mut position: std::collections::HashMap<u64, usize> = Default::default();
@@ -90,6 +86,7 @@ pub fn build(history: &History, spans: &[Span], faults: &[FaultPeriod], end: u64
     let col_of: std::collections::HashMap<u64, usize> =
         col_procs.iter().enumerate().flat_map(|(c, procs)| procs.iter().map(move |&p| (p, c))).collect();
     let completions = history.completions();
+    let mut last_start = vec![0; cols.len()];
     for s in spans {
         let inv = &history.ops[s.invoke];
         let Process::Client(p) = inv.process else { continue };
@@ -112,17 +109,20 @@ pub fn build(history: &History, spans: &[Span], faults: &[FaultPeriod], end: u64
                 label.push(')');
             }
         }
-        let f = fs.binary_search(&inv.f).unwrap_or(0) as u32;
-        cols[col_of[&p]].ops.push((ms(s.start), ms(s.end), outcome, f, inv.index, p, label));
+        let col = col_of[&p];
+        let (start, end) = (tick(s.start), tick(s.end));
+        let delta = start - last_start[col];
+        last_start[col] = start;
+        cols[col].ops.push((delta, end - start, outcome, inv.index, p, label));
     }
     let faults = faults
         .iter()
         .map(|p| {
             let label = if p.nodes.is_empty() { p.f.clone() } else { format!("{} {}", p.f, p.nodes.join(",")) };
-            (ms(p.start), ms(p.end_or(end)), text::cut(&label, 60), p.healed.is_some())
+            (tick(p.start), tick(p.end_or(end)), text::cut(&label, 60), p.healed.is_some())
         })
         .collect();
-    TimelineData { end: ms(end), real_time, fs, cols, faults }
+    TimelineData { end: tick(end), real_time, cols, faults }
 }
 
 #[cfg(test)]
@@ -141,11 +141,11 @@ mod tests {
         assert!(t.cols.iter().any(|c| c.label.contains(',')));
         assert_eq!(t.cols.iter().map(|c| c.ops.len()).sum::<usize>(), spans.len());
         for c in &t.cols {
+            // Start deltas are at least the previous op's duration: no overlap in a column.
             assert!(c.ops.windows(2).all(|w| w[0].1 <= w[1].0), "overlap in column {}", c.label);
         }
         assert!(!t.faults.is_empty());
-        assert!(t.real_time && t.end > 11_000.0 && t.end < 13_000.0, "{}", t.end);
-        assert_eq!(t.fs, vec!["cas", "read", "write"]);
+        assert!(t.real_time && t.end > 11_000_000 && t.end < 13_000_000, "{}", t.end);
     }
 
     #[test]

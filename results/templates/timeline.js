@@ -9,6 +9,18 @@
   var dataEl = document.getElementById("tl-data");
   if (!root || !dataEl) { return; }
   var data = JSON.parse(dataEl.textContent);
+  // Ticks (µs, or op positions for imports without times) to ms; ops to absolute
+  // [start, end, outcome, index, process, text] (the data holds start deltas and durations).
+  var unit = data.real_time ? 1000 : 1;
+  data.end /= unit;
+  data.faults.forEach(function (f) { f[0] /= unit; f[1] /= unit; });
+  data.cols.forEach(function (col) {
+    var t = 0;
+    col.ops = col.ops.map(function (o) {
+      t += o[0];
+      return [t / unit, (t + o[1]) / unit, o[2], o[3], o[4], o[5]];
+    });
+  });
   var scroller = document.getElementById("tl-scroll");
   var space = document.getElementById("tl-space");
   var canvas = document.getElementById("tl-canvas");
@@ -112,7 +124,7 @@
         ctx.fillStyle = COLORS[op[2]];
         ctx.fillRect(x + 2, y0, colW - 4, hgt);
         drawn++;
-        if (selected !== null && op[4] === selected) {
+        if (selected !== null && op[3] === selected) {
           ctx.strokeStyle = "#d00";
           ctx.lineWidth = 3;
           ctx.strokeRect(x + 1, y0 - 1, colW - 2, hgt + 2);
@@ -123,7 +135,7 @@
           ctx.rect(x + 2, y0, colW - 4, hgt);
           ctx.clip();
           ctx.fillStyle = "#000";
-          ctx.fillText(op[6], x + 4, y0 + 11);
+          ctx.fillText(op[5], x + 4, y0 + 11);
           ctx.restore();
         }
       }
@@ -167,7 +179,7 @@
   }
 
   function describe(op) {
-    return "op " + op[4] + " · process " + op[5] + " · " + OUTCOMES[op[2]] + "\n" + op[6] +
+    return "op " + op[3] + " · process " + op[4] + " · " + OUTCOMES[op[2]] + "\n" + op[5] +
       "\n" + fmtTime(op[0]) + " → " + (op[2] === 3 ? "never completed" : fmtTime(op[1]) + " (" + fmtTime(op[1] - op[0]) + ")");
   }
 
@@ -192,7 +204,7 @@
     for (var c = 0; c < cols.length; c++) {
       var ops = cols[c].ops;
       for (var i = 0; i < ops.length; i++) {
-        if (ops[i][4] === index) {
+        if (ops[i][3] === index) {
           selected = index;
           pxPerMs = Math.min(200, Math.max(pxPerMs, 30 / Math.max(0.01, ops[i][1] - ops[i][0])));
           layout();
