@@ -2,8 +2,10 @@
 //! dependency an arrow labelled with its kind (ww, wr, rw, process, realtime), and a table that
 //! explains every edge.
 //!
-//! Expected `detail`: `{"cycle": [{"from_op", "to_op", "edge", "key", "value", "why"}, ...]}`,
-//! where `from_op`/`to_op` are op indices (of the completion or the invocation).
+//! Expected `detail` (as `checkers::txn` writes it): `{"cycle": [{"from_op", "to_op", "edge",
+//! "key", "value", "text", "why"}, ...]}`, where `from_op`/`to_op` are op indices, `text` the
+//! edge in words with transactions named T1, T2, ... in order of first appearance (as the
+//! drawing names them), and `why` the inference the edge rests on.
 
 use checkers::history::Value;
 use checkers::History;
@@ -20,12 +22,14 @@ pub struct Node {
     pub x: i32,
     /// Centre, px.
     pub y: i32,
-    /// `T` and the op index.
+    /// `T1`, `T2`, ... in order of first appearance in the cycle.
     pub label: String,
     /// The transaction itself, for the hover title.
     pub title: String,
-    /// The op index, for links to the timeline.
+    /// The op index.
     pub index: u64,
+    /// Its invocation's index, for links to the timeline.
+    pub invocation: u64,
 }
 
 /// One dependency edge.
@@ -47,7 +51,9 @@ pub struct Edge {
     pub key: String,
     /// The value, when the edge is about one.
     pub value: String,
-    /// The checker's reason for the edge.
+    /// The edge in words.
+    pub text: String,
+    /// The inference the edge rests on.
     pub why: String,
 }
 
@@ -96,9 +102,10 @@ pub fn diagram(history: &History, detail: &Value) -> Option<CycleDiagram> {
             Node {
                 x: (CENTRE + RADIUS * angle.cos()).round() as i32,
                 y: (CENTRE + RADIUS * angle.sin()).round() as i32,
-                label: format!("T{id}"),
+                label: format!("T{}", i + 1),
                 title,
                 index: id,
+                invocation: crate::spans::invocation_index(history, id),
             }
         })
         .collect();
@@ -118,6 +125,7 @@ pub fn diagram(history: &History, detail: &Value) -> Option<CycleDiagram> {
                 to: b.label.clone(),
                 key: field(e, "key"),
                 value: field(e, "value"),
+                text: e.get("text").map(|v| text::value(v, 400)).unwrap_or_default(),
                 why: e.get("why").map(|v| text::value(v, 400)).unwrap_or_default(),
             }
         })
@@ -162,7 +170,8 @@ mod tests {
         let d = diagram(&h, &detail).unwrap();
         assert_eq!(d.nodes.len(), 2);
         assert_eq!(d.edges.len(), 2);
-        assert_eq!((d.edges[0].from.as_str(), d.edges[0].to.as_str(), d.edges[0].kind.as_str()), ("T3", "T7", "ww"));
+        assert_eq!((d.edges[0].from.as_str(), d.edges[0].to.as_str(), d.edges[0].kind.as_str()), ("T1", "T2", "ww"));
+        assert_eq!((d.nodes[0].index, d.nodes[1].index), (3, 7));
         assert_eq!(d.edges[1].value, "nil");
         // Opposite edges bend to opposite sides.
         assert_ne!((d.edges[0].label_x, d.edges[0].label_y), (d.edges[1].label_x, d.edges[1].label_y));

@@ -5,14 +5,13 @@
 //! SVG (which escapes its own text), the timeline's JSON (askama's `json` filter, which leaves
 //! no `<`, `>`, `&` or `'`) and the static timeline script.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use checkers::{CheckResult, History, OpType, Validity};
 
 use crate::analysis::Analysis;
 use crate::effects::Recovery;
 use crate::metrics::{Count, Stretch};
+use crate::spans::invocation_index;
 use crate::timeline::TimelineData;
 use crate::{counterexample, cycles, text};
 
@@ -148,19 +147,7 @@ fn pretty(v: &serde_json::Value) -> String {
     text::cut(&serde_json::to_string_pretty(v).unwrap_or_else(|e| e.to_string()), MAX_JSON)
 }
 
-/// Maps any op index to the index of its invocation (for timeline links).
-fn invocation_of(history: &History) -> impl Fn(u64) -> u64 + '_ {
-    let mut inv: HashMap<u64, u64> = HashMap::new();
-    for (i, c) in history.completions().iter().enumerate() {
-        if let Some(c) = c {
-            inv.insert(history.ops[*c].index, history.ops[i].index);
-        }
-    }
-    move |index| inv.get(&index).copied().unwrap_or(index)
-}
-
 fn checker_views(history: &History, results: &[CheckResult]) -> Vec<CheckerView> {
-    let invocation = invocation_of(history);
     results
         .iter()
         .map(|r| CheckerView {
@@ -174,7 +161,7 @@ fn checker_views(history: &History, results: &[CheckResult]) -> Vec<CheckerView>
                 .map(|a| AnomalyView {
                     kind: a.kind.clone(),
                     explanation: a.explanation.clone(),
-                    ops: a.ops.iter().map(|&i| (i, invocation(i))).collect(),
+                    ops: a.ops.iter().map(|&i| (i, invocation_index(history, i))).collect(),
                     lin: counterexample::diagram(history, &a.detail),
                     cycle: cycles::diagram(history, &a.detail),
                     detail: pretty(&a.detail),

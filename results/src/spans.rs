@@ -59,6 +59,21 @@ pub fn has_real_times(history: &History) -> bool {
     history.header.is_some() || history.ops.iter().any(|op| op.time != op.index)
 }
 
+/// The `index` of the invocation of the op with `index` (itself when it is an invocation, or
+/// when it is not found): the key the timeline knows ops by.
+pub fn invocation_index(history: &History, index: u64) -> u64 {
+    let Ok(p) = history.ops.binary_search_by_key(&index, |op| op.index) else { return index };
+    let op = &history.ops[p];
+    if op.kind == OpType::Invoke {
+        return index;
+    }
+    history.ops[..p]
+        .iter()
+        .rev()
+        .find(|o| o.process == op.process && o.kind == OpType::Invoke)
+        .map_or(index, |o| o.index)
+}
+
 /// The time of the last op, 0 for an empty history.
 pub fn history_end(history: &History) -> u64 {
     history.ops.last().map_or(0, |op| op.time)
@@ -111,6 +126,8 @@ mod tests {
         assert_eq!((spans[0].outcome, spans[0].latency()), (Outcome::Ok, Some(25)));
         assert_eq!((spans[1].outcome, spans[1].end, spans[1].latency()), (Outcome::Open, 50, None));
         assert_eq!(spans[2].outcome, Outcome::Fail);
+        assert_eq!((invocation_index(&h, 4), invocation_index(&h, 2), invocation_index(&h, 1)), (3, 0, 1));
+        assert_eq!(invocation_index(&h, 99), 99);
     }
 
     #[test]

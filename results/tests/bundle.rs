@@ -161,3 +161,17 @@ fn linearizability_counterexample_from_the_checker_is_drawn() {
     assert!(html.contains("<g class=\"stuck"), "the op that cannot be placed is drawn");
     assert!(html.contains("<g class=\"linearized"), "the prefix is drawn");
 }
+
+#[test]
+fn elle_cycle_from_the_checker_is_drawn() {
+    use checkers::txn::{check_list_append, TxnOptions};
+    let h = load_path(&fixtures().join("elle/paper-example.edn")).unwrap();
+    let result = check_list_append(&h, &TxnOptions::default());
+    assert_eq!(result.validity, Validity::Invalid);
+    let dir = out_dir("elle");
+    write(&dir, &h, &[result], &RunMeta::from_history(&h, "paper-example.edn")).unwrap();
+    let html = read(&dir);
+    assert!(html.contains("<svg class=\"diagram cycle\""), "no cycle drawing");
+    assert!(html.contains("<th>inferred from</th>"));
+    assert!(html.contains("text-anchor=\"middle\">T1</text>"));
+}
