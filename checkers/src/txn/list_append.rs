@@ -105,6 +105,7 @@ impl ListAppend {
             let t = t as u32;
             let mops = txns.mops_of(t);
             self.internal(txns, t, mops, out);
+            self.append_order(txns, t, mops, out);
             for m in mops.iter().filter(|m| m.f == MopF::Read) {
                 let list = if m.val == NIL { &[][..] } else { txns.list(m) };
                 let last = list.last().copied().unwrap_or(NIL);
@@ -255,7 +256,22 @@ impl ListAppend {
             let at = state.iter().position(|s| s.0 == m.key);
             match m.f {
                 MopF::Append => match at {
-                    Some(i) => state[i].2.push(m.val),
+                    Some(i) => {
+                        if state[i].1 && state[i].2.contains(&m.val) {
+                            out.add(
+                                "future-read",
+                                vec![txns.op_index(t)],
+                                format!(
+                                    "op {} read key {} holding {} before appending {} itself",
+                                    txns.op_index(t),
+                                    txns.keys.show(m.key),
+                                    txns.values.show(m.val),
+                                    txns.values.show(m.val)
+                                ),
+                            );
+                        }
+                        state[i].2.push(m.val)
+                    }
                     None => state.push((m.key, false, vec![m.val])),
                 },
                 MopF::Read => {
@@ -287,6 +303,29 @@ impl ListAppend {
                     }
                 }
                 MopF::Write => {}
+            }
+        }
+    }
+
+    /// A txn's appends to one key must show up in the version order in the order it made
+    /// them: a read holding a later append must hold the earlier ones, before it.
+    fn append_order(&self, txns: &Txns, t: u32, mops: &[Mop], out: &mut Findings) {
+        for (i, m) in mops.iter().enumerate().filter(|(_, m)| m.f == MopF::Append) {
+            let Some(next) = mops[i + 1..].iter().find(|n| n.f == MopF::Append && n.key == m.key) else { continue };
+            let (p, q) = (self.pos.get(&kv(m.key, m.val)), self.pos.get(&kv(m.key, next.val)));
+            if q.is_some() && p.is_none_or(|p| Some(p) > q) {
+                out.add(
+                    "incompatible-order",
+                    vec![txns.op_index(t)],
+                    format!(
+                        "op {} appended {} and then {} to key {}, but the longest read of the key {} does not hold them in that order",
+                        txns.op_index(t),
+                        txns.values.show(m.val),
+                        txns.values.show(next.val),
+                        txns.keys.show(m.key),
+                        show_list(txns, &self.order[m.key as usize])
+                    ),
+                );
             }
         }
     }

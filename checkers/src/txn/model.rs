@@ -201,6 +201,8 @@ const IMPLIES: &[(&str, &[&str])] = &[
     ("G2", &["G2-process"]),
     ("G2-process", &["G2-realtime"]),
     ("dirty-update", &["G1a"]),
+    // Reading one's own later write is a trivial wr cycle.
+    ("future-read", &["G1c"]),
     ("lost-update", &["G2-item"]),
 ];
 

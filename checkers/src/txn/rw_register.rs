@@ -134,6 +134,11 @@ impl Register {
                 )
             };
             match self.writer.get(&k).map(|&w| (w, txns.txns[w as usize].status)) {
+                Some((w, _)) if w == r => out.add(
+                    "future-read",
+                    vec![txns.op_index(r)],
+                    shown("a value it only wrote itself later in the same transaction", None),
+                ),
                 None => out.add("garbage-read", vec![txns.op_index(r)], shown("a value no operation ever wrote", None)),
                 Some((w, Status::Fail)) => {
                     out.add("G1a", vec![txns.op_index(r), txns.op_index(w)], shown("written by a failed txn", Some(w)))
