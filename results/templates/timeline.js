@@ -206,6 +206,7 @@
       for (var i = 0; i < ops.length; i++) {
         if (ops[i][3] === index) {
           selected = index;
+          root.dataset.selected = String(index);
           pxPerMs = Math.min(200, Math.max(pxPerMs, 30 / Math.max(0.01, ops[i][1] - ops[i][0])));
           layout();
           scroller.scrollTop = HEAD + ops[i][0] * pxPerMs - scroller.clientHeight / 3;
@@ -242,11 +243,14 @@
   document.getElementById("tl-fit").addEventListener("click", function () {
     pxPerMs = fitScale(); layout(); scroller.scrollTop = 0; draw();
   });
-  document.addEventListener("click", function (e) {
-    var a = e.target.closest ? e.target.closest("a.op-link") : null;
-    if (a && focusOp(Number(a.dataset.op))) { e.preventDefault(); }
-  });
+  // Links to ops are #op-INDEX (INDEX of the invocation); following one shows the op.
+  function focusFromHash() {
+    var m = /^#op-(\d+)$/.exec(window.location.hash);
+    if (m) { focusOp(Number(m[1])); }
+  }
+  window.addEventListener("hashchange", focusFromHash);
   pxPerMs = fitScale();
   layout();
   draw();
+  focusFromHash();
 })();

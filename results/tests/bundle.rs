@@ -9,10 +9,28 @@ use results::sample::{nemesis_op, op};
 use results::{write, Link, RunMeta};
 use serde_json::json;
 
-fn out_dir(name: &str) -> PathBuf {
+/// A fresh folder for one test's output, removed when the test passes (kept when it fails).
+struct OutDir(PathBuf);
+
+impl std::ops::Deref for OutDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for OutDir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn out_dir(name: &str) -> OutDir {
     let dir = std::env::temp_dir().join(format!("faultline-results-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    dir
+    OutDir(dir)
 }
 
 fn fixtures() -> PathBuf {

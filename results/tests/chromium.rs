@@ -24,8 +24,9 @@ fn chromium() -> Option<&'static str> {
     found
 }
 
-/// Loads `page` offline and returns (DOM after scripts ran, console lines).
-fn load(browser: &str, page: &Path) -> (String, Vec<String>) {
+/// Loads `page` (with an optional `#fragment`) offline and returns (DOM after scripts ran,
+/// console lines).
+fn load(browser: &str, page: &Path, fragment: &str) -> (String, Vec<String>) {
     let profile = page.with_file_name("chromium-profile");
     let out = Command::new(browser)
         .args([
@@ -41,7 +42,7 @@ fn load(browser: &str, page: &Path) -> (String, Vec<String>) {
             "--dump-dom",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("file://{}", page.display()))
+        .arg(format!("file://{}{fragment}", page.display()))
         .output()
         .expect("chromium runs");
     let _ = std::fs::remove_dir_all(&profile);
@@ -50,10 +51,28 @@ fn load(browser: &str, page: &Path) -> (String, Vec<String>) {
     (String::from_utf8_lossy(&out.stdout).into_owned(), console)
 }
 
-fn out_dir(name: &str) -> PathBuf {
+/// A fresh folder for one test's output, removed when the test passes (kept when it fails).
+struct OutDir(PathBuf);
+
+impl std::ops::Deref for OutDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for OutDir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn out_dir(name: &str) -> OutDir {
     let dir = std::env::temp_dir().join(format!("faultline-chromium-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    dir
+    OutDir(dir)
 }
 
 fn drawn_boxes(dom: &str) -> u64 {
@@ -84,7 +103,7 @@ fn run_page_renders_in_chromium_without_console_errors() {
     };
     let dir = out_dir("sample");
     let bundle = write(&dir, &history, &[result], &RunMeta::from_history(&history, "sample run")).unwrap();
-    let (dom, console) = load(browser, &bundle.index);
+    let (dom, console) = load(browser, &bundle.index, "");
     assert!(console.is_empty(), "console output: {console:#?}");
     assert!(dom.contains("data-verdict=\"invalid\""), "verdict");
     assert!(dom.contains("<div class=\"word\">INVALID</div>"));
@@ -108,10 +127,14 @@ fn counterexample_page_of_an_imported_history_renders_in_chromium() {
     let result = check(&history, ModelKind::CasRegister, &Options { init: Some(json!(0)), ..Options::default() });
     assert_eq!(result.validity, Validity::Invalid);
     let dir = out_dir("rethink");
+    let stuck = result.anomalies[0].ops[0];
     let bundle = write(&dir, &history, &[result], &RunMeta::from_history(&history, "rethink")).unwrap();
-    let (dom, console) = load(browser, &bundle.index);
+    let (dom, console) = load(browser, &bundle.index, &format!("#op-{stuck}"));
     assert!(console.is_empty(), "console output: {console:#?}");
     assert!(dom.contains("data-verdict=\"invalid\""));
     assert!(dom.contains("<svg class=\"diagram lin\""));
-    assert!(drawn_boxes(&dom) > 10, "the timeline drew {} boxes", drawn_boxes(&dom));
+    assert!(drawn_boxes(&dom) > 3, "the timeline (zoomed to the op) drew {} boxes", drawn_boxes(&dom));
+    // The link to the op that cannot be placed selects it in the timeline.
+    assert!(dom.contains(&format!("href=\"#op-{stuck}\"")));
+    assert!(dom.contains(&format!("data-selected=\"{stuck}\"")), "op {stuck} selected in the timeline");
 }
