@@ -111,7 +111,7 @@ pub fn build(history: &History, spans: &[Span], faults: &[FaultPeriod], end: u64
         }
         let col = col_of[&p];
         let (start, end) = (tick(s.start), tick(s.end));
-        let delta = start - last_start[col];
+        let delta = start.saturating_sub(last_start[col]);
         last_start[col] = start;
         cols[col].ops.push((delta, end - start, outcome, inv.index, p, label));
     }
