@@ -66,9 +66,42 @@ pub struct ResultsFile {
     pub results: Vec<CheckResult>,
 }
 
+/// Checker results and the lines that explain them to a person.
+pub struct Checked {
+    /// Every checker's result.
+    pub results: Vec<CheckResult>,
+    /// Up to three anomalies per result, each followed by the ops it involves and their nodes.
+    pub lines: Vec<String>,
+}
+
+fn explain(history: &checkers::History, results: &[CheckResult]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for result in results {
+        for anomaly in result.anomalies.iter().take(3) {
+            let ops: Vec<String> = anomaly
+                .ops
+                .iter()
+                .filter_map(|i| history.ops.iter().find(|o| o.index == *i))
+                .map(|o| {
+                    let node = o.node.as_deref().map(|n| format!(" on {n}")).unwrap_or_default();
+                    format!("#{} {} {} by process {}{node}", o.index, o.kind.as_str(), o.f, o.process)
+                })
+                .collect();
+            lines.push(format!("  {}: {}", anomaly.kind, anomaly.explanation));
+            if !ops.is_empty() {
+                lines.push(format!("    ops: {}", ops.join("; ")));
+            }
+        }
+        if let Some(reason) = &result.unknown_reason {
+            lines.push(format!("  unknown: {reason}"));
+        }
+    }
+    lines
+}
+
 /// Checks the history at `path` for linearizability per key; unanswered final reads turn a
 /// valid verdict into unknown.
-pub fn check(path: &Path, unanswered: &[String]) -> Result<Vec<CheckResult>, String> {
+pub fn check(path: &Path, unanswered: &[String]) -> Result<Checked, String> {
     let history = checkers::history::load_path(path).map_err(|e| e.to_string())?;
     for warning in &history.warnings {
         tracing::warn!("{warning}");
@@ -88,7 +121,8 @@ pub fn check(path: &Path, unanswered: &[String]) -> Result<Vec<CheckResult>, Str
             unanswered.join(", ")
         ));
     }
-    Ok(vec![result])
+    let results = vec![result];
+    Ok(Checked { lines: explain(&history, &results), results })
 }
 
 /// The overall verdict of some results.

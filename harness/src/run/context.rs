@@ -49,9 +49,18 @@ pub struct Run {
     pub next_process: AtomicU64,
     /// What the nemesis is doing now (for the progress line).
     pub fault_now: Mutex<String>,
+    /// Failures that stopped the run (a node's daemon died on its own), one line each.
+    pub failures: Mutex<Vec<String>>,
 }
 
 impl Run {
+    /// Records why the run must stop, and stops it.
+    pub fn fail(&self, why: String) {
+        tracing::error!("{why}");
+        self.failures.lock().unwrap_or_else(|e| e.into_inner()).push(why);
+        self.cancel.cancel();
+    }
+
     /// The node named `name`.
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.spec.name == name)

@@ -173,16 +173,16 @@ fn finish(
 ) -> u8 {
     let history = dir.join("history.jsonl");
     let started = Instant::now();
-    let results = if history.exists() {
+    let (results, lines) = if history.exists() {
         match analysis::check(&history, &unanswered) {
-            Ok(results) => results,
+            Ok(checked) => (checked.results, checked.lines),
             Err(e) => {
                 errors.push(format!("analysis: {e}"));
-                Vec::new()
+                (Vec::new(), Vec::new())
             }
         }
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     stats.check_s = started.elapsed().as_secs_f64();
     let validity = analysis::overall(&results);
@@ -211,13 +211,8 @@ fn finish(
     for error in &errors {
         eprintln!("faultline: {error}");
     }
-    for result in &file.results {
-        for anomaly in result.anomalies.iter().take(3) {
-            eprintln!("  {}: {}", anomaly.kind, anomaly.explanation);
-        }
-        if let Some(reason) = &result.unknown_reason {
-            eprintln!("  unknown: {reason}");
-        }
+    for line in lines {
+        eprintln!("{line}");
     }
     let word = if harness_failed { "harness failed" } else { validity.as_str() };
     println!(
@@ -357,6 +352,24 @@ async fn provision(
     Ok((nodes, cluster, up))
 }
 
+/// Stops the run when a node's daemon exits on its own (the nemesis's kills do not count).
+async fn watchdog(run: Arc<Run>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        for node in &run.nodes {
+            if let Some(status) = node.exited().await {
+                run.fail(format!(
+                    "{} on {} exited on its own ({status}); see nodes/{}/ in the run folder",
+                    run.target.name(),
+                    node.spec.name,
+                    node.spec.name
+                ));
+                return;
+            }
+        }
+    }
+}
+
 type WorkloadOutcome = (Stats, Vec<String>, bool, Vec<String>);
 
 #[allow(clippy::too_many_arguments)]
@@ -390,6 +403,7 @@ async fn workload(
         keys: Mutex::new(Default::default()),
         next_process: AtomicU64::new(0),
         fault_now: Mutex::new(String::new()),
+        failures: Mutex::new(Vec::new()),
     });
     let threads_per_key = plan.nodes.len().min(threads).max(1);
     let generator = time_limit(
@@ -401,6 +415,7 @@ async fn workload(
     let nemesis =
         tokio::spawn(faults::nemesis(run.clone(), active.clone(), plan.schedule.clone(), seed, plan.time_limit));
     let progress = tokio::spawn(progress::show(run.clone(), plan.time_limit));
+    let watchdog = tokio::spawn(watchdog(run.clone()));
     let tasks: Vec<_> = (0..threads)
         .map(|t| tokio::spawn(workers::worker(run.clone(), scheduler.clone(), t, threads, t % run.nodes.len())))
         .collect();
@@ -414,7 +429,10 @@ async fn workload(
     nemesis.abort();
     let _ = nemesis.await;
     progress.abort();
+    watchdog.abort();
+    let _ = watchdog.await;
     let mut problems = active.heal(&run).await;
+    problems.extend(run.failures.lock().unwrap_or_else(|e| e.into_inner()).drain(..));
     let interrupted = cancel.is_cancelled();
     let c = &run.counts;
     let (ok, fail, info) =

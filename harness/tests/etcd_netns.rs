@@ -1,0 +1,279 @@
+//! End-to-end runs of `faultline test` against a real 5-node etcd cluster in network namespaces
+//! with iptables partitions, kills and pauses. Needs root, iproute2, iptables and etcd-server;
+//! skips with a message when not root. Tests run one at a time (they share node names).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use checkers::history::load_path;
+use checkers::{Op, OpType, Process};
+use nemesis::{Family, Intent, RandomSchedule};
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn root() -> bool {
+    if nix::unistd::Uid::effective().is_root() {
+        return true;
+    }
+    eprintln!("skipped: needs root (network namespaces, iptables, etcd)");
+    false
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("faultline-it-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn faultline(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_faultline"));
+    cmd.current_dir(dir).arg("test").args(["--results-dir", "results"]).args(args);
+    cmd
+}
+
+fn test_run(dir: &Path, args: &[&str]) -> (i32, String, PathBuf) {
+    let Output { status, stdout, stderr } = faultline(dir, args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&stderr).into_owned();
+    eprintln!("{stderr}{stdout}");
+    (status.code().unwrap_or(-1), stdout + &stderr, run_dir(dir))
+}
+
+/// The newest run folder under `dir/results`.
+fn run_dir(dir: &Path) -> PathBuf {
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(dir.join("results"))
+        .unwrap()
+        .flatten()
+        .flat_map(|test| std::fs::read_dir(test.path()).unwrap().flatten().map(|r| r.path()))
+        .collect();
+    runs.sort();
+    runs.pop().expect("a run folder")
+}
+
+fn schedule(dir: &Path, text: &str) -> String {
+    let path = dir.join("schedule.yaml");
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn sh(argv: &[&str]) -> String {
+    Command::new(argv[0])
+        .args(&argv[1..])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+fn alive(pid: &str) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    !stat.is_empty() && !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z')
+}
+
+/// Whatever faultline made that still exists: namespaces, the bridge, our iptables rules, live
+/// daemons of the run, machine-wide journals.
+fn leftovers(run: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    out.extend(sh(&["ip", "netns", "list"]).lines().filter(|l| l.starts_with("fl-")).map(|l| format!("netns {l}")));
+    if Path::new("/sys/class/net/fl-br0").exists() {
+        out.push("bridge fl-br0".into());
+    }
+    for chain in ["DOCKER-USER", "FORWARD"] {
+        out.extend(
+            sh(&["iptables", "-w", "5", "-S", chain]).lines().filter(|l| l.contains("faultline:")).map(str::to_string),
+        );
+    }
+    if let Ok(nodes) = std::fs::read_dir(run.join("nodes")) {
+        for node in nodes.flatten() {
+            let pid = std::fs::read_to_string(node.path().join("daemon.pid")).unwrap_or_default();
+            if !pid.is_empty() && alive(&pid) {
+                out.push(format!("process {} of {}", pid.trim(), node.file_name().to_string_lossy()));
+            }
+        }
+    }
+    if let Ok(active) = std::fs::read_dir("/var/lib/faultline/active") {
+        out.extend(active.flatten().map(|f| format!("journal {}", f.path().display())));
+    }
+    out
+}
+
+fn history(run: &Path) -> Vec<Op> {
+    load_path(&run.join("history.jsonl")).expect("the history loads and validates").ops
+}
+
+fn secs(op: &Op) -> f64 {
+    op.time as f64 / 1e9
+}
+
+/// A seed whose random schedule injects a partition, a kill and a pause in its first `faults`.
+fn seed_with_every_family(faults: usize, interval: Duration) -> u64 {
+    let families = [Family::Partition, Family::Kill, Family::Pause];
+    (0..1000u64)
+        .find(|&seed| {
+            let mut s = RandomSchedule::new(&families, interval, seed);
+            let intents: Vec<Intent> = (0..faults * 2).filter_map(|_| s.next_step()).map(|step| step.intent).collect();
+            ["partition", "kill", "pause"].iter().all(|f| intents.iter().any(|i| i.f() == *f))
+        })
+        .expect("some seed covers every family")
+}
+
+#[test]
+fn random_partitions_kills_and_pauses_end_valid_and_leave_nothing() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    let dir = scratch("random");
+    let seed = seed_with_every_family(4, Duration::from_secs(3)).to_string();
+    let args = ["--time-limit", "25", "--nemesis", "partition,kill,pause", "--nemesis-interval", "3", "--seed", &seed];
+    let (code, out, run) = test_run(&dir, &args);
+    assert_eq!(code, 0, "expected valid: {out}");
+    let ops = history(&run);
+    let faults: Vec<&Op> =
+        ops.iter().filter(|o| o.process == Process::nemesis() && o.kind == OpType::Ok && o.f != "heal").collect();
+    for family in ["partition", "kill", "pause"] {
+        assert!(faults.iter().any(|o| o.f == family), "no {family} fault in {faults:?}");
+    }
+    assert!(ops.iter().any(|o| o.is_client() && o.kind == OpType::Ok), "no ok client op");
+    assert!(ops.iter().any(|o| o.is_client() && o.kind == OpType::Info), "no info client op");
+    assert!(ops.iter().any(|o| o.process == Process::nemesis() && o.f == "heal"), "no heal");
+    assert_eq!(leftovers(&run), Vec::<String>::new());
+    let results: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap();
+    assert_eq!(results["validity"], "valid");
+    assert!(results["stats"]["ops_per_s"].as_f64().unwrap() > 1.0);
+    for node in 1..=5 {
+        assert!(run.join(format!("nodes/n{node}/n{node}.etcd.log")).exists(), "n{node}'s log was not collected");
+    }
+}
+
+#[test]
+fn isolated_node_serves_stale_serializable_reads_and_the_checker_says_so() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    let dir = scratch("detect");
+    let script = schedule(&dir, "- {at: 2, do: isolate n3}\n- {at: 12, do: heal}\n");
+    let args = ["--time-limit", "15", "--nemesis-schedule", &script, "--rate", "100", "--seed", "11"];
+    let mut serializable = args.to_vec();
+    serializable.push("--serializable");
+    let (code, out, run) = test_run(&dir, &serializable);
+    assert_eq!(code, 1, "expected invalid with serializable reads: {out}");
+    let ops = history(&run);
+    let results: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap();
+    let anomalies = results["results"][0]["anomalies"].as_array().unwrap();
+    let stale_on_n3 = anomalies.iter().any(|a| {
+        a["explanation"].as_str().unwrap().contains("read")
+            && a["ops"].as_array().unwrap().iter().any(|i| {
+                let op = ops.iter().find(|o| o.index == i.as_u64().unwrap()).unwrap();
+                op.f == "read" && op.node.as_deref() == Some("n3") && (2.0..14.0).contains(&secs(op))
+            })
+    });
+    assert!(stale_on_n3, "no anomaly names a read on isolated n3: {anomalies:?}");
+    assert!(out.contains("on n3"), "the printed explanation should name the node: {out}");
+    assert_eq!(leftovers(&run), Vec::<String>::new());
+
+    let (code, out, run) = test_run(&dir, &args);
+    assert_eq!(code, 0, "expected valid with linearizable reads: {out}");
+    assert_eq!(leftovers(&run), Vec::<String>::new());
+}
+
+#[test]
+fn a_write_in_flight_to_a_paused_node_is_info_and_the_verdict_holds() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    let dir = scratch("pause");
+    let script = schedule(&dir, "- {at: 3, do: pause n2}\n- {at: 9, do: heal}\n");
+    let (code, out, run) =
+        test_run(&dir, &["--time-limit", "12", "--nemesis-schedule", &script, "--rate", "100", "--seed", "5"]);
+    assert_eq!(code, 0, "expected valid: {out}");
+    let ops = history(&run);
+    let paused = |op: &&Op| op.node.as_deref() == Some("n2") && (3.0..9.0).contains(&secs(op));
+    let info_writes = ops.iter().filter(paused).filter(|o| o.kind == OpType::Info && o.f != "read").count();
+    assert!(info_writes > 0, "no write to paused n2 ended info");
+    let ok_writes_mid_pause = ops
+        .iter()
+        .filter(paused)
+        .filter(|o| o.kind == OpType::Ok && o.f != "read" && (3.2..8.8).contains(&secs(o)))
+        .count();
+    assert_eq!(ok_writes_mid_pause, 0, "a paused node acknowledged a write");
+    assert_eq!(leftovers(&run), Vec::<String>::new());
+}
+
+/// Starts a long run whose faults are in force after 3 s, and waits until they are.
+fn start_mid_fault(dir: &Path) -> Child {
+    let script = schedule(dir, "- {at: 2, do: isolate n1}\n- {at: 3, do: pause n2}\n- {at: 100, do: heal}\n");
+    let mut child = faultline(dir, &["--time-limit", "60", "--nemesis-schedule", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the faults were never injected");
+        }
+        if std::fs::read_dir(dir.join("results")).is_ok() {
+            let text = std::fs::read_to_string(run_dir(dir).join("history.jsonl")).unwrap_or_default();
+            if text.lines().any(|l| l.contains("\"nemesis\"") && l.contains("\"ok\"") && l.contains("\"pause\"")) {
+                return child;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn sigint_mid_fault_heals_everything_within_5_s_and_the_history_is_checkable() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    let dir = scratch("sigint");
+    let mut child = start_mid_fault(&dir);
+    let run = run_dir(&dir);
+    assert!(!leftovers(&run).is_empty());
+    let sent = Instant::now();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    while !leftovers(&run).is_empty() && sent.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let healed_in = sent.elapsed();
+    let status = child.wait().unwrap();
+    let mut out = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut out).unwrap();
+    assert!(healed_in < Duration::from_secs(5), "healing took {healed_in:?}: {:?}", leftovers(&run));
+    assert!(matches!(status.code(), Some(0..=2)), "exit {status}: {out}");
+    let ops = history(&run);
+    assert!(ops.iter().any(|o| o.f == "heal" && o.kind == OpType::Ok));
+    let results: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap();
+    assert_eq!(results["interrupted"], true);
+}
+
+#[test]
+fn after_kill_9_mid_fault_faultline_heal_leaves_nothing() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    let dir = scratch("kill9");
+    let mut child = start_mid_fault(&dir);
+    let run = run_dir(&dir);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!leftovers(&run).is_empty(), "kill -9 should leave the cluster behind");
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline")).arg("heal").output().unwrap();
+    assert!(out.status.success(), "heal failed: {}", String::from_utf8_lossy(&out.stderr));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !leftovers(&run).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(leftovers(&run), Vec::<String>::new());
+}
