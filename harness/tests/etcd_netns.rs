@@ -205,7 +205,9 @@ fn a_write_in_flight_to_a_paused_node_is_info_and_the_verdict_holds() {
     assert_eq!(leftovers(&run), Vec::<String>::new());
 }
 
-/// Starts a long run whose faults are in force after 3 s, and waits until they are.
+/// Starts a long run whose faults are in force after 3 s, and waits until they are. The caller
+/// owns the child and waits for it.
+#[allow(clippy::zombie_processes)]
 fn start_mid_fault(dir: &Path) -> Child {
     let script = schedule(dir, "- {at: 2, do: isolate n1}\n- {at: 3, do: pause n2}\n- {at: 100, do: heal}\n");
     let mut child = faultline(dir, &["--time-limit", "60", "--nemesis-schedule", &script])
