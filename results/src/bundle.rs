@@ -52,7 +52,8 @@ pub fn write(dir: &Path, history: &History, results: &[CheckResult], meta: &RunM
     let plot_dir = dir.join("plots");
     std::fs::create_dir_all(&plot_dir).map_err(|source| BundleError::Io { path: plot_dir.clone(), source })?;
     let analysis = Analysis::of(history);
-    let ctx = PlotContext { faults: &analysis.periods, end: analysis.end };
+    let drops: Vec<(u64, u64)> = analysis.drops.iter().map(|d| (d.from, d.to)).collect();
+    let ctx = PlotContext { faults: &analysis.periods, drops: &drops, end: analysis.end };
     let plots = vec![
         ("latency", plots::latency_scatter(history, &analysis.spans, &ctx)?),
         ("quantiles", plots::latency_quantiles(&analysis.windows, analysis.width, &ctx)?),

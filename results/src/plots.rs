@@ -20,6 +20,7 @@ const GRID: (f64, f64) = (320.0, 100.0);
 /// Most points a scatter plot draws.
 const MAX_POINTS: usize = 8_000;
 const FAULT_FILL: RGBColor = RGBColor(230, 80, 60);
+const DROP_FILL: RGBColor = RGBColor(90, 90, 90);
 
 /// A plot could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,9 @@ pub struct PlotError {
 pub struct PlotContext<'a> {
     /// The fault periods to shade.
     pub faults: &'a [FaultPeriod],
+    /// Stretches `(from, to)` in ns where availability or latency dropped and no fault explains
+    /// it, shaded grey and labelled `?`.
+    pub drops: &'a [(u64, u64)],
     /// The history's last time, ns.
     pub end: u64,
 }
@@ -86,7 +90,8 @@ fn boxed<E: std::fmt::Debug + 'static>(e: E) -> Box<dyn std::fmt::Debug> {
     Box::new(e)
 }
 
-/// Shades each fault period over `y0..y1` and writes its name at the top.
+/// Shades each fault period over `y0..y1` and writes its name at the top; shades the
+/// unexplained drops grey with a `?`.
 fn shade_faults<Y>(
     chart: &mut Chart<'_, '_, Y>,
     ctx: &PlotContext<'_>,
@@ -106,6 +111,19 @@ where
             let label: String = p.f.chars().take(24).collect();
             let style = ("sans-serif", 11).into_font().color(&FAULT_FILL.mix(0.9));
             EmptyElement::at((secs(p.start), y1)) + Text::new(label, (3, 2 + 12 * (i % 2) as i32), style)
+        }))
+        .map_err(boxed)?;
+    chart
+        .draw_series(
+            ctx.drops
+                .iter()
+                .map(|&(a, b)| Rectangle::new([(secs(a), y0), (secs(b), y1)], DROP_FILL.mix(0.18).filled())),
+        )
+        .map_err(boxed)?;
+    chart
+        .draw_series(ctx.drops.iter().map(|&(a, _)| {
+            let style = ("sans-serif", 12).into_font().color(&DROP_FILL);
+            EmptyElement::at((secs(a), y1)) + Text::new("?", (2, 28), style)
         }))
         .map_err(boxed)?;
     Ok(())
@@ -367,7 +385,7 @@ mod tests {
         let mut hostile = faults[0].clone();
         hostile.f = "<script>x</script>".to_string();
         faults.push(hostile);
-        let ctx = PlotContext { faults: &faults, end };
+        let ctx = PlotContext { faults: &faults, drops: &[(1_000_000_000, 2_000_000_000)], end };
         let width = window_width(end, 100);
         let w = windows(&spans, end, width);
         for svg in [
@@ -379,6 +397,7 @@ mod tests {
             assert!(svg.starts_with("<svg"), "{}", &svg[..80]);
             assert!(svg.contains("partition"));
             assert!(svg.contains("&lt;script&gt;") && !svg.contains("<script>"));
+            assert!(svg.contains(">\n?\n</text>"), "unexplained drop marked");
         }
     }
 
@@ -395,7 +414,7 @@ mod tests {
     #[test]
     fn empty_history_still_plots() {
         let h = History::default();
-        let ctx = PlotContext { faults: &[], end: 0 };
+        let ctx = PlotContext { faults: &[], drops: &[], end: 0 };
         assert!(latency_scatter(&h, &[], &ctx).unwrap().contains("<svg"));
         assert!(availability(&[], 1, &ctx).unwrap().contains("<svg"));
     }
