@@ -27,8 +27,14 @@ pub(crate) struct ListAppend {
     order: Vec<Vec<u32>>,
     /// (key, element) -> position in `order[key]`.
     pos: FxHashMap<u64, u32>,
-    /// Sorted (key, last element or NIL) << 32 | reader txn: who read which version.
-    readers: Vec<(u64, u32)>,
+    /// Versions: per key, the id of its initial version; the version after the element at
+    /// position `p` of `order[key]` is `base[key] + p + 1`.
+    base: Vec<u32>,
+    /// Per version: the txn that appended its last element (NIL for the initial version).
+    version_writer: Vec<u32>,
+    /// Per version: the committed txns that read it, as CSR offsets into `reader_list`.
+    reader_offsets: Vec<u32>,
+    reader_list: Vec<u32>,
 }
 
 fn kv(key: u32, v: u32) -> u64 {
@@ -90,14 +96,28 @@ impl ListAppend {
                 }
             }
         }
-        let la = ListAppend { writer, order, pos, readers: Vec::new() };
+        let mut base = Vec::with_capacity(n_keys);
+        let mut version_writer = Vec::new();
+        for (key, order) in order.iter().enumerate() {
+            base.push(version_writer.len() as u32);
+            version_writer.push(NIL);
+            version_writer.extend(order.iter().map(|&e| writer.get(&kv(key as u32, e)).copied().unwrap_or(NIL)));
+        }
+        let la = ListAppend {
+            writer,
+            order,
+            pos,
+            base,
+            version_writer,
+            reader_offsets: Vec::new(),
+            reader_list: Vec::new(),
+        };
         la.read_anomalies(txns, &intermediate, out)
     }
 
     /// Checks every committed read against the orders, collecting readers for rw edges.
     fn read_anomalies(mut self, txns: &Txns, intermediate: &FxHashSet<u64>, out: &mut Findings) -> ListAppend {
         let mut readers = Vec::new();
-        let mut bad_keys: FxHashSet<u32> = FxHashSet::default();
         for (t, txn) in txns.txns.iter().enumerate() {
             if txn.status != Status::Ok {
                 continue;
@@ -109,11 +129,14 @@ impl ListAppend {
             for m in mops.iter().filter(|m| m.f == MopF::Read) {
                 let list = if m.val == NIL { &[][..] } else { txns.list(m) };
                 let last = list.last().copied().unwrap_or(NIL);
-                readers.push((kv(m.key, last), t));
                 let order = &self.order[m.key as usize];
                 if list.len() > order.len() || order[..list.len()] != *list {
                     self.not_prefix(txns, t, m, list, out);
-                    bad_keys.insert(m.key);
+                    if let Some(v) = self.version(m.key, last) {
+                        readers.push((v, t));
+                    }
+                } else {
+                    readers.push((self.base[m.key as usize] + list.len() as u32, t));
                 }
                 if last == NIL {
                     continue;
@@ -139,8 +162,22 @@ impl ListAppend {
                 }
             }
         }
-        readers.sort_unstable();
-        self.readers = readers;
+        // Counting sort of (version, reader) into CSR.
+        let mut offsets = vec![0u32; self.version_writer.len() + 1];
+        for &(v, _) in &readers {
+            offsets[v as usize + 1] += 1;
+        }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        let mut fill = offsets.clone();
+        let mut list = vec![0u32; readers.len()];
+        for (v, r) in readers {
+            list[fill[v as usize] as usize] = r;
+            fill[v as usize] += 1;
+        }
+        self.reader_offsets = offsets;
+        self.reader_list = list;
         // Aborted, garbage reads and dirty updates, judged on each key's order; a read longer
         // than a bad element's position contains it.
         for (key, order) in self.order.iter().enumerate() {
@@ -236,13 +273,11 @@ impl ListAppend {
 
     /// The op index of some committed read of `key` holding more than `i` elements.
     fn first_reader_past(&self, txns: &Txns, key: u32, i: usize) -> Option<u64> {
-        let lo = self.readers.partition_point(|&(k, _)| k < kv(key, 0));
-        let hi = self.readers.partition_point(|&(k, _)| k <= kv(key, NIL));
-        self.readers[lo..hi].iter().find_map(|&(k, r)| {
-            let last = k as u32;
-            let p = self.pos.get(&kv(key, last)).copied();
-            (last != NIL && p.is_some_and(|p| p as usize >= i)).then(|| txns.op_index(r))
-        })
+        let base = self.base[key as usize] as usize;
+        let versions = base + i + 1..=base + self.order[key as usize].len();
+        let lo = self.reader_offsets[*versions.start()] as usize;
+        let hi = self.reader_offsets[versions.end() + 1] as usize;
+        self.reader_list[lo..hi].first().map(|&r| txns.op_index(r))
     }
 
     /// Internal consistency: a read must agree with the txn's own earlier reads and appends.
@@ -341,11 +376,25 @@ impl ListAppend {
         }
     }
 
-    fn readers_of(&self, key: u32, last: u32) -> &[(u64, u32)] {
-        let k = kv(key, last);
-        let lo = self.readers.partition_point(|&(x, _)| x < k);
-        let hi = self.readers.partition_point(|&(x, _)| x <= k);
-        &self.readers[lo..hi]
+    /// The version whose last element is `last` (NIL: the initial version), if it is in the
+    /// order.
+    fn version(&self, key: u32, last: u32) -> Option<u32> {
+        let base = self.base[key as usize];
+        if last == NIL {
+            return Some(base);
+        }
+        self.pos.get(&kv(key, last)).map(|&p| base + p + 1)
+    }
+
+    /// The committed txns that read version `v`.
+    fn readers_of_version(&self, v: u32) -> &[u32] {
+        let (lo, hi) = (self.reader_offsets[v as usize] as usize, self.reader_offsets[v as usize + 1] as usize);
+        &self.reader_list[lo..hi]
+    }
+
+    /// The committed txns that read `key` with `last` as their last element.
+    fn readers_of(&self, key: u32, last: u32) -> &[u32] {
+        self.version(key, last).map_or(&[], |v| self.readers_of_version(v))
     }
 }
 
@@ -360,22 +409,29 @@ impl Inference for ListAppend {
                 match m.f {
                     MopF::Read if txn.status == Status::Ok && m.val != NIL && m.len > 0 => {
                         let last = txns.list(m)[m.len as usize - 1];
-                        if let Some(&w) = self.writer.get(&kv(m.key, last)) {
-                            if txns.txns[w as usize].status != Status::Fail {
-                                b.link(w, t, WR);
-                            }
+                        let order = &self.order[m.key as usize];
+                        // A read whose last element sits at its own length in the order is a
+                        // prefix; its version's writer is at hand.
+                        let w = if order.get(m.len as usize - 1) == Some(&last) {
+                            Some(self.version_writer[(self.base[m.key as usize] + m.len) as usize])
+                        } else {
+                            self.writer.get(&kv(m.key, last)).copied()
+                        };
+                        if let Some(w) = w.filter(|&w| w != NIL && txns.txns[w as usize].status != Status::Fail) {
+                            b.link(w, t, WR);
                         }
                     }
                     MopF::Append => {
-                        let (prev, _) = self.previous(m.key, m.val);
-                        if prev != NIL {
-                            if let Some(&w) = self.writer.get(&kv(m.key, prev)) {
-                                if txns.txns[w as usize].status != Status::Fail {
-                                    b.link(w, t, WW);
-                                }
-                            }
+                        let base = self.base[m.key as usize];
+                        let prev = match self.pos.get(&kv(m.key, m.val)) {
+                            Some(&p) => base + p,
+                            None => base + self.order[m.key as usize].len() as u32,
+                        };
+                        let w = self.version_writer[prev as usize];
+                        if w != NIL && txns.txns[w as usize].status != Status::Fail {
+                            b.link(w, t, WW);
                         }
-                        for &(_, r) in self.readers_of(m.key, prev) {
+                        for &r in self.readers_of_version(prev) {
                             b.link(r, t, RW);
                         }
                     }
@@ -420,7 +476,7 @@ impl Inference for ListAppend {
             }),
             RW => txns.mops_of(b).iter().filter(|m| m.f == MopF::Append).find_map(|m| {
                 let (prev, seen) = self.previous(m.key, m.val);
-                self.readers_of(m.key, prev).iter().any(|&(_, r)| r == a).then(|| {
+                self.readers_of(m.key, prev).contains(&a).then(|| {
                     let read = if prev == NIL { "empty".to_string() } else { format!("ending in {}", v(prev)) };
                     EdgeWhy {
                         key: txns.keys.json(m.key),

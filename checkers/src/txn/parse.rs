@@ -10,9 +10,14 @@ use crate::history::{History, OpType, Process};
 /// Sentinel id for "no value": a nil read, or the initial state of a key.
 pub(crate) const NIL: u32 = u32::MAX;
 
+/// Naturals below this are interned through a table indexed by value, not a hash map.
+const DENSE_LIMIT: u64 = 1 << 24;
+
 /// Interns JSON values (keys, elements) into dense `u32` ids, integers on a fast path.
 #[derive(Default)]
 pub(crate) struct Interner {
+    /// Small naturals, by value (the common case: generated keys and elements).
+    dense: Vec<u32>,
     ints: FxHashMap<i64, u32>,
     others: FxHashMap<String, u32>,
     values: Vec<Value>,
@@ -21,6 +26,17 @@ pub(crate) struct Interner {
 impl Interner {
     /// The id of `v`, allocating one on first sight.
     pub(crate) fn intern(&mut self, v: &Value) -> u32 {
+        if let Some(i) = v.as_u64().filter(|&i| i < DENSE_LIMIT) {
+            let i = i as usize;
+            if i >= self.dense.len() {
+                self.dense.resize((i + 1).max(self.dense.len() * 2), NIL);
+            }
+            if self.dense[i] == NIL {
+                self.dense[i] = self.values.len() as u32;
+                self.values.push(v.clone());
+            }
+            return self.dense[i];
+        }
         if let Some(i) = v.as_i64() {
             let next = self.values.len() as u32;
             let id = *self.ints.entry(i).or_insert(next);
