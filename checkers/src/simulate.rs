@@ -121,7 +121,16 @@ pub fn simulate(config: &SimConfig) -> History {
     let values = config.values.max(1);
     let semantics = Semantics { nil_read: NilRead::Absent, failed_cas: FailedCas::Observed, independent };
     let mut header = Header::new("simulate", config.seed, semantics);
-    header.workload = Some(if independent { "kv" } else if cas { "cas-register" } else { "register" }.to_string());
+    header.workload = Some(
+        if independent {
+            "kv"
+        } else if cas {
+            "cas-register"
+        } else {
+            "register"
+        }
+        .to_string(),
+    );
 
     let mut data = Data { current: vec![Value::Null; keys as usize], past: vec![Vec::new(); keys as usize] };
     let mut clients: Vec<Client> =
