@@ -1,5 +1,7 @@
 //! Writing a run's result bundle into its folder: `index.html` (self-contained: inline CSS,
-//! SVG plots and script, no network), `results.json`, and the plots as `plots/*.svg`.
+//! SVG plots and script, no network), the plots as `plots/*.svg`, and `effects.json` (fault
+//! effects and unexplained drops, for machines). The checkers' results file is the caller's
+//! (the runner's `results.json`), as are links to it, the history and the logs.
 
 use std::path::{Path, PathBuf};
 
@@ -46,7 +48,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BundleError> {
 }
 
 /// Renders the bundle of `history` judged by `results` into `dir` (created if missing).
-/// `meta.links` come first in the page's files list; links to `results.json` and the plots are
+/// `meta.links` come first in the page's files list; links to the plots and `effects.json` are
 /// added after them.
 pub fn write(dir: &Path, history: &History, results: &[CheckResult], meta: &RunMeta) -> Result<Bundle, BundleError> {
     let plot_dir = dir.join("plots");
@@ -61,21 +63,21 @@ pub fn write(dir: &Path, history: &History, results: &[CheckResult], meta: &RunM
         ("availability", plots::availability(&analysis.windows, analysis.width, &ctx)?),
     ];
     let mut meta = meta.clone();
-    meta.links.push(Link::new("results.json (verdicts, anomalies, fault effects)", "results.json"));
     for (id, svg) in &plots {
         write_file(&plot_dir.join(format!("{id}.svg")), svg.as_bytes())?;
         meta.links.push(Link::new(format!("plots/{id}.svg"), format!("plots/{id}.svg")));
     }
+    write_file(&dir.join("effects.json"), effects_json(&analysis).as_bytes())?;
+    meta.links.push(Link::new("effects.json (fault effects and unexplained drops)", "effects.json"));
     let verdict = page::verdict_word(results);
-    write_file(&dir.join("results.json"), results_json(verdict, results, &analysis).as_bytes())?;
     let html = page::render(history, results, &meta, &analysis, plots)?;
     let index = dir.join("index.html");
     write_file(&index, html.as_bytes())?;
     Ok(Bundle { index, index_bytes: html.len() as u64, verdict })
 }
 
-/// The machine-readable results: the verdict, every checker's result, fault effects, drops.
-fn results_json(verdict: &str, results: &[CheckResult], a: &Analysis) -> String {
+/// Fault effects and unexplained drops for machines; times in ns.
+fn effects_json(a: &Analysis) -> String {
     let faults: Vec<_> = a
         .effects
         .iter()
@@ -99,8 +101,6 @@ fn results_json(verdict: &str, results: &[CheckResult], a: &Analysis) -> String 
         .map(|d| json!({"from_ns": d.from, "to_ns": d.to, "min_availability": d.min_availability, "max_p99_ns": d.max_p99}))
         .collect();
     let doc = json!({
-        "verdict": verdict,
-        "results": results,
         "faults": faults,
         "unexplained_drops": drops,
         "window_ns": a.width,

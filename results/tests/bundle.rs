@@ -113,9 +113,9 @@ fn hostile_values_appear_escaped() {
     // The plots escape their own text (the fault's name).
     let svg = std::fs::read_to_string(dir.join("plots/latency.svg")).unwrap();
     assert!(svg.contains("&lt;img src=x") && !svg.contains("<img"));
-    // results.json round-trips the values untouched.
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
-    assert_eq!(json["results"][0]["anomalies"][0]["kind"], HOSTILE);
+    // effects.json carries the values untouched.
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("effects.json")).unwrap()).unwrap();
+    assert_eq!(json["faults"][0]["nodes"][0], HOSTILE);
 }
 
 #[test]
