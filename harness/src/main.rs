@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod check;
 mod exit;
-mod run;
 
 /// Jepsen-style fault injection: run workloads against a store while breaking it, then check
 /// the history for consistency anomalies.
@@ -19,10 +19,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a test: a cluster in network namespaces, a workload under faults, then the verdict.
-    Test(run::TestArgs),
-    /// Undo whatever crashed runs left behind (namespaces, rules, processes).
-    Heal,
+    /// Check history files: one verdict line per file, explanations indented under it.
+    Check(check::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -31,7 +29,6 @@ fn main() -> ExitCode {
         Err(e) => return exit::usage_error(e),
     };
     match cli.command {
-        Command::Test(args) => run::test(args),
-        Command::Heal => run::heal(),
+        Command::Check(args) => check::run(args),
     }
 }

@@ -1,0 +1,209 @@
+//! `faultline check`: run a checker over history files and print one verdict line per file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use checkers::history::{load_path, FailedCas, History, NilRead, Semantics, SemanticsOverride};
+use checkers::{linearizable, CheckResult, Validity};
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use crate::exit;
+
+/// Arguments of `faultline check`.
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Which checker and how to read the history.
+    #[command(flatten)]
+    pub options: CheckOptions,
+    /// `text`: a verdict line per file with explanations indented; `json`: one JSON document.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// History files: faultline JSONL, Jepsen history.edn, or a JSON array of ops.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Output formats of `faultline check`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For machines.
+    Json,
+}
+
+/// The checkers `--checker` can name.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+pub enum CheckerName {
+    /// Linearizability against a model (`--model`).
+    Linearizable,
+}
+
+/// Which checker to run and how to read the history: shared by `check` and `report`.
+#[derive(Args, Clone)]
+pub struct CheckOptions {
+    /// The checker to run.
+    #[arg(long, value_enum)]
+    pub checker: CheckerName,
+    /// The model for `--checker linearizable`: register, cas-register, multi-register, set, queue, mutex.
+    #[arg(long, value_parser = clap::value_parser!(linearizable::ModelKind))]
+    pub model: Option<linearizable::ModelKind>,
+    /// The model's initial value as JSON (`0`, `nil`/`null`, `{"x":0}`); default: absent.
+    #[arg(long, value_parser = parse_init)]
+    pub init: Option<serde_json::Value>,
+    /// A nil read means the key is `absent`, or constrains nothing (`any`); default: the header's.
+    #[arg(long, value_parser = parse_nil_read)]
+    pub nil_read: Option<NilRead>,
+    /// A failed CAS with error `mismatch` was `observed` by the store, or is `ignored`; default: the header's.
+    #[arg(long, value_parser = parse_failed_cas)]
+    pub failed_cas: Option<FailedCas>,
+    /// Values are `[key value]` pairs over independent keys: check each key on its own.
+    #[arg(long)]
+    pub independent: bool,
+    /// Give up (verdict `unknown`) after this many seconds of search per file.
+    #[arg(long, value_name = "SECONDS")]
+    pub time_budget: Option<f64>,
+}
+
+impl CheckOptions {
+    /// Resolves the semantics for one history: header first, then these flags.
+    pub fn semantics(&self, history: &History) -> Semantics {
+        let overrides = SemanticsOverride {
+            nil_read: self.nil_read,
+            failed_cas: self.failed_cas,
+            independent: self.independent.then_some(true),
+        };
+        Semantics::resolve(history.header.as_ref(), overrides)
+    }
+
+    /// Checks that the flags fit together before any file is read.
+    pub fn validate(&self) -> Result<(), String> {
+        match (self.checker, self.model) {
+            (CheckerName::Linearizable, None) => {
+                let names: Vec<&str> = linearizable::ModelKind::ALL.iter().map(|m| m.name()).collect();
+                Err(format!("--checker linearizable needs --model: one of {}", names.join(", ")))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs the chosen checker on one history.
+    pub fn run(&self, history: &History) -> Result<CheckResult, String> {
+        let semantics = self.semantics(history);
+        match self.checker {
+            CheckerName::Linearizable => {
+                let model = self.model.ok_or("--checker linearizable needs --model")?;
+                let options = linearizable::Options {
+                    semantics,
+                    init: self.init.clone(),
+                    time_budget: self.time_budget.map(Duration::from_secs_f64),
+                    ..linearizable::Options::default()
+                };
+                Ok(linearizable::check(history, model, &options))
+            }
+        }
+    }
+}
+
+fn parse_init(text: &str) -> Result<serde_json::Value, String> {
+    if text == "nil" {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_str(text)
+        .map_err(|e| format!("not a JSON value ({e}); e.g. --init 0, --init nil, --init '{{\"x\":0}}'"))
+}
+
+fn parse_nil_read(text: &str) -> Result<NilRead, String> {
+    match text {
+        "absent" => Ok(NilRead::Absent),
+        "any" => Ok(NilRead::Any),
+        _ => Err("expected absent or any".to_string()),
+    }
+}
+
+fn parse_failed_cas(text: &str) -> Result<FailedCas, String> {
+    match text {
+        "observed" => Ok(FailedCas::Observed),
+        "ignored" => Ok(FailedCas::Ignored),
+        _ => Err("expected observed or ignored".to_string()),
+    }
+}
+
+/// The outcome for one file.
+enum FileOutcome {
+    Checked(CheckResult),
+    Unreadable(String),
+}
+
+/// Runs `faultline check`.
+pub fn run(args: CheckArgs) -> ExitCode {
+    if let Err(message) = args.options.validate() {
+        eprintln!("faultline check: {message}");
+        return ExitCode::from(exit::BAD_INPUT);
+    }
+    let outcomes: Vec<(String, FileOutcome)> = args
+        .files
+        .iter()
+        .map(|path| {
+            let name = path.display().to_string();
+            let outcome = match load_path(path) {
+                Ok(history) => {
+                    history.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+                    match args.options.run(&history) {
+                        Ok(result) => FileOutcome::Checked(result),
+                        Err(message) => FileOutcome::Unreadable(format!("{name}: {message}")),
+                    }
+                }
+                Err(e) => FileOutcome::Unreadable(e.to_string()),
+            };
+            (name, outcome)
+        })
+        .collect();
+    match args.format {
+        Format::Text => outcomes.iter().for_each(|(name, outcome)| print_text(name, outcome)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&as_json(&outcomes)).unwrap_or_default()),
+    }
+    exit_code(&outcomes)
+}
+
+fn print_text(name: &str, outcome: &FileOutcome) {
+    match outcome {
+        FileOutcome::Unreadable(message) => eprintln!("faultline check: {message}"),
+        FileOutcome::Checked(result) => {
+            println!("{} {name}", result.validity);
+            if let Some(reason) = &result.unknown_reason {
+                println!("    {reason}");
+            }
+            for anomaly in &result.anomalies {
+                for (i, line) in anomaly.explanation.lines().enumerate() {
+                    let lead = if i == 0 { format!("{}: ", anomaly.kind) } else { "  ".to_string() };
+                    println!("    {lead}{line}");
+                }
+            }
+        }
+    }
+}
+
+fn as_json(outcomes: &[(String, FileOutcome)]) -> serde_json::Value {
+    outcomes
+        .iter()
+        .map(|(name, outcome)| match outcome {
+            FileOutcome::Checked(result) => json!({"file": name, "validity": result.validity, "result": result}),
+            FileOutcome::Unreadable(message) => json!({"file": name, "error": message}),
+        })
+        .collect()
+}
+
+/// 254 if any file was unreadable, else the worst verdict.
+fn exit_code(outcomes: &[(String, FileOutcome)]) -> ExitCode {
+    let mut worst = Validity::Valid;
+    for (_, outcome) in outcomes {
+        match outcome {
+            FileOutcome::Unreadable(_) => return ExitCode::from(exit::BAD_INPUT),
+            FileOutcome::Checked(result) => worst = worst.merge(result.validity),
+        }
+    }
+    exit::for_validity(worst)
+}

@@ -1,0 +1,90 @@
+//! `faultline check` end to end: verdict lines, explanations, JSON output and exit codes, on
+//! fixture histories whose verdicts are known.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn fixture(path: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures").join(path).display().to_string()
+}
+
+fn faultline(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_faultline")).args(args).output().expect("faultline runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+const CAS: [&str; 6] = ["check", "--checker", "linearizable", "--model", "cas-register", "--init"];
+
+#[test]
+fn valid_history_prints_valid_and_exits_zero() {
+    let good = fixture("knossos/cas-register/good/memstress3-0.edn");
+    let output = faultline(&[&CAS[..], &["0", &good]].concat());
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout(&output).trim(), format!("valid {good}"));
+}
+
+#[test]
+fn invalid_history_is_explained_and_exits_one() {
+    let good = fixture("knossos/cas-register/good/memstress3-1.edn");
+    let bad = fixture("knossos/cas-register/bad/cas-failure.edn");
+    let output = faultline(&[&CAS[..], &["0", &good, &bad]].concat());
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], format!("valid {good}"));
+    assert_eq!(lines[1], format!("invalid {bad}"));
+    assert!(lines.len() > 2 && lines[2].starts_with("    "), "explanation indented under the verdict: {text}");
+}
+
+#[test]
+fn independent_flag_splits_keys() {
+    let file = fixture("faultline/independent-valid.edn");
+    let split = faultline(&["check", "--checker", "linearizable", "--model", "cas-register", "--independent", &file]);
+    assert_eq!(split.status.code(), Some(0), "{}", stdout(&split));
+    let whole = faultline(&["check", "--checker", "linearizable", "--model", "cas-register", &file]);
+    assert_eq!(whole.status.code(), Some(1), "{}", stdout(&whole));
+}
+
+#[test]
+fn json_format_is_one_document() {
+    let bad = fixture("knossos/cas-register/bad/cas-failure.edn");
+    let output = faultline(&[&CAS[..], &["0", "--format", "json", &bad]].concat());
+    assert_eq!(output.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    assert_eq!(doc[0]["validity"], "invalid");
+    assert_eq!(doc[0]["result"]["checker"], "linearizable");
+    assert!(!doc[0]["result"]["anomalies"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn tiny_time_budget_gives_unknown_not_valid() {
+    let big = fixture("knossos/cas-register/bad/rethink-fail.edn");
+    let args = ["check", "--checker", "linearizable", "--model", "cas-register", "--init", "nil", "--time-budget", "0"];
+    let output = faultline(&[&args[..], &[&big]].concat());
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(stdout(&output).starts_with("unknown "));
+}
+
+#[test]
+fn bad_input_exits_254_with_one_line() {
+    let dir = std::env::temp_dir().join(format!("faultline-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("h.jsonl");
+    std::fs::write(&file, "{\"index\":0,\"time\":1,\"type\":\"ok\",\"process\":0,\"f\":\"read\"}\n").unwrap();
+    let output = faultline(&[&CAS[..], &["0", file.to_str().unwrap()]].concat());
+    assert_eq!(output.status.code(), Some(254));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("line 1: completion-without-invoke"), "{err}");
+
+    let missing = faultline(&[&CAS[..], &["0", "/nonexistent/h.edn"]].concat());
+    assert_eq!(missing.status.code(), Some(254));
+    assert_eq!(faultline(&["check", "--checker", "nope", "x"]).status.code(), Some(254));
+    let no_model = faultline(&["check", "--checker", "linearizable", "x"]);
+    assert_eq!(no_model.status.code(), Some(254));
+    assert!(String::from_utf8_lossy(&no_model.stderr).contains("--model"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
