@@ -279,3 +279,24 @@ fn after_kill_9_mid_fault_faultline_heal_leaves_nothing() {
     }
     assert_eq!(leftovers(&run), Vec::<String>::new());
 }
+
+#[test]
+fn set_and_rw_register_workloads_end_valid_under_faults() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    let dir = scratch("workloads");
+    for (workload, checker) in [("set", "set"), ("rw-register", "rw-register")] {
+        let args =
+            ["--workload", workload, "--time-limit", "15", "--nemesis", "partition,kill", "--nemesis-interval", "3"];
+        let (code, out, run) = test_run(&dir, &[&args[..], &["--seed", "3"]].concat());
+        assert_eq!(code, 0, "expected {workload} to be valid: {out}");
+        let results: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap();
+        assert_eq!(results["results"][0]["checker"], checker);
+        assert_eq!(results["workload"], workload);
+        assert!(history(&run).iter().any(|o| o.is_client() && o.kind == OpType::Ok));
+        assert_eq!(leftovers(&run), Vec::<String>::new());
+    }
+}

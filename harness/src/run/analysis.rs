@@ -2,11 +2,11 @@
 //! (the run's metadata, the figures, and every checker's result).
 
 use std::path::Path;
-use std::time::Duration;
 
-use checkers::linearizable::{self, ModelKind, Options};
 use checkers::{CheckResult, Validity};
 use serde::Serialize;
+
+use super::config::WorkloadName;
 
 /// Figures of one run.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -99,21 +99,14 @@ fn explain(history: &checkers::History, results: &[CheckResult]) -> Vec<String> 
     lines
 }
 
-/// Checks the history at `path` for linearizability per key; unanswered final reads turn a
+/// Checks the history at `path` with the workload's checker; unanswered final reads turn a
 /// valid verdict into unknown.
-pub fn check(path: &Path, unanswered: &[String]) -> Result<Checked, String> {
+pub fn check(workload: WorkloadName, path: &Path, unanswered: &[String]) -> Result<Checked, String> {
     let history = checkers::history::load_path(path).map_err(|e| e.to_string())?;
     for warning in &history.warnings {
         tracing::warn!("{warning}");
     }
-    let semantics = history.header.as_ref().map(|h| h.semantics).unwrap_or_default();
-    let options = Options {
-        semantics,
-        init: None,
-        time_budget: Some(Duration::from_secs(300)),
-        memory_budget_bytes: Some(2 << 30),
-    };
-    let mut result = linearizable::check(&history, ModelKind::CasRegister, &options);
+    let mut result = super::workload::check(workload, &history);
     if result.validity == Validity::Valid && !unanswered.is_empty() {
         result.validity = Validity::Unknown;
         result.unknown_reason = Some(format!(

@@ -29,7 +29,7 @@ pub struct Fields {
     /// The system under test: etcd.
     #[arg(long)]
     pub target: Option<TargetName>,
-    /// The workload: register.
+    /// The workload: register, set or rw-register.
     #[arg(long)]
     pub workload: Option<WorkloadName>,
     /// Fault families for a random schedule, comma-separated: partition,kill,pause (or none).
@@ -136,6 +136,10 @@ impl std::fmt::Display for TargetName {
 pub enum WorkloadName {
     /// Read/write/CAS registers over independent keys.
     Register,
+    /// Adds of unique elements, then final reads.
+    Set,
+    /// Transactions of reads and writes (Elle's rw-register).
+    RwRegister,
 }
 
 impl FromStr for WorkloadName {
@@ -143,14 +147,20 @@ impl FromStr for WorkloadName {
     fn from_str(s: &str) -> Result<WorkloadName, String> {
         match s {
             "register" => Ok(WorkloadName::Register),
-            other => Err(format!("unknown workload {other:?}; use register")),
+            "set" => Ok(WorkloadName::Set),
+            "rw-register" => Ok(WorkloadName::RwRegister),
+            other => Err(format!("unknown workload {other:?}; use register, set or rw-register")),
         }
     }
 }
 
 impl std::fmt::Display for WorkloadName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("register")
+        f.write_str(match self {
+            WorkloadName::Register => "register",
+            WorkloadName::Set => "set",
+            WorkloadName::RwRegister => "rw-register",
+        })
     }
 }
 
@@ -266,6 +276,8 @@ pub struct Plan {
     pub name: String,
     /// Node names.
     pub nodes: Vec<String>,
+    /// The workload.
+    pub workload: WorkloadName,
     /// Client workers.
     pub concurrency: usize,
     /// Workload duration.
@@ -312,6 +324,7 @@ impl Plan {
             nemesis_interval,
             nemesis_schedule,
             nodes,
+            workload,
             concurrency,
             time_limit,
             test_count,
@@ -322,7 +335,7 @@ impl Plan {
         f.serializable |= flags.serializable;
         f.pre_vote |= flags.pre_vote;
         f.target.get_or_insert(TargetName::Etcd);
-        f.workload.get_or_insert(WorkloadName::Register);
+        let workload = *f.workload.get_or_insert(WorkloadName::Register);
         let nodes = f.nodes.get_or_insert_with(|| NodeNames((1..=5).map(|i| format!("n{i}")).collect())).0.clone();
         let concurrency = match *f.concurrency.get_or_insert(Concurrency::PerNode(2)) {
             Concurrency::Fixed(n) => n,
@@ -348,7 +361,7 @@ impl Plan {
         };
         let name = f.name.get_or_insert_with(|| {
             let mode = if f.serializable { "serializable" } else { "linearizable" };
-            format!("etcd-register-{mode}")
+            format!("etcd-{workload}-{mode}")
         });
         if name.is_empty() || name.contains('/') || name.starts_with('.') {
             return Err(format!("name {name:?}: use a plain folder name such as etcd-register"));
@@ -356,6 +369,7 @@ impl Plan {
         Ok(Plan {
             name: name.clone(),
             nodes,
+            workload,
             concurrency,
             time_limit: Duration::from_secs_f64(time_limit),
             test_count,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use checkers::OpType;
-use workloads::register;
+use workloads::Invocation;
 
 use super::context::Run;
 
@@ -29,13 +29,12 @@ pub async fn wait_ready(run: &Run, limit: Duration) -> Vec<String> {
     waiting.into_iter().map(|s| s.name.clone()).collect()
 }
 
-async fn read_all(run: Arc<Run>, node: usize, keys: Vec<u64>, deadline: Instant) -> Vec<String> {
+async fn read_all(run: Arc<Run>, node: usize, reads: Vec<Invocation>, deadline: Instant) -> Vec<String> {
     let spec = run.nodes[node].spec.clone();
     let client = run.target.client(&spec);
     let process = run.new_process();
     let mut unanswered = Vec::new();
-    for key in keys {
-        let op = register::read(key);
+    for op in reads {
         let mut answered = false;
         for _ in 0..10 {
             if Instant::now() >= deadline || run.cancel.is_cancelled() {
@@ -52,18 +51,17 @@ async fn read_all(run: Arc<Run>, node: usize, keys: Vec<u64>, deadline: Instant)
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
         if !answered {
-            unanswered.push(format!("key {key} on {}", spec.name));
+            unanswered.push(format!("{} {} on {}", op.f, op.value, spec.name));
         }
     }
     unanswered
 }
 
-/// Reads every touched key from every node (nodes in parallel). Returns what went unanswered.
-pub async fn final_reads(run: &Arc<Run>, limit: Duration) -> Vec<String> {
-    let keys: Vec<u64> = run.keys.lock().unwrap_or_else(|e| e.into_inner()).iter().copied().collect();
+/// Runs `reads` on every node (nodes in parallel). Returns what went unanswered.
+pub async fn final_reads(run: &Arc<Run>, reads: Vec<Invocation>, limit: Duration) -> Vec<String> {
     let deadline = Instant::now() + limit;
     let tasks: Vec<_> =
-        (0..run.nodes.len()).map(|i| tokio::spawn(read_all(run.clone(), i, keys.clone(), deadline))).collect();
+        (0..run.nodes.len()).map(|i| tokio::spawn(read_all(run.clone(), i, reads.clone(), deadline))).collect();
     let mut unanswered = Vec::new();
     for task in tasks {
         unanswered.extend(task.await.unwrap_or_else(|e| vec![format!("a final reader failed: {e}")]));

@@ -18,6 +18,7 @@ mod progress;
 mod sequencer;
 mod stamp;
 mod workers;
+mod workload;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,7 +33,6 @@ use rand_chacha::ChaCha8Rng;
 use targets::etcd::Etcd;
 use targets::{Cluster, Target};
 use tokio_util::sync::CancellationToken;
-use workloads::generator::time_limit;
 
 pub use config::TestArgs;
 pub use heal::heal;
@@ -174,7 +174,7 @@ fn finish(
     let history = dir.join("history.jsonl");
     let started = Instant::now();
     let (results, lines) = if history.exists() {
-        match analysis::check(&history, &unanswered) {
+        match analysis::check(plan.workload, &history, &unanswered) {
             Ok(checked) => (checked.results, checked.lines),
             Err(e) => {
                 errors.push(format!("analysis: {e}"));
@@ -193,7 +193,7 @@ fn finish(
         run_id: run_id.to_string(),
         seed,
         target: "etcd".into(),
-        workload: "register".into(),
+        workload: plan.workload.to_string(),
         nodes: plan.nodes.clone(),
         concurrency: plan.concurrency,
         serializable: plan.fields.serializable,
@@ -385,9 +385,9 @@ async fn workload(
     up: Duration,
     cancel: CancellationToken,
 ) -> Result<WorkloadOutcome, String> {
-    let mut header = Header::new(&plan.name, seed, workloads::register::semantics());
+    let mut header = Header::new(&plan.name, seed, workload::semantics(plan.workload));
     header.target = Some(target.name().to_string());
-    header.workload = Some("register".to_string());
+    header.workload = Some(plan.workload.to_string());
     let (seq, writer) =
         Sequencer::start(&dir.join("history.jsonl"), &header).map_err(|e| format!("history.jsonl: {e}"))?;
     let threads = plan.concurrency;
@@ -405,11 +405,7 @@ async fn workload(
         fault_now: Mutex::new(String::new()),
         failures: Mutex::new(Vec::new()),
     });
-    let threads_per_key = plan.nodes.len().min(threads).max(1);
-    let generator = time_limit(
-        plan.time_limit,
-        workloads::register::generator(120, threads_per_key, Duration::from_secs_f64(1.0 / plan.rate)),
-    );
+    let generator = workload::generator(plan);
     let scheduler: workers::Scheduler = Arc::new(std::sync::Mutex::new((generator, ChaCha8Rng::seed_from_u64(seed))));
     let active = Arc::new(faults::Active::default());
     let nemesis =
@@ -443,7 +439,9 @@ async fn workload(
         if !not_ready.is_empty() {
             tracing::warn!("after healing, {} never answered", not_ready.join(", "));
         }
-        unanswered = final_reads::final_reads(&run, Duration::from_secs(60)).await;
+        let keys = run.keys.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let reads = workload::final_reads(plan.workload, &keys);
+        unanswered = final_reads::final_reads(&run, reads, Duration::from_secs(60)).await;
     }
     run.seq.close();
     if let Err(e) = writer.join() {

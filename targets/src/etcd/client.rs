@@ -7,6 +7,8 @@ use std::time::Duration;
 use checkers::OpType;
 use serde_json::{json, Value};
 use workloads::register::RegisterOp;
+use workloads::rw_register::{self, Mop};
+use workloads::set::SetOp;
 use workloads::Invocation;
 
 use super::client_url;
@@ -70,23 +72,37 @@ impl EtcdClient {
     }
 
     async fn execute(&self, op: &Invocation) -> Completion {
-        let done = |kind, value: Value, error: Option<String>| Completion { kind, value, error };
-        let Some(reg) = RegisterOp::decode(op) else {
-            return done(OpType::Fail, op.value.clone(), Some(format!("etcd cannot run {} {}", op.f, op.value)));
-        };
+        if let Some(reg) = RegisterOp::decode(op) {
+            return self.register(op, reg).await;
+        }
+        if let Some(set) = SetOp::decode(op) {
+            return self.set(op, set).await;
+        }
+        if let Some(mops) = rw_register::decode(op) {
+            return self.txn(op, &mops).await;
+        }
+        done(OpType::Fail, op.value.clone(), Some(format!("etcd cannot run {} {}", op.f, op.value)))
+    }
+
+    /// Posts a request for `op`; `Err` is the completion when the request did not succeed:
+    /// `fail` when it never reached etcd or only read, `info` when it may have written.
+    async fn request(&self, op: &Invocation, path: &str, body: &Value, writes: bool) -> Result<Value, Completion> {
+        self.post(path, body).await.map_err(|trouble| match trouble {
+            Trouble::NotSent(e) => done(OpType::Fail, op.value.clone(), Some(e)),
+            Trouble::Maybe(e) => done(if writes { OpType::Info } else { OpType::Fail }, op.value.clone(), Some(e)),
+        })
+    }
+
+    async fn register(&self, op: &Invocation, reg: RegisterOp) -> Completion {
         let key = gateway::key(reg.key());
         let (path, body) = match reg {
             RegisterOp::Read(_) => ("/v3/kv/range", gateway::range(&key, self.serializable)),
             RegisterOp::Write(_, v) => ("/v3/kv/put", gateway::put(&key, v)),
             RegisterOp::Cas(_, old, new) => ("/v3/kv/txn", gateway::cas(&key, old, new)),
         };
-        let resp = match self.post(path, &body).await {
+        let resp = match self.request(op, path, &body, !matches!(reg, RegisterOp::Read(_))).await {
             Ok(resp) => resp,
-            Err(Trouble::NotSent(e)) => return done(OpType::Fail, op.value.clone(), Some(e)),
-            Err(Trouble::Maybe(e)) => {
-                let kind = if matches!(reg, RegisterOp::Read(_)) { OpType::Fail } else { OpType::Info };
-                return done(kind, op.value.clone(), Some(e));
-            }
+            Err(completion) => return completion,
         };
         match reg {
             RegisterOp::Read(k) => match gateway::range_value(&resp) {
@@ -98,6 +114,43 @@ impl EtcdClient {
             RegisterOp::Cas(..) => done(OpType::Fail, op.value.clone(), Some("mismatch".into())),
         }
     }
+
+    async fn txn(&self, op: &Invocation, mops: &[Mop]) -> Completion {
+        let writes = mops.iter().any(|m| matches!(m, Mop::Write(..)));
+        let resp = match self.request(op, "/v3/kv/txn", &gateway::txn(mops), writes).await {
+            Ok(resp) => resp,
+            Err(completion) => return completion,
+        };
+        match gateway::txn_reads(mops, &resp) {
+            Ok(reads) => done(OpType::Ok, rw_register::completed(mops, &reads), None),
+            Err(e) => done(if writes { OpType::Info } else { OpType::Fail }, op.value.clone(), Some(e.to_string())),
+        }
+    }
+
+    async fn set(&self, op: &Invocation, set: SetOp) -> Completion {
+        let (path, body) = match set {
+            SetOp::Add(e) => ("/v3/kv/put", gateway::put(&gateway::set_key(e), e)),
+            SetOp::Read => ("/v3/kv/range", gateway::range_prefix(gateway::SET_PREFIX, self.serializable)),
+        };
+        let resp = match self.request(op, path, &body, matches!(set, SetOp::Add(_))).await {
+            Ok(resp) => resp,
+            Err(completion) => return completion,
+        };
+        match set {
+            SetOp::Add(_) => done(OpType::Ok, op.value.clone(), None),
+            SetOp::Read => match gateway::range_values(&resp) {
+                Ok(mut elements) => {
+                    elements.sort_unstable();
+                    done(OpType::Ok, json!(elements), None)
+                }
+                Err(e) => done(OpType::Fail, op.value.clone(), Some(e.to_string())),
+            },
+        }
+    }
+}
+
+fn done(kind: OpType, value: Value, error: Option<String>) -> Completion {
+    Completion { kind, value, error }
 }
 
 impl Client for EtcdClient {

@@ -5,10 +5,45 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde_json::{json, Value};
+use workloads::rw_register::Mop;
 
 /// The etcd key of register `k`.
 pub fn key(k: u64) -> String {
     format!("faultline/r/{k}")
+}
+
+/// The prefix under which set elements live, one key per element.
+pub const SET_PREFIX: &str = "faultline/s/";
+
+/// The etcd key of set element `e`.
+pub fn set_key(e: i64) -> String {
+    format!("{SET_PREFIX}{e}")
+}
+
+/// `POST /v3/kv/range` body for every key under `prefix`.
+pub fn range_prefix(prefix: &str, serializable: bool) -> Value {
+    let mut end = prefix.as_bytes().to_vec();
+    if let Some(last) = end.last_mut() {
+        *last += 1;
+    }
+    let mut body = json!({ "key": b64(prefix), "range_end": B64.encode(end) });
+    if serializable {
+        body["serializable"] = json!(true);
+    }
+    body
+}
+
+/// Every value of a range response, as integers, in key order.
+pub fn range_values(resp: &Value) -> Result<Vec<i64>, Unexpected> {
+    let Some(kvs) = resp.get("kvs").and_then(Value::as_array) else { return Ok(Vec::new()) };
+    kvs.iter()
+        .map(|kv| {
+            let raw = kv.get("value").and_then(Value::as_str).unwrap_or("");
+            let bytes = B64.decode(raw).map_err(|e| Unexpected(format!("value {raw:?} is not base64: {e}")))?;
+            let text = String::from_utf8_lossy(&bytes);
+            text.parse().map_err(|_| Unexpected(format!("value {text:?} is not an integer")))
+        })
+        .collect()
 }
 
 fn b64(s: &str) -> String {
@@ -35,6 +70,37 @@ pub fn cas(key: &str, old: i64, new: i64) -> Value {
         "compare": [{ "key": b64(key), "target": "VALUE", "result": "EQUAL", "value": b64(&old.to_string()) }],
         "success": [{ "request_put": { "key": b64(key), "value": b64(&new.to_string()) } }],
     })
+}
+
+/// The etcd key of rw-register key `k`.
+pub fn txn_key(k: u64) -> String {
+    format!("faultline/t/{k}")
+}
+
+/// `POST /v3/kv/txn` body with no compare: every micro-op in the success branch, in order.
+pub fn txn(mops: &[Mop]) -> Value {
+    let ops: Vec<Value> = mops
+        .iter()
+        .map(|m| match *m {
+            Mop::Read(k) => json!({ "request_range": { "key": b64(&txn_key(k)) } }),
+            Mop::Write(k, v) => json!({ "request_put": put(&txn_key(k), v) }),
+        })
+        .collect();
+    json!({ "success": ops })
+}
+
+/// The values the reads of a txn saw, in order (`None` for a missing key).
+pub fn txn_reads(mops: &[Mop], resp: &Value) -> Result<Vec<Option<i64>>, Unexpected> {
+    let empty = Vec::new();
+    let responses = resp.get("responses").and_then(Value::as_array).unwrap_or(&empty);
+    if responses.len() != mops.len() {
+        return Err(Unexpected(format!("{} responses to a txn of {} ops", responses.len(), mops.len())));
+    }
+    mops.iter()
+        .zip(responses)
+        .filter(|(m, _)| matches!(m, Mop::Read(_)))
+        .map(|(_, r)| range_value(r.get("response_range").unwrap_or(&Value::Null)))
+        .collect()
 }
 
 /// Why a gateway response could not be understood.
@@ -91,6 +157,27 @@ mod tests {
             error_message(r#"{"error":"etcdserver: request timed out","code":14}"#),
             "etcdserver: request timed out"
         );
+    }
+
+    #[test]
+    fn prefix_ranges_end_after_the_prefix() {
+        assert_eq!(range_prefix("a/", false), json!({"key": "YS8=", "range_end": "YTA="}));
+        let resp = json!({"kvs": [{"value": b64("1")}, {"value": b64("7")}], "count": "2"});
+        assert_eq!(range_values(&resp), Ok(vec![1, 7]));
+        assert_eq!(range_values(&json!({})), Ok(vec![]));
+    }
+
+    #[test]
+    fn txn_reads_line_up_with_their_micro_ops() {
+        let mops = [Mop::Read(1), Mop::Write(2, 5), Mop::Read(3)];
+        assert_eq!(txn(&mops)["success"][1]["request_put"]["value"], b64("5"));
+        let resp = json!({"succeeded": true, "responses": [
+            {"response_range": {"kvs": [{"value": b64("4")}], "count": "1"}},
+            {"response_put": {}},
+            {"response_range": {"header": {}}}
+        ]});
+        assert_eq!(txn_reads(&mops, &resp), Ok(vec![Some(4), None]));
+        assert!(txn_reads(&mops, &json!({"succeeded": true})).is_err());
     }
 
     #[test]
