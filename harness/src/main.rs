@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod check;
 mod exit;
+mod report;
 
 /// Jepsen-style fault injection: run workloads against a store while breaking it, then check
 /// the history for consistency anomalies.
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Check history files: one verdict line per file, explanations indented under it.
     Check(check::CheckArgs),
+    /// Check a history recorded anywhere (as `check` does) and render its HTML result bundle.
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -30,5 +33,6 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Report(args) => report::run(args),
     }
 }

@@ -1,0 +1,132 @@
+//! `faultline report HISTORY`: check a history recorded anywhere (faultline JSONL, Jepsen
+//! history.edn, a JSON array of ops) with the same options as `faultline check`, and render the
+//! same HTML result bundle a run leaves in its folder. The folder gets a copy of the history,
+//! `results.json` (the verdict and the checker's result) and the bundle.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use checkers::history::load_path;
+use clap::{Args, ValueEnum};
+use results::{Link, RunMeta};
+use serde_json::json;
+
+use crate::check::CheckOptions;
+use crate::exit;
+
+/// Arguments of `faultline report`.
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Which checker and how to read the history, exactly as for `faultline check`.
+    #[command(flatten)]
+    pub options: CheckOptions,
+    /// The folder to write the bundle into (created if missing); default: `HISTORY-NAME-report`
+    /// in the current folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The history: faultline JSONL, Jepsen history.edn, or a JSON array of ops.
+    #[arg(value_name = "HISTORY")]
+    pub history: PathBuf,
+}
+
+/// The default output folder for `history`: its file stem plus `-report`, in the current folder.
+fn default_out(history: &Path) -> PathBuf {
+    let stem = history.file_stem().map_or_else(|| "history".into(), |s| s.to_string_lossy().into_owned());
+    PathBuf::from(format!("{stem}-report"))
+}
+
+/// Copies the history into the bundle, unless it is already there (copying a file onto itself
+/// would empty it).
+fn copy_history(from: &Path, to: &Path) -> std::io::Result<()> {
+    if to.exists() && std::fs::canonicalize(from)? == std::fs::canonicalize(to)? {
+        return Ok(());
+    }
+    std::fs::copy(from, to).map(drop)
+}
+
+/// The test configuration rows for the page: what was checked, and how.
+fn config(args: &ReportArgs, semantics: &checkers::history::Semantics) -> Vec<(String, String)> {
+    let o = &args.options;
+    let mut rows = vec![("history file".to_string(), args.history.display().to_string())];
+    if let Some(checker) = o.checker.to_possible_value() {
+        rows.push(("checker".to_string(), checker.get_name().to_string()));
+    }
+    if let Some(model) = o.model {
+        rows.push(("model".to_string(), model.name().to_string()));
+    }
+    if let Some(init) = &o.init {
+        rows.push(("initial value".to_string(), init.to_string()));
+    }
+    rows.push((
+        "semantics (header, then flags)".to_string(),
+        serde_json::to_string(semantics).unwrap_or_else(|e| e.to_string()),
+    ));
+    if let Some(budget) = o.time_budget {
+        rows.push(("time budget".to_string(), format!("{budget} s")));
+    }
+    rows
+}
+
+/// Runs `faultline report`; the exit code is the verdict's, as for `check`.
+pub fn run(args: ReportArgs) -> ExitCode {
+    if let Err(e) = args.options.validate() {
+        eprintln!("faultline report: {e}");
+        return ExitCode::from(exit::BAD_INPUT);
+    }
+    let history = match load_path(&args.history) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("faultline report: {e}");
+            return ExitCode::from(exit::BAD_INPUT);
+        }
+    };
+    let started = Instant::now();
+    let result = match args.options.run(&history) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("faultline report: {}: {e}", args.history.display());
+            return ExitCode::from(exit::BAD_INPUT);
+        }
+    };
+    let checked = started.elapsed();
+    let out = args.out.clone().unwrap_or_else(|| default_out(&args.history));
+    let name = args.history.file_name().map_or_else(|| "history".into(), |n| n.to_string_lossy().into_owned());
+    if let Err(e) = std::fs::create_dir_all(&out).and_then(|()| copy_history(&args.history, &out.join(&name))) {
+        eprintln!("faultline report: cannot copy the history into {}: {e}", out.display());
+        return ExitCode::from(exit::HARNESS_FAILED);
+    }
+    let mut meta = RunMeta::from_history(&history, &name);
+    meta.config.extend(config(&args, &args.options.semantics(&history)));
+    meta.links.push(Link::new(format!("history ({name}, a copy of {})", args.history.display()), name.clone()));
+    meta.links.push(Link::new("results.json (the verdict and the checker's result)", "results.json"));
+    let file = json!({
+        "history": args.history.display().to_string(),
+        "validity": result.validity,
+        "results": [&result],
+    });
+    let results_path = out.join("results.json");
+    if let Err(e) = std::fs::write(&results_path, serde_json::to_string_pretty(&file).unwrap_or_default()) {
+        eprintln!("faultline report: cannot write {}: {e}", results_path.display());
+        return ExitCode::from(exit::HARNESS_FAILED);
+    }
+    let rendered = Instant::now();
+    match results::write(&out, &history, std::slice::from_ref(&result), &meta) {
+        Ok(bundle) => {
+            println!(
+                "{}: {} — wrote {} ({:.1} MB; checked in {:.2} s, rendered in {:.2} s)",
+                args.history.display(),
+                bundle.verdict,
+                bundle.index.display(),
+                bundle.index_bytes as f64 / 1e6,
+                checked.as_secs_f64(),
+                rendered.elapsed().as_secs_f64()
+            );
+            exit::for_validity(result.validity)
+        }
+        Err(e) => {
+            eprintln!("faultline report: {e}");
+            ExitCode::from(exit::HARNESS_FAILED)
+        }
+    }
+}
