@@ -9,7 +9,9 @@
 //! one per 10k transactions.
 //!
 //! Run with `cargo bench -p checkers --bench txn` (add `-- quick` for the small sizes only).
-//! Peak memory is the process's high-water resident set (VmHWM), reset before each check.
+//! Peak memory is the process's high-water resident set (VmHWM), reset before each check;
+//! `check MiB` is that peak above the resident set holding the history. Throughput is given
+//! per wall-clock second and per second of the process's CPU time, all threads (the machine is shared).
 
 use std::time::Instant;
 
@@ -108,6 +110,16 @@ fn generate(c: &Config, seed: u64) -> History {
     History::from_ops(None, ops)
 }
 
+/// CPU time the process (all its threads) has used, in seconds: utime + stime from
+/// `/proc/self/stat`, in clock ticks of 10 ms.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which ends with ')'): state is field 3; utime, stime 14, 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<f64> = rest.split_whitespace().map(|f| f.parse().unwrap_or(0.0)).collect();
+    (fields.get(11).unwrap_or(&0.0) + fields.get(12).unwrap_or(&0.0)) / 100.0
+}
+
 /// Peak resident memory since the last reset, in MiB.
 fn peak_mib() -> f64 {
     status_kib("VmHWM:") / 1024.0
@@ -140,16 +152,17 @@ fn one(c: &Config, model: ConsistencyModel) {
     let before = rss_mib();
     reset_peak();
     let options = TxnOptions { consistency_model: model, cycle_budget: None };
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_secs());
     let result = check_list_append(&history, &options);
     let secs = started.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu;
     let peak = peak_mib();
     let found: Vec<String> = result.stats["counts"]
         .as_object()
         .map(|m| m.iter().map(|(k, v)| format!("{k}:{v}")).collect())
         .unwrap_or_default();
     println!(
-        "{:>6} {:>5} {:>8} {:>9} {:>20} {:>7.2} {:>9.0} {:>12.0} {:>10.0} {:>9.0}  {} {}",
+        "{:>6} {:>5} {:>8} {:>9} {:>20} {:>7.2} {:>9.0} {:>7.2} {:>9.0} {:>12.0} {:>10.0} {:>9.0}  {} {}",
         c.keys,
         c.processes,
         c.txns,
@@ -157,6 +170,8 @@ fn one(c: &Config, model: ConsistencyModel) {
         model.name(),
         secs,
         c.txns as f64 / secs,
+        cpu,
+        c.txns as f64 / cpu,
         before,
         peak - before,
         peak,
@@ -176,8 +191,19 @@ fn main() {
     }
     let quick = args.iter().any(|a| a == "quick");
     println!(
-        "{:>6} {:>5} {:>8} {:>9} {:>20} {:>7} {:>9} {:>12} {:>10} {:>9}  verdict, anomalies found",
-        "keys", "procs", "txns", "injected", "model", "secs", "txn/s", "history MiB", "check MiB", "peak MiB"
+        "{:>6} {:>5} {:>8} {:>9} {:>20} {:>7} {:>9} {:>7} {:>9} {:>12} {:>10} {:>9}  verdict, anomalies found",
+        "keys",
+        "procs",
+        "txns",
+        "injected",
+        "model",
+        "wall s",
+        "txn/s",
+        "cpu s",
+        "txn/cpu-s",
+        "history MiB",
+        "check MiB",
+        "peak MiB"
     );
     for &(keys, processes, txns) in
         &[(10, 10, 10_000), (100, 10, 100_000), (1_000, 100, 100_000), (10, 10, 1_000_000), (10_000, 100, 1_000_000)]

@@ -108,7 +108,7 @@ fn check(history: &History, options: &TxnOptions, shape: Shape, name: &str) -> C
         process_edges(&txns, &mut builder);
     }
     if realtime {
-        realtime_edges(&txns, &mut builder);
+        realtime_edges(history, &txns, &mut builder);
     }
     let g = builder.build(n as u32);
     let graph_stats = json!({"nodes": g.len(), "edges": g.edge_count(), "process": process, "realtime": realtime});
@@ -192,7 +192,7 @@ fn finish(
 
 /// Each process's transactions, in order, linked one to the next.
 fn process_edges(txns: &Txns, b: &mut Builder) {
-    let mut last: rustc_hash::FxHashMap<u32, u32> = Default::default();
+    let mut last: rustc_hash::FxHashMap<u64, u32> = Default::default();
     for (t, txn) in txns.txns.iter().enumerate() {
         if txn.status == Status::Fail {
             continue;
@@ -206,21 +206,24 @@ fn process_edges(txns: &Txns, b: &mut Builder) {
 /// Real-time order in linear size: a moment node per committed completion, chained in
 /// history order; a txn links to the moment of its completion, and the latest moment links to
 /// each txn invoked after it. History order is time order (one sequencer stamps both).
-fn realtime_edges(txns: &Txns, b: &mut Builder) {
-    let mut events: Vec<(u32, u32)> = Vec::with_capacity(txns.txns.len() * 2);
+fn realtime_edges(history: &History, txns: &Txns, b: &mut Builder) {
+    // Per op position: the txn it invokes or completes (txns are numbered in invoke order).
+    let mut at: Vec<u32> = vec![u32::MAX; history.ops.len()];
     for (t, txn) in txns.txns.iter().enumerate() {
         if txn.status == Status::Fail {
             continue;
         }
-        events.push((txn.invoke, t as u32));
+        at[txn.invoke as usize] = t as u32;
         if let (Status::Ok, Some(c)) = (txn.status, txn.complete) {
-            events.push((c, t as u32));
+            at[c as usize] = t as u32;
         }
     }
-    events.sort_unstable();
     let mut moment: Option<u32> = None;
-    for (pos, t) in events {
-        if txns.txns[t as usize].invoke != pos {
+    for (pos, &t) in at.iter().enumerate() {
+        if t == u32::MAX {
+            continue;
+        }
+        if txns.txns[t as usize].invoke as usize != pos {
             let m = b.add_node();
             b.link(t, m, REALTIME);
             if let Some(prev) = moment {

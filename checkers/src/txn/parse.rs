@@ -2,6 +2,7 @@
 //! micro-ops `[f key value]` becomes one [`Txn`], with keys and values interned into compact
 //! ids. Malformed values are collected as problems, never panics.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
@@ -110,8 +111,8 @@ pub(crate) struct Txn {
     /// Position of the completion, when there is one.
     pub(crate) complete: Option<u32>,
     pub(crate) status: Status,
-    /// Interned process.
-    pub(crate) process: u32,
+    /// The client process number.
+    pub(crate) process: u64,
     /// Range of this txn's micro-ops in `Txns::mops`.
     pub(crate) mop_start: u32,
     pub(crate) mop_end: u32,
@@ -160,15 +161,65 @@ impl Txns {
 /// Reads every client transaction of `history`. Completions carry the values read (ok); for
 /// info and fail the written values come from the completion when it is a list, else from
 /// the invocation, and reads are dropped (unknown).
+///
+/// Chunks of the history are parsed in parallel with their own interners, then merged:
+/// ids are remapped to the global interners and the chunks concatenated in order.
 pub(crate) fn parse(history: &History, shape: Shape) -> Txns {
     let completions = history.completions();
+    let size = history.ops.len().div_ceil(rayon::current_num_threads() * 4).max(1 << 14);
+    let mut parts: Vec<Txns> = history
+        .ops
+        .par_chunks(size)
+        .enumerate()
+        .map(|(i, ops)| parse_range(history, &completions, i * size, ops.len(), shape))
+        .collect();
+    if parts.len() == 1 {
+        return parts.pop().unwrap_or_default();
+    }
     let mut out = Txns::default();
-    let mut processes: FxHashMap<u64, u32> = FxHashMap::default();
-    for (pos, op) in history.ops.iter().enumerate() {
+    let maps: Vec<(Vec<u32>, Vec<u32>)> = parts
+        .iter()
+        .map(|part| {
+            let keys = part.keys.values.iter().map(|v| out.keys.intern(v)).collect();
+            let values = part.values.values.iter().map(|v| out.values.intern(v)).collect();
+            (keys, values)
+        })
+        .collect();
+    parts.par_iter_mut().zip(maps.par_iter()).for_each(|(part, (keys, values))| {
+        for m in &mut part.mops {
+            m.key = keys[m.key as usize];
+            let list_read = shape == Shape::List && m.f == MopF::Read;
+            if !list_read && m.val != NIL {
+                m.val = values[m.val as usize];
+            }
+        }
+        for e in &mut part.elems {
+            *e = values[*e as usize];
+        }
+    });
+    for part in parts {
+        let (mops, elems) = (out.mops.len() as u32, out.elems.len() as u32);
+        out.txns.extend(part.txns.iter().map(|t| Txn {
+            mop_start: t.mop_start + mops,
+            mop_end: t.mop_end + mops,
+            ..*t
+        }));
+        out.mops.extend(part.mops.iter().map(|m| Mop { start: m.start + elems, ..*m }));
+        out.elems.extend_from_slice(&part.elems);
+        out.op_indices.extend_from_slice(&part.op_indices);
+        out.malformed.extend(part.malformed);
+    }
+    out
+}
+
+/// Parses the invocations among `len` ops from position `from`.
+fn parse_range(history: &History, completions: &[Option<usize>], from: usize, len: usize, shape: Shape) -> Txns {
+    let mut out = Txns::default();
+    for (pos, op) in history.ops.iter().enumerate().skip(from).take(len) {
         if op.kind != OpType::Invoke {
             continue;
         }
-        let Process::Client(p) = op.process else { continue };
+        let Process::Client(process) = op.process else { continue };
         let complete = completions[pos];
         let done = complete.map(|c| &history.ops[c]);
         let status = match done.map(|d| d.kind) {
@@ -180,8 +231,6 @@ pub(crate) fn parse(history: &History, shape: Shape) -> Txns {
             Some(d) if status == Status::Ok || d.value.is_array() => &d.value,
             _ => &op.value,
         };
-        let next = processes.len() as u32;
-        let process = *processes.entry(p).or_insert(next);
         let mop_start = out.mops.len() as u32;
         let elems_start = out.elems.len();
         if let Err(why) = out.push_mops(value, status == Status::Ok, shape) {
