@@ -5,9 +5,11 @@
 //! the time from the heal until a window of the report's window width first held at least 80%
 //! of the `ok` completions per second seen *before* (windows step by a quarter width).
 //!
-//! A window is a drop when (with at least [`MIN_OPS`] completions) its availability falls below
-//! 80% of the median window's, or its p99 latency exceeds 3× the median window's p99 and the
-//! median by 1 ms. A drop is explained when it overlaps a fault period extended by its
+//! A window is a drop when it completed fewer than 20% of the median window's completions (a
+//! stall; the median being at least [`MIN_OPS`]), or when (with at least [`MIN_OPS`]
+//! completions) its availability falls below 80% of the median window's, or its p99 latency
+//! exceeds 3× the median window's p99 and the median by 1 ms. The last window, cut short by the
+//! end of the history, is not judged. A drop is explained when it overlaps a fault period extended by its
 //! recovery time (or by `d` when it did not recover); the others are listed as unexplained.
 
 use crate::faults::FaultPeriod;
@@ -61,6 +63,10 @@ pub struct Drop {
     pub usual_availability: f64,
     /// The usual p99 latency, ns.
     pub usual_p99: u64,
+    /// The fewest completions in one window of the stretch.
+    pub min_completed: u64,
+    /// The usual (median window's) completions per window.
+    pub usual_completed: u64,
 }
 
 /// Completed spans sorted by completion time, the input [`stretch`] needs.
@@ -122,10 +128,13 @@ fn median<T: Copy + PartialOrd>(mut v: Vec<T>) -> Option<T> {
 
 /// Drops in `windows` (of `width` ns) that no fault in `effects` explains.
 pub fn unexplained_drops(windows: &[Window], width: u64, effects: &[FaultEffect], end: u64) -> Vec<Drop> {
-    let busy: Vec<&Window> = windows.iter().filter(|w| w.completed() >= MIN_OPS).collect();
-    let (Some(usual_availability), Some(usual_p99)) = (
+    // The last window is cut short by the end of the history: no throughput is judged there.
+    let whole = &windows[..windows.len().saturating_sub(1)];
+    let busy: Vec<&Window> = whole.iter().filter(|w| w.completed() >= MIN_OPS).collect();
+    let (Some(usual_availability), Some(usual_p99), Some(usual_completed)) = (
         median(busy.iter().filter_map(|w| w.availability()).collect()),
         median(busy.iter().filter_map(|w| w.latency.map(|q| q.p99)).collect()),
+        median(whole.iter().map(|w| w.completed()).collect()),
     ) else {
         return Vec::new();
     };
@@ -141,13 +150,15 @@ pub fn unexplained_drops(windows: &[Window], width: u64, effects: &[FaultEffect]
         })
         .collect();
     let mut drops: Vec<Drop> = Vec::new();
-    for w in busy {
-        let avail = w.availability();
-        let p99 = w.latency.map(|q| q.p99);
+    for w in whole {
+        let judged = w.completed() >= MIN_OPS;
+        let avail = w.availability().filter(|_| judged);
+        let p99 = w.latency.map(|q| q.p99).filter(|_| judged);
         let low = avail.is_some_and(|a| a < 0.8 * usual_availability);
         let slow = p99.is_some_and(|p| p > 3 * usual_p99 && p > usual_p99 + 1_000_000);
+        let stalled = usual_completed >= MIN_OPS && (w.completed() as f64) < 0.2 * usual_completed as f64;
         let to = w.start + width;
-        if !(low || slow) || excused.iter().any(|&(a, b)| w.start < b && to > a) {
+        if !(low || slow || stalled) || excused.iter().any(|&(a, b)| w.start < b && to > a) {
             continue;
         }
         match drops.last_mut() {
@@ -155,14 +166,17 @@ pub fn unexplained_drops(windows: &[Window], width: u64, effects: &[FaultEffect]
                 d.to = to;
                 d.min_availability = min_opt(d.min_availability, avail);
                 d.max_p99 = d.max_p99.max(p99);
+                d.min_completed = d.min_completed.min(w.completed());
             }
             _ => drops.push(Drop {
                 from: w.start,
                 to,
                 min_availability: avail,
                 max_p99: p99,
+                min_completed: w.completed(),
                 usual_availability,
                 usual_p99,
+                usual_completed,
             }),
         }
     }
@@ -203,6 +217,19 @@ mod tests {
         let drops = unexplained_drops(&w, width, &[], end);
         assert!(!drops.is_empty());
         assert!(drops.iter().all(|d| d.from >= 4 * SEC), "{drops:?}");
+    }
+
+    #[test]
+    fn a_stall_with_nothing_completed_is_a_drop() {
+        // 20 windows of 100 ns with 10 ok ops each, except windows 8..12 with none.
+        let spans: Vec<Span> = (0..200u64)
+            .filter(|i| !(80..120).contains(i))
+            .map(|i| Span { invoke: 0, completion: Some(0), outcome: Outcome::Ok, start: i * 10, end: i * 10 + 5 })
+            .collect();
+        let w = crate::metrics::windows(&spans, 2_000, 100);
+        let drops = unexplained_drops(&w, 100, &[], 2_000);
+        assert_eq!(drops.len(), 1, "{drops:?}");
+        assert_eq!((drops[0].from, drops[0].to, drops[0].min_completed, drops[0].usual_completed), (800, 1_200, 0, 10));
     }
 
     #[test]

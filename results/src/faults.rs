@@ -145,7 +145,11 @@ fn describe_heal(period: &mut FaultPeriod, f: &str, value: &Value) {
     }
 }
 
-/// Strings inside node-ish keys (`node`, `nodes`, `targets`, ...) or inside arrays of strings.
+/// Keys whose string values (or arrays of strings) name nodes.
+const NODE_KEYS: [&str; 12] =
+    ["node", "nodes", "target", "targets", "on", "from", "to", "isolated", "minority", "majority", "members", "killed"];
+
+/// Strings under node keys (see [`NODE_KEYS`]), or inside arrays of strings.
 fn collect_nodes(value: &Value, in_nodes: bool, out: &mut Vec<String>) {
     match value {
         Value::String(s) if in_nodes && !out.contains(s) => out.push(s.clone()),
@@ -156,9 +160,7 @@ fn collect_nodes(value: &Value, in_nodes: bool, out: &mut Vec<String>) {
         Value::Object(map) => {
             for (k, v) in map {
                 let key = k.to_ascii_lowercase();
-                let nodeish =
-                    in_nodes || ["node", "target", "isolated", "minority", "majority"].iter().any(|n| key.contains(n));
-                collect_nodes(v, nodeish, out);
+                collect_nodes(v, in_nodes || NODE_KEYS.contains(&key.as_str()), out);
             }
         }
         _ => {}
@@ -242,6 +244,22 @@ mod tests {
             (periods[1].f.as_str(), periods[1].healed, periods[1].nodes.clone()),
             ("pause", Some(40), vec!["n2".to_string()])
         );
+    }
+
+    #[test]
+    fn nodes_come_from_node_keys_only() {
+        let mut p = FaultPeriod {
+            f: "partition".into(),
+            nodes: Vec::new(),
+            description: Vec::new(),
+            start: 0,
+            healed: None,
+            heal_f: None,
+        };
+        let done = json!({"did": [{"do": "drop", "from": "n5", "on": "n3"}, {"do": "pause", "node": "n2"}],
+            "intent": "partition bridge", "nodes_state": {"leader": "n1"}});
+        describe(&mut p, &done);
+        assert_eq!(p.nodes, vec!["n5", "n3", "n2"]);
     }
 
     #[test]

@@ -111,7 +111,10 @@ struct CheckerView {
 struct FaultRow {
     f: String,
     nodes: String,
-    description: String,
+    /// The first thing the nemesis said (its intent), shown.
+    intent: String,
+    /// The rest (what was done, what the heal said), behind a disclosure.
+    more: Vec<String>,
     start: String,
     healed: String,
     avail: [String; 3],
@@ -220,7 +223,8 @@ fn fault_rows(analysis: &Analysis) -> Vec<FaultRow> {
         .map(|e| FaultRow {
             f: e.period.f.clone(),
             nodes: e.period.nodes.join(", "),
-            description: text::cut(&e.period.description.join(" / "), 240),
+            intent: e.period.description.first().map(|d| text::cut(d, 160)).unwrap_or_default(),
+            more: e.period.description.iter().skip(1).map(|d| text::cut(d, 2_000)).collect(),
             start: text::secs(e.period.start),
             healed: e.period.healed.map_or_else(|| "not healed".to_string(), text::secs),
             avail: [&e.before, &e.during, &e.after].map(|s| text::percent(s.availability)),
@@ -242,6 +246,14 @@ fn drop_rows(analysis: &Analysis) -> Vec<(String, String, String)> {
         .iter()
         .map(|d| {
             let mut what = Vec::new();
+            if (d.min_completed as f64) < 0.2 * d.usual_completed as f64 {
+                let per_s = 1e9 / analysis.width as f64;
+                what.push(format!(
+                    "throughput down to {:.0} completions/s (usually {:.0})",
+                    d.min_completed as f64 * per_s,
+                    d.usual_completed as f64 * per_s
+                ));
+            }
             if d.min_availability.is_some_and(|a| a < 0.8 * d.usual_availability) {
                 what.push(format!(
                     "availability down to {} (usually {})",
