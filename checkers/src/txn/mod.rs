@@ -97,7 +97,7 @@ fn check(history: &History, options: &TxnOptions, shape: Shape, name: &str) -> C
     };
     let (process, realtime) = (model.needs_process_order(), model.needs_realtime_order());
     let n = txns.txns.len();
-    if n + n / 2 + 1 >= graph::MAX_NODES {
+    if 2 * n + 1 >= graph::MAX_NODES {
         found.unknown(format!("{n} transactions are more than the cycle search can index"));
         let gaps = Gaps { data: true, classes: Vec::new() };
         return finish(name, model, &txns, found, gaps, inference.as_ref(), json!({}), started);
