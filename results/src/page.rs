@@ -279,10 +279,15 @@ pub fn render(
 ) -> Result<String, askama::Error> {
     let (headline, reasons) = headline(results);
     let client_ops = history.ops.iter().filter(|op| op.is_client() && op.kind == OpType::Invoke).count();
+    let span = if crate::spans::has_real_times(history) && analysis.end > 0 {
+        format!("over {}", text::duration(analysis.end))
+    } else {
+        "(no times in the file: ops in file order)".to_string()
+    };
     let mut facts =
-        format!("{client_ops} client ops over {} · {} faults", text::duration(analysis.end), analysis.effects.len());
+        format!("{} {span} · {}", text::count(client_ops, "client op"), text::count(analysis.effects.len(), "fault"));
     if !analysis.drops.is_empty() {
-        facts.push_str(&format!(" · {} drops no fault explains", analysis.drops.len()));
+        facts.push_str(&format!(" · {} no fault explains", text::count(analysis.drops.len(), "drop")));
     }
     if let Some(seed) = meta.seed() {
         facts.push_str(&format!(" · seed {seed}"));

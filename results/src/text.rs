@@ -46,6 +46,15 @@ pub fn duration(ns: u64) -> String {
     }
 }
 
+/// `n thing` or `n things`.
+pub fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
 /// A share as a percentage with one decimal, `–` when unknown.
 pub fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "–".to_string(), |s| format!("{:.1}%", s * 100.0))
@@ -66,5 +75,9 @@ mod tests {
         assert_eq!(secs(12_041_000_000), "12.041 s");
         assert_eq!(percent(Some(0.5)), "50.0%");
         assert_eq!(percent(None), "–");
+        assert_eq!(
+            (count(1, "fault"), count(0, "fault"), count(3, "drop")),
+            ("1 fault".into(), "0 faults".into(), "3 drops".into())
+        );
     }
 }

@@ -178,6 +178,7 @@ fn linearizability_counterexample_from_the_checker_is_drawn() {
     assert!(html.contains("<svg class=\"diagram lin\""), "no counterexample drawing");
     assert!(html.contains("<g class=\"stuck"), "the op that cannot be placed is drawn");
     assert!(html.contains("<g class=\"linearized"), "the prefix is drawn");
+    assert!(html.contains("4 client ops (no times in the file: ops in file order) · 0 faults"));
 }
 
 #[test]
