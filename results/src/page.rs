@@ -51,6 +51,9 @@ pub struct RunMeta {
     pub config: Vec<(String, String)>,
     /// Links to the history, logs and other files of the run.
     pub links: Vec<Link>,
+    /// What must be read next to the verdict: harness errors, an interrupted run, final reads
+    /// that were never answered. Shown in the verdict box.
+    pub notes: Vec<String>,
 }
 
 impl RunMeta {
@@ -76,7 +79,7 @@ impl RunMeta {
             }
             None => fallback_title.to_string(),
         };
-        RunMeta { title, config, links: Vec::new() }
+        RunMeta { title, config, links: Vec::new(), notes: Vec::new() }
     }
 
     /// The seed, when the configuration has one.
@@ -129,6 +132,7 @@ struct IndexPage<'a> {
     verdict: &'static str,
     headline: String,
     reasons: Vec<String>,
+    notes: &'a [String],
     facts: String,
     checkers: Vec<CheckerView>,
     plots: Vec<(&'static str, String)>,
@@ -297,6 +301,7 @@ pub fn render(
         verdict: verdict_word(results),
         headline,
         reasons,
+        notes: &meta.notes,
         facts,
         checkers: checker_views(history, results),
         plots,

@@ -93,6 +93,7 @@ fn hostile_values_appear_escaped() {
     let mut meta = RunMeta::from_history(&hostile_history(), HOSTILE);
     meta.config.push((HOSTILE.to_string(), HOSTILE.to_string()));
     meta.links.push(Link::new(HOSTILE, "javascript:alert(3)"));
+    meta.notes.push(format!("note {HOSTILE}"));
     let bundle = write(&dir, &hostile_history(), &[hostile_result()], &meta).unwrap();
     assert_eq!(bundle.verdict, "invalid");
     let html = read(&dir);
@@ -106,6 +107,7 @@ fn hostile_values_appear_escaped() {
     // Escaped in HTML text and attributes (askama writes &#60; &#34; &#39; &#38;) ...
     assert!(html.contains("&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;&#39; &#38;"));
     assert!(html.contains("&#60;img src=x onerror=alert(1)&#62;"));
+    assert!(html.contains("<li>note &#60;script&#62;"));
     // ... escaped in the timeline's JSON ...
     assert!(html.contains("\\u003c/script\\u003e\\u003cscript\\u003ealert(2)"));
     // ... and unicode kept as it is.
