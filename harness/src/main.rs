@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod analyze;
 mod check;
 mod exit;
 mod report;
@@ -20,6 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Render a run folder's HTML result bundle from its history and results (no new check).
+    Analyze(analyze::AnalyzeArgs),
     /// Check history files: one verdict line per file, explanations indented under it.
     Check(check::CheckArgs),
     /// Check a history recorded anywhere (as `check` does) and render its HTML result bundle.
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
         Err(e) => return exit::usage_error(e),
     };
     match cli.command {
+        Command::Analyze(args) => analyze::run(args),
         Command::Check(args) => check::run(args),
         Command::Report(args) => report::run(args),
     }
