@@ -28,7 +28,9 @@ fn chromium() -> Option<&'static str> {
 /// console lines).
 fn load(browser: &str, page: &Path, fragment: &str) -> (String, Vec<String>) {
     let profile = page.with_file_name("chromium-profile");
-    let out = Command::new(browser)
+    // `timeout` keeps a hung browser from hanging the test run.
+    let out = Command::new("timeout")
+        .args(["120", browser])
         .args([
             "--headless",
             "--no-sandbox",
@@ -45,6 +47,7 @@ fn load(browser: &str, page: &Path, fragment: &str) -> (String, Vec<String>) {
         .arg(format!("file://{}{fragment}", page.display()))
         .output()
         .expect("chromium runs");
+    assert!(out.status.success(), "chromium failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
     let _ = std::fs::remove_dir_all(&profile);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let console = stderr.lines().filter(|l| l.contains(":CONSOLE")).map(str::to_string).collect();
