@@ -167,11 +167,27 @@
     info.textContent = cols.length + " columns, " + (t1 - t0 < data.end ? fmtTime(t0) + " to " + fmtTime(Math.min(t1, data.end)) : "whole run") + ", " + drawn + " boxes drawn";
   }
 
-  function opAt(clientX, clientY) {
+  // What is under the pointer, as text: a fault in the nemesis column, else an op.
+  function textAt(clientX, clientY) {
     var r = scroller.getBoundingClientRect();
-    var c = Math.floor((clientX - r.left + scroller.scrollLeft - GUTTER - NEMESIS) / colW);
-    if (c < 0 || c >= cols.length) { return null; }
+    var x = clientX - r.left + scroller.scrollLeft;
     var t = (clientY - r.top + scroller.scrollTop - HEAD) / pxPerMs;
+    if (x >= GUTTER && x < GUTTER + NEMESIS) {
+      for (var k = 0; k < data.faults.length; k++) {
+        var f = data.faults[k];
+        if (f[0] <= t && t <= f[1]) {
+          return "fault: " + f[2] + "\n" + fmtTime(f[0]) + " → " + (f[3] ? fmtTime(f[1]) : "never healed");
+        }
+      }
+      return null;
+    }
+    var op = opAt(x, t);
+    return op ? describe(op) : null;
+  }
+
+  function opAt(x, t) {
+    var c = Math.floor((x - GUTTER - NEMESIS) / colW);
+    if (c < 0 || c >= cols.length) { return null; }
     var slack = 2 / pxPerMs;
     var ops = cols[c].ops;
     var i = firstEndingAfter(ops, t - slack);
@@ -229,9 +245,9 @@
     zoom(e.deltaY < 0 ? 1.25 : 0.8, e.clientY - r.top);
   }, { passive: false });
   scroller.addEventListener("mousemove", function (e) {
-    var op = opAt(e.clientX, e.clientY);
-    if (!op) { tip.hidden = true; return; }
-    tip.textContent = describe(op);
+    var text = textAt(e.clientX, e.clientY);
+    if (!text) { tip.hidden = true; return; }
+    tip.textContent = text;
     tip.hidden = false;
     var r = root.getBoundingClientRect();
     tip.style.left = (e.clientX - r.left + 14) + "px";
@@ -243,10 +259,25 @@
   document.getElementById("tl-fit").addEventListener("click", function () {
     pxPerMs = fitScale(); layout(); scroller.scrollTop = 0; draw();
   });
-  // Links to ops are #op-INDEX (INDEX of the invocation); following one shows the op.
+  // Show fault k (in data.faults order, as in the faults table) with some time around it.
+  function focusFault(k) {
+    var f = data.faults[k];
+    if (!f) { return; }
+    var span = Math.max(f[1] - f[0], data.end / 1000, 1e-6);
+    pxPerMs = Math.min(200, Math.max(fitScale(), 0.5 * (scroller.clientHeight - HEAD) / span));
+    layout();
+    scroller.scrollTop = HEAD + (f[0] - 0.4 * span) * pxPerMs;
+    draw();
+    root.dataset.fault = String(k);
+    root.scrollIntoView({ behavior: "auto", block: "start" });
+  }
+
+  // Links: #op-INDEX (INDEX of the invocation) shows the op, #fault-K the K-th fault.
   function focusFromHash() {
     var m = /^#op-(\d+)$/.exec(window.location.hash);
     if (m) { focusOp(Number(m[1])); }
+    var f = /^#fault-(\d+)$/.exec(window.location.hash);
+    if (f) { focusFault(Number(f[1])); }
   }
   window.addEventListener("hashchange", focusFromHash);
   pxPerMs = fitScale();

@@ -106,7 +106,7 @@ fn run_page_renders_in_chromium_without_console_errors() {
     };
     let dir = out_dir("sample");
     let bundle = write(&dir, &history, &[result], &RunMeta::from_history(&history, "sample run")).unwrap();
-    let (dom, console) = load(browser, &bundle.index, "");
+    let (dom, console) = load(browser, &bundle.index, "#fault-1");
     assert!(console.is_empty(), "console output: {console:#?}");
     assert!(dom.contains("data-verdict=\"invalid\""), "verdict");
     assert!(dom.contains("<div class=\"word\">INVALID</div>"));
@@ -118,6 +118,9 @@ fn run_page_renders_in_chromium_without_console_errors() {
         );
     }
     assert!(drawn_boxes(&dom) > 100, "the timeline drew {} boxes", drawn_boxes(&dom));
+    // The link from the second fault's row shows that fault in the timeline.
+    assert!(dom.contains("href=\"#fault-1\""));
+    assert!(dom.contains("data-fault=\"1\""), "fault 1 shown in the timeline");
     assert!(dom.contains("<svg class=\"diagram cycle\""));
     assert!(dom.contains("stand-in &lt;b&gt;checker&lt;/b&gt;"), "escaped checker name");
 }
