@@ -50,7 +50,7 @@ fn run_dir(dir: &Path) -> PathBuf {
         .flatten()
         .flat_map(|test| std::fs::read_dir(test.path()).unwrap().flatten().map(|r| r.path()))
         .collect();
-    runs.sort();
+    runs.sort_by_key(|r| r.file_name().map(|n| n.to_os_string()));
     runs.pop().expect("a run folder")
 }
 
