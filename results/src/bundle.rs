@@ -88,6 +88,7 @@ fn effects_json(a: &Analysis) -> String {
                 "description": e.period.description,
                 "start_ns": e.period.start,
                 "healed_ns": e.period.healed,
+                "heal_f": e.period.heal_f,
                 "availability": [e.before.availability, e.during.availability, e.after.availability],
                 "p99_ns": [e.before.p99, e.during.p99, e.after.p99],
                 "recovery_ns": match e.recovery { Recovery::After(ns) => Some(ns), _ => None },

@@ -26,9 +26,6 @@ impl Outcome {
             Outcome::Open => "open",
         }
     }
-
-    /// Every outcome, in display order.
-    pub const ALL: [Outcome; 4] = [Outcome::Ok, Outcome::Fail, Outcome::Info, Outcome::Open];
 }
 
 /// One client operation from invocation to completion.
