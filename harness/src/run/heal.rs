@@ -13,7 +13,7 @@ pub fn heal() -> ExitCode {
         );
         return ExitCode::from(crate::exit::HARNESS_FAILED);
     }
-    let _lock = match MachineLock::acquire() {
+    let _lock = match MachineLock::try_acquire() {
         Ok(lock) => lock,
         Err(e) => {
             eprintln!("faultline heal: {e}");

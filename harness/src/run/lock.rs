@@ -14,12 +14,21 @@ pub struct MachineLock {
 }
 
 impl MachineLock {
-    /// Waits for and takes the lock.
+    /// Waits for and takes the lock (a run waits for the run before it).
     pub fn acquire() -> Result<MachineLock, String> {
+        MachineLock::take(FlockArg::LockExclusive)
+    }
+
+    /// Takes the lock if no live run holds it (`faultline heal` must not undo a live run).
+    pub fn try_acquire() -> Result<MachineLock, String> {
+        MachineLock::take(FlockArg::LockExclusiveNonblock).map_err(|e| {
+            format!("{e}: a faultline run is live on this machine; it heals itself when it ends (Ctrl-C heals at once)")
+        })
+    }
+
+    fn take(how: FlockArg) -> Result<MachineLock, String> {
         fs::create_dir_all("/var/lib/faultline").map_err(|e| format!("/var/lib/faultline: {e}"))?;
         let file = File::create(LOCK_FILE).map_err(|e| format!("{LOCK_FILE}: {e}"))?;
-        Flock::lock(file, FlockArg::LockExclusive)
-            .map(|f| MachineLock { _flock: f })
-            .map_err(|(_, e)| format!("{LOCK_FILE}: {e}"))
+        Flock::lock(file, how).map(|f| MachineLock { _flock: f }).map_err(|(_, e)| format!("{LOCK_FILE}: {e}"))
     }
 }
