@@ -64,6 +64,16 @@ pub enum Family {
 #[error("{0}")]
 pub struct ParseError(String);
 
+/// Faults this machine cannot produce: refused, never faked.
+const UNAVAILABLE: [&str; 5] = ["clock", "netem", "delay", "loss", "reorder"];
+
+fn unavailable(name: &str) -> ParseError {
+    ParseError(format!(
+        "nemesis {name:?} is not available: this machine has no netem qdisc and etcd (a Go binary) ignores \
+         libfaketime; use partition, kill or pause"
+    ))
+}
+
 impl FromStr for Family {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Family, ParseError> {
@@ -71,10 +81,7 @@ impl FromStr for Family {
             "partition" => Ok(Family::Partition),
             "kill" => Ok(Family::Kill),
             "pause" => Ok(Family::Pause),
-            "clock" | "netem" | "delay" | "loss" => Err(ParseError(format!(
-                "nemesis {s:?} is not available: this machine has no netem qdisc and etcd (a Go binary) ignores \
-                 libfaketime; use partition, kill or pause"
-            ))),
+            other if UNAVAILABLE.contains(&other) => Err(unavailable(other)),
             other => Err(ParseError(format!("unknown nemesis {other:?}; use partition, kill or pause"))),
         }
     }
@@ -130,6 +137,7 @@ impl FromStr for Intent {
             ["isolate", who] => Intent::Partition(PartitionShape::Isolate(who.parse()?)),
             ["kill", who] => Intent::Kill(who.parse()?),
             ["pause", who] => Intent::Pause(who.parse()?),
+            [first, ..] if UNAVAILABLE.contains(first) => return Err(unavailable(first)),
             _ => {
                 return Err(ParseError(format!(
                     "{s:?} is not an intent; write one of: partition halves|ring|bridge|one-way, isolate WHO, \
@@ -197,6 +205,8 @@ mod tests {
         let err = "clock".parse::<Family>().unwrap_err().to_string();
         assert!(err.contains("libfaketime"), "{err}");
         assert!("isolate".parse::<Intent>().is_err());
+        let err = "clock skew n1 -1h".parse::<Intent>().unwrap_err().to_string();
+        assert!(err.contains("not available"), "{err}");
         assert!("kill n/3".parse::<Intent>().is_err());
     }
 }
