@@ -23,7 +23,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
-const SEED: u64 = 0x5eed_0f_11ae;
+const SEED: u64 = 0x005e_ed0f_11ae;
 const CASES: usize = 700;
 /// Probability that a generated history is mutated towards an invalid one.
 const MUTATE: f64 = 0.62;
