@@ -121,6 +121,7 @@ pub(crate) fn search(g: &Graph, process: bool, realtime: bool, deadline: Option<
         }
     }
     let mut sub = vec![u32::MAX; g.len()];
+    let mut rank = vec![0u32; g.len()];
     let mut bfs = Bfs { visited: vec![0; g.len()], touched: Vec::new(), deadline, pops: 0 };
     let mut found: BTreeSet<String> = BTreeSet::new();
     for class in classes(process, realtime) {
@@ -135,19 +136,38 @@ pub(crate) fn search(g: &Graph, process: bool, realtime: bool, deadline: Option<
         let mut cycles: Vec<Cycle> = Vec::new();
         'comps: for (ci, comp) in comps.iter().enumerate() {
             let ci = ci as u32;
-            let member = |v: u32| comp_of[v as usize] == ci;
+            let in_comp = |v: u32| comp_of[v as usize] == ci;
             for &v in comp {
                 sub[v as usize] = u32::MAX;
             }
-            for (si, s) in sccs(g, comp, class.allowed | class.anchor, &member, &mut scratch).iter().enumerate() {
+            for (si, s) in sccs(g, comp, class.allowed | class.anchor, &in_comp, &mut scratch).iter().enumerate() {
                 for &v in s {
                     sub[v as usize] = si as u32;
                 }
             }
-            let candidates = anchors(g, comp, &class, &sub);
+            // When the anchor's kind is not allowed on the way back (G-single), the way back
+            // from b to a runs through the allowed edges alone: rank their components, and
+            // only nodes ranked between a and b can be on it.
+            let windowed = class.anchor & class.allowed == 0;
+            if windowed {
+                sccs(g, comp, class.allowed, &in_comp, &mut scratch);
+                for &v in comp {
+                    rank[v as usize] = scratch.order[v as usize];
+                }
+            }
+            let mut candidates = anchors(g, comp, &class, &sub);
+            if windowed {
+                candidates.retain(|&(a, b)| rank[a as usize] <= rank[b as usize]);
+            }
             let mut best: Option<Cycle> = None;
             let mut tries_after_found = 0;
             for (a, b) in candidates {
+                let (lo, hi, s) = (rank[a as usize], rank[b as usize], sub[a as usize]);
+                let member = |v: u32| {
+                    sub[v as usize] == s
+                        && comp_of[v as usize] == ci
+                        && (!windowed || (lo..=hi).contains(&rank[v as usize]))
+                };
                 match bfs.run(g, &member, a, b, &class) {
                     Err(()) => {
                         report.timed_out.insert(class.name.clone());
@@ -162,7 +182,8 @@ pub(crate) fn search(g: &Graph, process: bool, realtime: bool, deadline: Option<
                 }
                 if best.is_some() {
                     tries_after_found += 1;
-                    if tries_after_found > SHORTER_TRIES {
+                    // Fewer extra searches in big components: each costs the component's size.
+                    if tries_after_found > (SHORTER_TRIES * 4096 / comp.len().max(1)).clamp(2, SHORTER_TRIES) {
                         break;
                     }
                 }

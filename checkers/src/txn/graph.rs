@@ -134,7 +134,8 @@ impl Graph {
 
 /// Strongly connected components of the nodes `nodes`, following only edges whose kinds meet
 /// `mask` and whose target satisfies `member`. Returns the components with more than one node,
-/// each as a list of nodes. Iterative Tarjan; `scratch` is reused between calls.
+/// each as a list of nodes, and ranks every component in `scratch.order`. Iterative Tarjan;
+/// `scratch` is reused between calls.
 pub(crate) fn sccs(
     g: &Graph,
     nodes: &[u32],
@@ -145,6 +146,7 @@ pub(crate) fn sccs(
     scratch.ensure(g.len());
     let mut out = Vec::new();
     let mut counter = 0u32;
+    let mut emitted = 0u32;
     let mut stack: Vec<u32> = Vec::new();
     // Call stack: (node, position in its edge list).
     let mut calls: Vec<(u32, u32)> = Vec::new();
@@ -190,11 +192,13 @@ pub(crate) fn sccs(
                 loop {
                     let w = stack.pop().unwrap_or(v);
                     scratch.on_stack[w as usize] = false;
+                    scratch.order[w as usize] = emitted;
                     comp.push(w);
                     if w == v {
                         break;
                     }
                 }
+                emitted += 1;
                 if comp.len() > 1 {
                     out.push(comp);
                 }
@@ -214,6 +218,10 @@ const UNSEEN: u32 = u32::MAX;
 /// Per-node arrays reused across SCC computations.
 #[derive(Default)]
 pub(crate) struct Scratch {
+    /// After [`sccs`]: for each node it visited, the rank of its component in emission order
+    /// (every component, singletons included). Tarjan emits a component only after every
+    /// component it reaches, so a path from `x` to `y` implies `order[y] <= order[x]`.
+    pub(crate) order: Vec<u32>,
     index: Vec<u32>,
     low: Vec<u32>,
     on_stack: Vec<bool>,
@@ -224,6 +232,7 @@ impl Scratch {
     fn ensure(&mut self, n: usize) {
         if self.index.len() < n {
             self.index.resize(n, UNSEEN);
+            self.order.resize(n, 0);
             self.low.resize(n, 0);
             self.on_stack.resize(n, false);
         }
@@ -265,5 +274,18 @@ mod tests {
         let comps = sccs(&g, &all, WW | WR, &|_| true, &mut scratch);
         assert_eq!(comps.len(), 1);
         assert!(sccs(&g, &all, WR, &|_| true, &mut scratch).is_empty());
+    }
+
+    #[test]
+    fn ranks_components_so_paths_go_down() {
+        let mut b = Builder::new(4);
+        b.link(2, 3, WW);
+        b.link(0, 1, WW);
+        b.link(1, 2, WR);
+        let g = b.build(4);
+        let mut scratch = Scratch::default();
+        sccs(&g, &[3, 1, 0, 2], DATA, &|_| true, &mut scratch);
+        let r = |v: usize| scratch.order[v];
+        assert!(r(3) < r(2) && r(2) < r(1) && r(1) < r(0), "{:?}", &scratch.order[..4]);
     }
 }

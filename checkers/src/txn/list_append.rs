@@ -45,7 +45,8 @@ impl ListAppend {
     /// Infers version orders and finds every non-cycle anomaly.
     pub(crate) fn infer(txns: &Txns, out: &mut Findings) -> ListAppend {
         let n_keys = txns.keys_len();
-        let mut writer: FxHashMap<u64, u32> = FxHashMap::default();
+        let appends = txns.mops.iter().filter(|m| m.f == MopF::Append).count();
+        let mut writer: FxHashMap<u64, u32> = FxHashMap::with_capacity_and_hasher(appends, Default::default());
         let mut intermediate: FxHashSet<u64> = FxHashSet::default();
         let mut touched: Vec<u32> = Vec::new();
         // Longest read per key: (length, txn, mop index).
@@ -83,7 +84,8 @@ impl ListAppend {
             }
         }
         let mut order: Vec<Vec<u32>> = vec![Vec::new(); n_keys];
-        let mut pos: FxHashMap<u64, u32> = FxHashMap::default();
+        let observed: usize = longest.iter().flatten().map(|&(len, _, _)| len as usize).sum();
+        let mut pos: FxHashMap<u64, u32> = FxHashMap::with_capacity_and_hasher(observed, Default::default());
         for (key, slot) in longest.iter().enumerate() {
             let Some((_, _, mop)) = *slot else { continue };
             let list = txns.list(&txns.mops[mop as usize]);
@@ -282,7 +284,8 @@ impl ListAppend {
 
     /// Internal consistency: a read must agree with the txn's own earlier reads and appends.
     fn internal(&self, txns: &Txns, t: u32, mops: &[Mop], out: &mut Findings) {
-        if mops.len() < 2 {
+        // Only a key the txn touches twice can disagree with itself.
+        if !mops.iter().enumerate().any(|(i, m)| mops[..i].iter().any(|o| o.key == m.key)) {
             return;
         }
         // Per key: (known full state?, expected list or suffix).
