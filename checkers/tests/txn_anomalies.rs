@@ -223,6 +223,7 @@ fn info_and_malformed_transactions() {
     let r = append(&h, SER);
     assert_eq!(r.validity, Validity::Unknown);
     assert!(r.unknown_reason.unwrap().contains("not transactions"));
+    assert_eq!(r.anomalies.iter().filter(|a| a.kind == "malformed-txn").count(), 2, "{:?}", r.anomalies);
 }
 
 #[test]
