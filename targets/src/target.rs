@@ -41,8 +41,6 @@ pub struct Daemon {
     /// The file on the node that receives stdout and stderr; the harness downloads it into
     /// the run folder at teardown.
     pub log: PathBuf,
-    /// The daemon's data; wiping the node removes it.
-    pub data_dir: PathBuf,
 }
 
 /// A configuration file the harness uploads to a node before starting the daemon.
@@ -87,6 +85,8 @@ pub trait Target: Send + Sync {
     fn configure(&self, node: &NodeSpec, cluster: &Cluster) -> Vec<ConfigFile>;
     /// The daemon to run on `node`.
     fn daemon(&self, node: &NodeSpec, cluster: &Cluster) -> Daemon;
+    /// Commands that remove the daemon's data on `node` (run before configuring it).
+    fn wipe(&self, node: &NodeSpec, cluster: &Cluster) -> Vec<Vec<String>>;
     /// How long SIGTERM may take before the harness sends SIGKILL.
     fn stop_grace(&self) -> Duration;
     /// A client bound to `node`.

@@ -147,7 +147,9 @@ async fn one_run(plan: &config::Plan, seed: u64, sink: &LogSink) -> u8 {
     }));
     let target = Etcd { serializable: plan.fields.serializable, pre_vote: plan.fields.pre_vote, ..Etcd::default() };
     let mut errors = Vec::new();
-    let outcome = drive(plan, seed, &run_id, &dir, journal, Box::new(target), &mut errors).await;
+    let cancel = CancellationToken::new();
+    let signals = tokio::spawn(watch_signals(cancel.clone()));
+    let outcome = drive(plan, seed, &run_id, &dir, journal, Box::new(target), cancel, &mut errors).await;
     let _ = std::panic::take_hook();
     std::panic::set_hook(previous_hook);
     let (stats, unanswered, interrupted) = match outcome {
@@ -157,7 +159,9 @@ async fn one_run(plan: &config::Plan, seed: u64, sink: &LogSink) -> u8 {
             (Stats::default(), Vec::new(), false)
         }
     };
-    finish(plan, seed, &run_id, &dir, stats, unanswered, interrupted, errors)
+    let code = finish(plan, seed, &run_id, &dir, stats, unanswered, interrupted, errors);
+    signals.abort();
+    code
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -227,6 +231,7 @@ fn finish(
 }
 
 /// Provisions, runs and tears down; teardown problems go to `errors`.
+#[allow(clippy::too_many_arguments)]
 async fn drive(
     plan: &config::Plan,
     seed: u64,
@@ -234,10 +239,9 @@ async fn drive(
     dir: &Path,
     journal: Journal,
     target: Box<dyn Target>,
+    cancel: CancellationToken,
     errors: &mut Vec<String>,
 ) -> Result<(Stats, Vec<String>, bool), String> {
-    let cancel = CancellationToken::new();
-    let signals = tokio::spawn(watch_signals(cancel.clone()));
     let setup = provision(plan, run_id, dir, &journal, target.as_ref()).await;
     let result = match setup {
         Ok((nodes, cluster, up)) => {
@@ -249,7 +253,6 @@ async fn drive(
             Err(e)
         }
     };
-    signals.abort();
     match result {
         Ok((stats, unanswered, interrupted, teardown_errors)) => {
             errors.extend(teardown_errors);
@@ -266,8 +269,14 @@ async fn watch_signals(cancel: CancellationToken) {
         _ = term.recv() => {}
     }
     tracing::warn!("interrupted: healing every fault and stopping every process");
-    eprintln!("faultline: interrupted; healing every fault and stopping every process");
+    eprintln!("faultline: interrupted; healing every fault and stopping every process (interrupt again to quit now)");
     cancel.cancel();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    eprintln!("faultline: interrupted twice; quitting now. If anything is left, `faultline heal` undoes it");
+    std::process::exit(130);
 }
 
 fn teardown_journal(journal: Journal, errors: &mut Vec<String>) {
@@ -318,6 +327,9 @@ async fn provision(
         .collect::<Result<_, _>>()
         .map_err(|e| format!("node folders: {e}"))?;
     for node in &nodes {
+        for step in target.wipe(&node.spec, &cluster) {
+            node.exec(&step, Duration::from_secs(30)).await?;
+        }
         for file in target.configure(&node.spec, &cluster) {
             let name = file.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
             let local = node.dir.join(name);

@@ -89,8 +89,12 @@ impl Target for Etcd {
             argv: vec!["etcd".into(), "--config-file".into(), config],
             env: Vec::new(),
             log: cluster.data_root.join(format!("{}.etcd.log", node.name)),
-            data_dir: cluster.data_root.join(&node.name),
         }
+    }
+
+    fn wipe(&self, node: &NodeSpec, cluster: &Cluster) -> Vec<Vec<String>> {
+        let data_dir = cluster.data_root.join(&node.name);
+        vec![vec!["rm".into(), "-rf".into(), data_dir.to_string_lossy().into_owned()]]
     }
 
     fn stop_grace(&self) -> Duration {
@@ -141,6 +145,6 @@ mod tests {
         let d = etcd.daemon(&nodes[1], &cluster);
         assert_eq!(d.argv, ["etcd", "--config-file", "/dev/shm/fl/n2.etcd.yml"]);
         assert_eq!(files[0].path, PathBuf::from("/dev/shm/fl/n2.etcd.yml"));
-        assert_eq!(d.data_dir, PathBuf::from("/dev/shm/fl/n2"));
+        assert_eq!(etcd.wipe(&nodes[1], &cluster), [["rm", "-rf", "/dev/shm/fl/n2"]]);
     }
 }
