@@ -9,6 +9,7 @@ mod analyze;
 mod check;
 mod exit;
 mod report;
+mod run;
 
 /// Jepsen-style fault injection: run workloads against a store while breaking it, then check
 /// the history for consistency anomalies.
@@ -27,6 +28,10 @@ enum Command {
     Check(check::CheckArgs),
     /// Check a history recorded anywhere (as `check` does) and render its HTML result bundle.
     Report(report::ReportArgs),
+    /// Run a test: a cluster in network namespaces, a workload under faults, then the verdict.
+    Test(run::TestArgs),
+    /// Undo whatever crashed runs left behind (namespaces, rules, processes).
+    Heal,
 }
 
 fn main() -> ExitCode {
@@ -38,5 +43,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Check(args) => check::run(args),
         Command::Report(args) => report::run(args),
+        Command::Test(args) => run::test(args),
+        Command::Heal => run::heal(),
     }
 }
