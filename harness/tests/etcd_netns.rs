@@ -300,3 +300,32 @@ fn set_and_rw_register_workloads_end_valid_under_faults() {
         assert_eq!(leftovers(&run), Vec::<String>::new());
     }
 }
+
+#[test]
+fn a_node_that_dies_on_its_own_stops_the_run_heals_everything_and_still_checks() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    let dir = scratch("nodedies");
+    let mut child = start_mid_fault(&dir);
+    let run = run_dir(&dir);
+    let pid = std::fs::read_to_string(run.join("nodes/n4/daemon.pid")).unwrap();
+    let died = Instant::now();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid.trim().parse().unwrap()), nix::sys::signal::Signal::SIGKILL)
+        .unwrap();
+    while !leftovers(&run).is_empty() && died.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let healed_in = died.elapsed();
+    let status = child.wait().unwrap();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut out).unwrap();
+    assert!(healed_in < Duration::from_secs(5), "healing took {healed_in:?}: {:?}", leftovers(&run));
+    assert_eq!(status.code(), Some(255), "a dead node is a harness failure: {out}");
+    assert!(out.contains("n4"), "the failure should name the node: {out}");
+    let results: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap();
+    assert!(results["results"][0]["validity"].is_string(), "the checker did not run: {results}");
+    assert!(results["harness_errors"].to_string().contains("n4"));
+}
