@@ -197,6 +197,10 @@ pub(crate) fn parse(history: &History, shape: Shape) -> Txns {
             *e = values[*e as usize];
         }
     });
+    out.txns.reserve_exact(parts.iter().map(|p| p.txns.len()).sum());
+    out.mops.reserve_exact(parts.iter().map(|p| p.mops.len()).sum());
+    out.elems.reserve_exact(parts.iter().map(|p| p.elems.len()).sum());
+    out.op_indices.reserve_exact(parts.iter().map(|p| p.op_indices.len()).sum());
     for part in parts {
         let (mops, elems) = (out.mops.len() as u32, out.elems.len() as u32);
         out.txns.extend(part.txns.iter().map(|t| Txn {
