@@ -78,8 +78,11 @@ fn alive(pid: &str) -> bool {
 fn leftovers(run: &Path) -> Vec<String> {
     let mut out = Vec::new();
     out.extend(sh(&["ip", "netns", "list"]).lines().filter(|l| l.starts_with("fl-")).map(|l| format!("netns {l}")));
-    if Path::new("/sys/class/net/fl-br0").exists() {
-        out.push("bridge fl-br0".into());
+    for link in std::fs::read_dir("/sys/class/net").unwrap().flatten() {
+        let name = link.file_name().to_string_lossy().into_owned();
+        if name == "fl-br0" || name.starts_with("flv") {
+            out.push(format!("link {name}"));
+        }
     }
     for chain in ["DOCKER-USER", "FORWARD"] {
         out.extend(

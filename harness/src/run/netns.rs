@@ -47,6 +47,15 @@ async fn forward_chain() -> &'static str {
 
 /// Creates the bridge, the accept rule and one namespace per node.
 pub async fn setup(nodes: &[NodeSpec], run_id: &str, journal: &Journal) -> Result<(), String> {
+    for i in 1..=nodes.len() {
+        let veth = format!("flv{i}");
+        if Path::new("/sys/class/net").join(&veth).exists() {
+            return Err(format!(
+                "interface {veth} already exists and no faultline journal lists it; if it is a leftover, remove it \
+                 with `ip link del {veth}`"
+            ));
+        }
+    }
     for node in nodes {
         if Path::new("/run/netns").join(netns(&node.name)).exists() {
             return Err(format!(
@@ -101,8 +110,16 @@ pub async fn setup(nodes: &[NodeSpec], run_id: &str, journal: &Journal) -> Resul
         std::fs::create_dir_all(&etc)
             .and_then(|_| std::fs::write(format!("{etc}/hosts"), &hosts))
             .map_err(|e| format!("{etc}/hosts: {e}"))?;
+        made(
+            journal,
+            &format!("namespace {ns}"),
+            argv(&["ip", "netns", "del", &ns]),
+            &[argv(&["ip", "netns", "add", &ns])],
+        )
+        .await?;
+        // The kernel destroys a deleted namespace (and the veth peer inside) asynchronously, so
+        // the host end is deleted explicitly: the next run can then reuse its name at once.
         let mut steps = vec![
-            argv(&["ip", "netns", "add", &ns]),
             argv(&["ip", "link", "add", &veth, "type", "veth", "peer", "name", "eth0", "netns", &ns]),
             argv(&["ip", "link", "set", &veth, "master", BRIDGE, "up"]),
             argv(&["ip", "-n", &ns, "addr", "add", &format!("{}/24", node.addr), "dev", "eth0"]),
@@ -110,7 +127,7 @@ pub async fn setup(nodes: &[NodeSpec], run_id: &str, journal: &Journal) -> Resul
             argv(&["ip", "-n", &ns, "link", "set", "lo", "up"]),
         ];
         steps.extend(nemesis::iptables::setup(run_id).into_iter().map(|cmd| in_netns(&node.name, &cmd)));
-        made(journal, &format!("namespace {ns}"), argv(&["ip", "netns", "del", &ns]), &steps).await?;
+        made(journal, &format!("veth {veth} of {ns}"), argv(&["ip", "link", "del", &veth]), &steps).await?;
     }
     Ok(())
 }
