@@ -153,6 +153,15 @@ fn alive(pid: Pid) -> bool {
         .unwrap_or(false)
 }
 
+/// What `ip` and `iptables` say when the thing to undo is already gone: undoing is idempotent.
+const ALREADY_GONE: [&str; 5] = [
+    "Cannot find device",
+    "No such file or directory",
+    "does a matching rule exist",
+    "No chain/target/match",
+    "does not exist",
+];
+
 /// Undoes one entry. Returns a line describing a failure, if any.
 pub fn undo(undo: &Undo) -> Result<(), String> {
     match undo {
@@ -161,10 +170,11 @@ pub fn undo(undo: &Undo) -> Result<(), String> {
                 .args(&argv[1..])
                 .output()
                 .map_err(|e| format!("{}: {e}", argv.join(" ")))?;
-            if out.status.success() {
+            let said = String::from_utf8_lossy(&out.stderr);
+            if out.status.success() || ALREADY_GONE.iter().any(|gone| said.contains(gone)) {
                 Ok(())
             } else {
-                Err(format!("{}: {}", argv.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+                Err(format!("{}: {}", argv.join(" "), said.trim()))
             }
         }
         Undo::Resume { pidfile } => {
@@ -238,6 +248,8 @@ mod tests {
         let whats: Vec<String> = pending(&path).unwrap().into_iter().map(|(_, w, _)| w).collect();
         assert_eq!(whats, ["c", "a"]);
         assert!(heal_file(&path).is_empty());
+        let gone = Undo::Command { argv: vec!["ip".into(), "link".into(), "del".into(), "fl-no-such-link".into()] };
+        assert_eq!(undo(&gone), Ok(()));
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -437,6 +437,7 @@ async fn workload(
     nemesis.abort();
     let _ = nemesis.await;
     progress.abort();
+    let _ = progress.await;
     watchdog.abort();
     let _ = watchdog.await;
     let mut problems = active.heal(&run).await;
@@ -476,8 +477,15 @@ async fn workload(
             problems.push(format!("{}: downloading {}: {e}", node.spec.name, log.display()));
         }
     }
-    let Ok(run) = Arc::try_unwrap(run) else {
-        return Err("a task still holds the run after the workload ended".into());
+    let run = match Arc::try_unwrap(run) {
+        Ok(run) => run,
+        Err(run) => {
+            let failures = journal::heal_file(run.journal.state_file());
+            return Err(format!(
+                "a task still held the run after the workload ended; healed from the journal{}",
+                if failures.is_empty() { String::new() } else { format!(" except: {}", failures.join("; ")) }
+            ));
+        }
     };
     teardown_journal(run.journal, &mut problems);
     let client_ops = ok + fail + info;
