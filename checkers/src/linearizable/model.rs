@@ -141,6 +141,14 @@ pub trait Model: Sync {
     /// A state in words, e.g. `4`, `x=1 y=2`, `held`.
     fn describe_state(&self, state: &Self::State, values: &Interner) -> String;
 
+    /// True when `input` succeeds in every state and sets a state that does not depend on the
+    /// one before (a blind write of the whole object). A crashed op right before such an op is
+    /// never needed (drop it: the state after the write is the same), so the search does not
+    /// try that order. The default, `false`, is always sound.
+    fn is_blind_write(&self, _input: &Self::Input) -> bool {
+        false
+    }
+
     /// Heap bytes a state owns beyond its inline size, for the memory budget's estimate.
     fn heap_bytes(&self, _state: &Self::State) -> usize {
         0

@@ -108,6 +108,10 @@ impl Model for Register {
         }
     }
 
+    fn is_blind_write(&self, input: &RegisterInput) -> bool {
+        matches!(input, RegisterInput::Write(_))
+    }
+
     fn describe_op(&self, input: &RegisterInput, output: Option<&Val>, values: &Interner) -> String {
         match input {
             RegisterInput::Read => match output {

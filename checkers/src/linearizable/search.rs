@@ -4,9 +4,11 @@
 //! Completed ops are call and return events in one doubly linked list in real-time order; an op
 //! can be linearized next when its call comes before the first remaining return. Linearizing an
 //! op lifts its events out of the list; backtracking puts them back. Crashed ops (no return) may
-//! take effect at any point after their call or never: they live in a second list, are tried
-//! only after every completed candidate failed (the likeliest linearization first), and the
-//! search succeeds as soon as every completed op is linearized.
+//! take effect at any point after their call or never: they are tried only after every
+//! completed candidate failed (the likeliest linearization first), in call order, never as
+//! the op right before a blind write
+//! (see [`Model::is_blind_write`]), and the search succeeds as soon as every completed op is
+//! linearized.
 //!
 //! The memo holds `(set of linearized ops, state)` pairs already explored. The set is kept as a
 //! 128-bit Zobrist hash (each op has a random 128-bit key, XORed in and out), so an entry costs
@@ -140,6 +142,8 @@ enum Cursor {
 struct Frame<S> {
     op: u32,
     before: S,
+    /// Whether the op before this one was a crashed op.
+    after_crashed: bool,
     /// For a crashed op: the limit and stuck op it was tried under.
     limit: u32,
     stuck: u32,
@@ -190,7 +194,8 @@ pub(crate) fn search<M: Model>(
     drop(crashed);
     let mut ev_links = Links::chain(ev_op.len() - 1);
     let mut crash_links = Links::chain(crashed_op.len() - 1);
-    let keys = zobrist_keys(ops.len());
+    // One key per op, and one more that marks "right after a crashed op" in memo keys.
+    let keys = zobrist_keys(ops.len() + 1);
 
     let entry_bytes = std::mem::size_of::<(u128, M::State)>() + 1;
     let fixed_bytes = ops.len() * (std::mem::size_of::<PartOp<M::Input, M::Output>>() + 16 + 32)
@@ -204,6 +209,10 @@ pub(crate) fn search<M: Model>(
     let mut stack: Vec<Frame<M::State>> = Vec::new();
     let mut state = init;
     let mut hash: u128 = 0;
+    // Whether the last linearized op crashed: then a blind write may not come next (see
+    // `Model::is_blind_write`), and the memo key says so, as fewer orders remain to explore.
+    let mut after_crashed = false;
+    let restricted_key = keys[ops.len()];
     let mut required = ops.iter().filter(|o| o.ret.is_some()).count();
     let mut cursor = Cursor::Events(ev_links.next[0]);
     let mut steps: u64 = 0;
@@ -279,16 +288,23 @@ pub(crate) fn search<M: Model>(
         match candidate {
             Some((op, limit, stuck)) => {
                 let entry = &ops[op as usize];
+                let crashed = entry.ret.is_none();
                 let h = hash ^ keys[op as usize];
-                let moved = model
-                    .step(&state, &entry.input, entry.output.as_ref())
-                    .filter(|next| cache.insert((h, next.clone())));
+                let key = if crashed { h ^ restricted_key } else { h };
+                let moved = if after_crashed && model.is_blind_write(&entry.input) {
+                    None
+                } else {
+                    model
+                        .step(&state, &entry.input, entry.output.as_ref())
+                        .filter(|next| cache.insert((key, next.clone())))
+                };
                 match moved {
                     Some(next) => {
                         heap_bytes += model.heap_bytes(&next);
                         let before = std::mem::replace(&mut state, next);
                         hash = h;
-                        stack.push(Frame { op, before, limit, stuck });
+                        stack.push(Frame { op, before, after_crashed, limit, stuck });
+                        after_crashed = crashed;
                         if entry.ret.is_some() {
                             ev_links.remove(call_slot[op as usize]);
                             ev_links.remove(ret_slot[op as usize]);
@@ -321,6 +337,7 @@ pub(crate) fn search<M: Model>(
                 common = common.min(stack.len());
                 let op = frame.op;
                 state = frame.before;
+                after_crashed = frame.after_crashed;
                 hash ^= keys[op as usize];
                 cursor = if ops[op as usize].ret.is_some() {
                     ev_links.restore(ret_slot[op as usize]);
