@@ -332,3 +332,39 @@ fn a_node_that_dies_on_its_own_stops_the_run_heals_everything_and_still_checks()
     assert!(results["results"][0]["validity"].is_string(), "the checker did not run: {results}");
     assert!(results["harness_errors"].to_string().contains("n4"));
 }
+
+#[test]
+fn every_scripted_intent_runs_on_a_real_cluster_and_heals() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    let dir = scratch("intents");
+    let steps = [
+        "partition halves",
+        "partition ring",
+        "partition bridge",
+        "partition one-way",
+        "isolate leader",
+        "kill majority",
+        "pause all",
+        "kill leader",
+    ];
+    let mut script = String::new();
+    for (i, step) in steps.iter().enumerate() {
+        script += &format!("- {{at: {}, do: {step}}}\n- {{at: {}, do: heal}}\n", 1 + 2 * i, 2 + 2 * i);
+    }
+    let script = schedule(&dir, &script);
+    let (code, out, run) = test_run(&dir, &["--time-limit", "18", "--nemesis-schedule", &script, "--seed", "9"]);
+    assert!(code == 0 || code == 2, "expected valid (or unknown if a key went unread): {out}");
+    let ops = history(&run);
+    for step in steps {
+        let done = ops.iter().any(|o| {
+            o.process == Process::nemesis() && o.kind == OpType::Ok && o.value["intent"].as_str() == Some(step)
+        });
+        assert!(done, "{step} was not injected: {out}");
+    }
+    let heals = ops.iter().filter(|o| o.process == Process::nemesis() && o.f == "heal" && o.kind == OpType::Ok).count();
+    assert!(heals >= steps.len(), "only {heals} heals");
+    assert_eq!(leftovers(&run), Vec::<String>::new());
+}

@@ -165,6 +165,16 @@ impl fmt::Display for Intent {
 }
 
 impl Intent {
+    /// Whether resolving it needs to know the leader.
+    pub fn needs_leader(&self) -> bool {
+        matches!(
+            self,
+            Intent::Kill(Who::Leader)
+                | Intent::Pause(Who::Leader)
+                | Intent::Partition(PartitionShape::Isolate(Who::Leader))
+        )
+    }
+
     /// The op `f` under which the history records this intent.
     pub fn f(&self) -> &'static str {
         match self {
@@ -197,6 +207,7 @@ mod tests {
         ] {
             let intent: Intent = text.parse().unwrap();
             assert_eq!(intent.to_string(), text);
+            assert_eq!(intent.needs_leader(), text.ends_with("leader"));
         }
     }
 

@@ -80,8 +80,19 @@ async fn unapply(run: &Run, applied: &Applied) -> Result<(), String> {
 }
 
 impl Active {
-    async fn state(&self, run: &Run) -> ClusterState {
-        let leader = tokio::time::timeout(Duration::from_secs(3), run.target.leader(&run.cluster)).await.ok().flatten();
+    /// The cluster's state; when `wait_for_leader`, asks for the leader for up to 5 s (an
+    /// election may be under way after a heal).
+    async fn state(&self, run: &Run, wait_for_leader: bool) -> ClusterState {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let mut leader = None;
+        loop {
+            let ask = tokio::time::timeout(Duration::from_secs(3), run.target.leader(&run.cluster));
+            leader = leader.or(ask.await.ok().flatten());
+            if leader.is_some() || !wait_for_leader || tokio::time::Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
         let mut state = ClusterState {
             nodes: run.nodes.iter().map(|n| n.spec.name.clone()).collect(),
             leader,
@@ -107,7 +118,7 @@ impl Active {
     async fn inject(&self, run: &Run, intent: &Intent, rng: &mut ChaCha8Rng) {
         let f = intent.f();
         run.seq.record(Process::nemesis(), OpType::Invoke, f, json!(intent.to_string()), None, None);
-        let state = self.state(run).await;
+        let state = self.state(run, intent.needs_leader()).await;
         let fault = match resolve(intent, &state, rng) {
             Ok(fault) => fault,
             Err(e) => {
