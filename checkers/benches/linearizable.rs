@@ -1,5 +1,6 @@
 //! Linearizability checker benchmarks: every `linearizable` fixture of the manifest, and
 //! simulated register and KV histories (5–50 processes, 1k–1M ops, 5% crashed, failed CAS).
+//! One register under 50 processes is left out: it can take minutes (see the report).
 //!
 //! `cargo bench -p checkers --bench linearizable`; add a filter (e.g. `kv/1000000`) for one.
 
@@ -52,7 +53,7 @@ fn bench_fixtures(c: &mut Criterion) {
 fn bench_simulated(c: &mut Criterion) {
     let cases = [
         ("register", Store::Register, ModelKind::Register, 5, 1_000),
-        ("register", Store::Register, ModelKind::Register, 50, 10_000),
+        ("register", Store::Register, ModelKind::Register, 20, 10_000),
         ("cas-register", Store::CasRegister, ModelKind::CasRegister, 5, 10_000),
         ("kv", Store::Kv { keys: 10 }, ModelKind::CasRegister, 20, 10_000),
         ("kv", Store::Kv { keys: 10 }, ModelKind::CasRegister, 20, 100_000),

@@ -87,6 +87,10 @@ impl Model for SetModel {
         }
     }
 
+    fn is_read_only(&self, input: &SetInput) -> bool {
+        *input == SetInput::Read
+    }
+
     fn describe_op(&self, input: &SetInput, output: Option<&Vec<Val>>, values: &Interner) -> String {
         match (input, output) {
             (SetInput::Add(v), _) => format!("add of {}", values.show(*v)),
@@ -166,6 +170,10 @@ impl Model for QueueModel {
             QueueInput::DequeueEmpty => state.is_empty().then(VecDeque::new),
             QueueInput::DequeueUnknown => Some(state.iter().skip(1).copied().collect()),
         }
+    }
+
+    fn is_read_only(&self, input: &QueueInput) -> bool {
+        *input == QueueInput::DequeueEmpty
     }
 
     fn describe_op(&self, input: &QueueInput, _output: Option<&()>, values: &Interner) -> String {

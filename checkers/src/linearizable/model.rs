@@ -149,6 +149,15 @@ pub trait Model: Sync {
         false
     }
 
+    /// True when `input` never changes the state (`step` returns the state it was given, or
+    /// `None`). Such an op that can take effect now is linearized now without trying the
+    /// alternatives: in any linearization it can be moved to this point (it is callable, and
+    /// nothing before or after it sees a different state). The default, `false`, is always
+    /// sound.
+    fn is_read_only(&self, _input: &Self::Input) -> bool {
+        false
+    }
+
     /// Heap bytes a state owns beyond its inline size, for the memory budget's estimate.
     fn heap_bytes(&self, _state: &Self::State) -> usize {
         0

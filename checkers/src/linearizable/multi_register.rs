@@ -177,6 +177,10 @@ impl Model for MultiRegister {
         order.into_iter().filter_map(|root| groups.remove(&root)).collect()
     }
 
+    fn is_read_only(&self, txn: &Txn) -> bool {
+        txn.micros.iter().all(|m| matches!(m, Micro::Read(..)))
+    }
+
     fn describe_op(&self, txn: &Txn, _output: Option<&()>, values: &Interner) -> String {
         let micros: Vec<String> = txn
             .micros

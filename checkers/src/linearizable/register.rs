@@ -108,6 +108,10 @@ impl Model for Register {
         }
     }
 
+    fn is_read_only(&self, input: &RegisterInput) -> bool {
+        matches!(input, RegisterInput::Read | RegisterInput::CasMismatch { .. })
+    }
+
     fn is_blind_write(&self, input: &RegisterInput) -> bool {
         matches!(input, RegisterInput::Write(_))
     }

@@ -8,7 +8,8 @@
 //! completed candidate failed (the likeliest linearization first), in call order, never as
 //! the op right before a blind write
 //! (see [`Model::is_blind_write`]), and the search succeeds as soon as every completed op is
-//! linearized.
+//! linearized. A read-only op (see [`Model::is_read_only`]) that can go next is committed to:
+//! its alternatives at that point are not tried.
 //!
 //! The memo holds `(set of linearized ops, state)` pairs already explored. The set is kept as a
 //! 128-bit Zobrist hash (each op has a random 128-bit key, XORed in and out), so an entry costs
@@ -144,6 +145,8 @@ struct Frame<S> {
     before: S,
     /// Whether the op before this one was a crashed op.
     after_crashed: bool,
+    /// A read-only op linearized as soon as it could be: its alternatives need no try.
+    commit: bool,
     /// For a crashed op: the limit and stuck op it was tried under.
     limit: u32,
     stuck: u32,
@@ -291,19 +294,19 @@ pub(crate) fn search<M: Model>(
                 let crashed = entry.ret.is_none();
                 let h = hash ^ keys[op as usize];
                 let key = if crashed { h ^ restricted_key } else { h };
-                let moved = if after_crashed && model.is_blind_write(&entry.input) {
+                let stepped = if after_crashed && model.is_blind_write(&entry.input) {
                     None
                 } else {
-                    model
-                        .step(&state, &entry.input, entry.output.as_ref())
-                        .filter(|next| cache.insert((key, next.clone())))
+                    model.step(&state, &entry.input, entry.output.as_ref())
                 };
+                let commit = stepped.is_some() && model.is_read_only(&entry.input);
+                let moved = stepped.filter(|next| cache.insert((key, next.clone())));
                 match moved {
                     Some(next) => {
                         heap_bytes += model.heap_bytes(&next);
                         let before = std::mem::replace(&mut state, next);
                         hash = h;
-                        stack.push(Frame { op, before, after_crashed, limit, stuck });
+                        stack.push(Frame { op, before, after_crashed, commit, limit, stuck });
                         after_crashed = crashed;
                         if entry.ret.is_some() {
                             ev_links.remove(call_slot[op as usize]);
@@ -314,6 +317,9 @@ pub(crate) fn search<M: Model>(
                         }
                         cursor = Cursor::Events(ev_links.next[0]);
                     }
+                    // A read-only op that can go now but whose successor was explored (and
+                    // failed): every alternative fails too.
+                    None if commit => cursor = Cursor::Events(NONE),
                     None => {
                         cursor = match cursor {
                             Cursor::Events(slot) => Cursor::Events(ev_links.next[slot as usize]),
@@ -338,6 +344,7 @@ pub(crate) fn search<M: Model>(
                 let op = frame.op;
                 state = frame.before;
                 after_crashed = frame.after_crashed;
+                let exhausted = frame.commit;
                 hash ^= keys[op as usize];
                 cursor = if ops[op as usize].ret.is_some() {
                     ev_links.restore(ret_slot[op as usize]);
@@ -349,6 +356,9 @@ pub(crate) fn search<M: Model>(
                     crash_links.restore(slot);
                     Cursor::Crashed { slot: crash_links.next[slot as usize], limit: frame.limit, stuck: frame.stuck }
                 };
+                if exhausted {
+                    cursor = Cursor::Events(NONE);
+                }
             }
         }
     }
