@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use checkers::history::{load_path, FailedCas, History, NilRead, Semantics, SemanticsOverride};
-use checkers::{linearizable, CheckResult, Validity};
+use checkers::{linearizable, workload, CheckResult, Validity};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
@@ -39,6 +39,22 @@ pub enum Format {
 pub enum CheckerName {
     /// Linearizability against a model (`--model`).
     Linearizable,
+    /// Elle-style list-append transactions (`--consistency-model`).
+    ListAppend,
+    /// Elle-style read/write register transactions (`--consistency-model`).
+    RwRegister,
+    /// Adds and a final read.
+    Set,
+    /// Adds and reads over time: stable, lost, stale elements.
+    SetFull,
+    /// Increments and reads within bounds.
+    Counter,
+    /// Transfers conserve the total; no negative balances.
+    Bank,
+    /// Generated ids are unique.
+    UniqueIds,
+    /// Reads of groups of keys agree on one order (group size 3).
+    LongFork,
 }
 
 /// Which checker to run and how to read the history: shared by `check` and `report`.
@@ -62,6 +78,9 @@ pub struct CheckOptions {
     /// Values are `[key value]` pairs over independent keys: check each key on its own.
     #[arg(long)]
     pub independent: bool,
+    /// The consistency model for list-append and rw-register (default: serializable).
+    #[arg(long, value_parser = clap::value_parser!(checkers::txn::ConsistencyModel))]
+    pub consistency_model: Option<checkers::txn::ConsistencyModel>,
     /// Give up (verdict `unknown`) after this many seconds of search per file.
     #[arg(long, value_name = "SECONDS")]
     pub time_budget: Option<f64>,
@@ -103,6 +122,25 @@ impl CheckOptions {
                 };
                 Ok(linearizable::check(history, model, &options))
             }
+            CheckerName::ListAppend | CheckerName::RwRegister => {
+                let mut options = checkers::txn::TxnOptions::default();
+                if let Some(model) = self.consistency_model {
+                    options.consistency_model = model;
+                }
+                if let Some(seconds) = self.time_budget {
+                    options.cycle_budget = Some(Duration::from_secs_f64(seconds));
+                }
+                Ok(match self.checker {
+                    CheckerName::ListAppend => checkers::txn::check_list_append(history, &options),
+                    _ => checkers::txn::check_rw_register(history, &options),
+                })
+            }
+            CheckerName::Set => Ok(workload::set(history)),
+            CheckerName::SetFull => Ok(workload::set_full(history, &workload::SetFullOptions::default())),
+            CheckerName::Counter => Ok(workload::counter(history)),
+            CheckerName::Bank => Ok(workload::bank(history, &workload::BankOptions::default())),
+            CheckerName::UniqueIds => Ok(workload::unique_ids(history)),
+            CheckerName::LongFork => Ok(workload::long_fork(history, &workload::LongForkOptions::default())),
         }
     }
 }
