@@ -67,7 +67,7 @@ pub struct Fields {
     #[arg(long)]
     #[serde(default)]
     pub pre_vote: bool,
-    /// Where run folders go.
+    /// The store: run folders go to <results-dir>/<name>/<timestamp> (default `store`).
     #[arg(long)]
     pub results_dir: Option<PathBuf>,
 }
@@ -376,7 +376,7 @@ impl Plan {
             seed,
             rate,
             schedule,
-            results_dir: f.results_dir.clone().unwrap_or_else(|| PathBuf::from("results")),
+            results_dir: f.results_dir.clone().unwrap_or_else(|| PathBuf::from("store")),
             fields: f,
         })
     }
