@@ -96,23 +96,19 @@ fn files_under(root: &Path, dir: &Path, out: &mut Vec<String>) {
     out.sort();
 }
 
-/// Runs `faultline analyze`; the exit code is the run's verdict's, as for `check`.
-pub fn run(args: AnalyzeArgs) -> ExitCode {
-    let dir = &args.run_dir;
-    let history = match load_path(&dir.join("history.jsonl")) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("faultline analyze: {e}");
-            return ExitCode::from(exit::BAD_INPUT);
-        }
-    };
-    let run = match run_results(&dir.join("results.json")) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("faultline analyze: {e}");
-            return ExitCode::from(exit::BAD_INPUT);
-        }
-    };
+/// Why a run folder's bundle could not be rendered.
+pub enum RenderError {
+    /// The folder's history or results.json is missing or unreadable (bad input).
+    Input(String),
+    /// The bundle could not be written.
+    Write(String),
+}
+
+/// Renders the HTML result bundle of the run folder `dir` from what the run left there; returns
+/// what was written and the merged verdict of the results (None when there are none).
+pub fn render(dir: &Path) -> Result<(results::Bundle, Option<Validity>), RenderError> {
+    let history = load_path(&dir.join("history.jsonl")).map_err(|e| RenderError::Input(e.to_string()))?;
+    let run = run_results(&dir.join("results.json")).map_err(RenderError::Input)?;
     let name = dir.file_name().map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
     let mut meta = RunMeta::from_history(&history, &name);
     let mut keys: Vec<String> = meta.config.iter().map(|(k, _)| k.clone()).collect();
@@ -141,8 +137,15 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     let mut node_files = Vec::new();
     files_under(dir, &dir.join("nodes"), &mut node_files);
     meta.links.extend(node_files.into_iter().map(|f| Link::new(f.clone(), f)));
-    match results::write(dir, &history, &run.results, &meta) {
-        Ok(bundle) => {
+    let bundle = results::write(dir, &history, &run.results, &meta).map_err(|e| RenderError::Write(e.to_string()))?;
+    Ok((bundle, run.results.iter().map(|r| r.validity).reduce(Validity::merge)))
+}
+
+/// Runs `faultline analyze`; the exit code is the run's verdict's, as for `check`.
+pub fn run(args: AnalyzeArgs) -> ExitCode {
+    let dir = &args.run_dir;
+    match render(dir) {
+        Ok((bundle, validity)) => {
             println!(
                 "{}: {} — wrote {} ({:.1} MB)",
                 dir.display(),
@@ -150,10 +153,13 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
                 bundle.index.display(),
                 bundle.index_bytes as f64 / 1e6
             );
-            let validity = run.results.iter().map(|r| r.validity).reduce(Validity::merge);
             validity.map_or(ExitCode::from(exit::BAD_INPUT), exit::for_validity)
         }
-        Err(e) => {
+        Err(RenderError::Input(e)) => {
+            eprintln!("faultline analyze: {e}");
+            ExitCode::from(exit::BAD_INPUT)
+        }
+        Err(RenderError::Write(e)) => {
             eprintln!("faultline analyze: {e}");
             ExitCode::from(exit::HARNESS_FAILED)
         }

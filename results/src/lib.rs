@@ -26,6 +26,7 @@ pub mod counterexample;
 pub mod cycles;
 pub mod effects;
 pub mod faults;
+pub mod layout;
 pub mod metrics;
 pub mod page;
 pub mod plots;

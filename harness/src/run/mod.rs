@@ -3,7 +3,7 @@
 //! the run, whatever stops it.
 
 mod analysis;
-mod config;
+pub mod config;
 mod context;
 mod exec;
 mod faults;
@@ -16,7 +16,7 @@ mod netns;
 mod node;
 mod progress;
 mod sequencer;
-mod stamp;
+pub mod stamp;
 mod workers;
 mod workload;
 
@@ -48,7 +48,8 @@ use sequencer::Sequencer;
 const READY_LIMIT: Duration = Duration::from_secs(60);
 
 /// Runs `faultline test`; the exit code follows the verdict (0 valid, 1 invalid, 2 unknown,
-/// 254 bad arguments, 255 the harness failed).
+/// 254 bad arguments, 255 the harness failed). Each run goes to `<results-dir>/<name>/<stamp>/`
+/// and `<results-dir>/<name>/latest` links the newest.
 pub fn test(args: TestArgs) -> ExitCode {
     let plan = match config::Plan::new(args) {
         Ok(plan) => plan,
@@ -57,43 +58,85 @@ pub fn test(args: TestArgs) -> ExitCode {
             return ExitCode::from(crate::exit::BAD_INPUT);
         }
     };
-    if !nix::unistd::Uid::effective().is_root() {
-        eprintln!(
-            "faultline test needs root: it creates network namespaces, a bridge and iptables rules and starts the \
-             target inside them; run it as root (sudo faultline test ...)"
-        );
-        return ExitCode::from(crate::exit::HARNESS_FAILED);
-    }
-    let sink = LogSink::default();
-    sink.install();
-    let _lock = match lock::MachineLock::acquire() {
-        Ok(lock) => lock,
+    let session = match Session::open() {
+        Ok(session) => session,
         Err(e) => {
             eprintln!("faultline test: {e}");
             return ExitCode::from(crate::exit::HARNESS_FAILED);
         }
     };
-    let (healed, failures) = journal::heal_leftovers();
-    for run in healed {
-        eprintln!("faultline: healed what a crashed run left ({run})");
-    }
-    for failure in failures {
-        eprintln!("faultline: while healing a crashed run: {failure}");
-    }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("faultline test: cannot start the async runtime: {e}");
-            return ExitCode::from(crate::exit::HARNESS_FAILED);
-        }
-    };
+    let parent = plan.results_dir.join(&plan.name);
     let mut worst: Option<u8> = None;
     for k in 0..plan.test_count {
         let seed = plan.seed.wrapping_add(k as u64);
-        let code = runtime.block_on(one_run(&plan, seed, &sink));
-        worst = Some(worst.map_or(code, |w| rank(w).max(rank(code)).1));
+        let dir = results::layout::fresh_dir(&parent, &stamp::utc_now());
+        let outcome = session.run(&plan, seed, &dir);
+        if let Err(e) = results::layout::point_latest(&outcome.dir) {
+            eprintln!("faultline: {}: cannot update the `latest` link: {e}", parent.display());
+        }
+        worst = Some(worst.map_or(outcome.code, |w| rank(w).max(rank(outcome.code)).1));
     }
     ExitCode::from(worst.unwrap_or(crate::exit::HARNESS_FAILED))
+}
+
+/// What one run left: its folder and its exit code (0 valid, 1 invalid, 2 unknown, 255 the
+/// harness failed).
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// The run's folder (results.json, history.jsonl, index.html, ...).
+    pub dir: PathBuf,
+    /// The exit code that goes with its verdict.
+    pub code: u8,
+}
+
+/// What runs on this machine share: root, the machine-wide lock (one run at a time), the log
+/// sink and the async runtime. Opening it heals whatever a crashed run left.
+pub struct Session {
+    sink: LogSink,
+    _lock: lock::MachineLock,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Session {
+    /// Checks for root, takes the machine lock, heals leftovers of crashed runs and starts the
+    /// runtime.
+    pub fn open() -> Result<Session, String> {
+        if !nix::unistd::Uid::effective().is_root() {
+            return Err("needs root: it creates network namespaces, a bridge and iptables rules and starts the \
+                        target inside them; run it as root (sudo faultline ...)"
+                .into());
+        }
+        let sink = LogSink::default();
+        sink.install();
+        let lock = lock::MachineLock::acquire()?;
+        let (healed, failures) = journal::heal_leftovers();
+        for run in healed {
+            eprintln!("faultline: healed what a crashed run left ({run})");
+        }
+        for failure in failures {
+            eprintln!("faultline: while healing a crashed run: {failure}");
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        Ok(Session { sink, _lock: lock, runtime })
+    }
+
+    /// Runs `plan` with `seed` into the folder `dir` (created): a fresh cluster, the workload
+    /// under faults, teardown, the checkers, `results.json` and the HTML bundle.
+    pub fn run(&self, plan: &config::Plan, seed: u64, dir: &Path) -> RunOutcome {
+        let dir = match std::fs::create_dir_all(dir) {
+            Ok(()) => dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
+            Err(e) => {
+                eprintln!("faultline: {}: {e}", dir.display());
+                return RunOutcome { dir: dir.to_path_buf(), code: crate::exit::HARNESS_FAILED };
+            }
+        };
+        let code = self.runtime.block_on(one_run(plan, seed, &dir, &self.sink));
+        RunOutcome { dir, code }
+    }
 }
 
 /// Orders exit codes by severity: valid < unknown < invalid < harness failure.
@@ -115,23 +158,20 @@ fn exit_code(validity: Validity) -> u8 {
     }
 }
 
-/// One run: folder, journal, cluster, workload, final phase, teardown, analysis. Returns the
-/// exit code.
-async fn one_run(plan: &config::Plan, seed: u64, sink: &LogSink) -> u8 {
-    let stamp = stamp::utc_now();
-    let run_id = format!("{}-{}", stamp, std::process::id());
-    let dir = plan.results_dir.join(&plan.name).join(&stamp);
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        eprintln!("faultline test: {}: {e}", dir.display());
-        return crate::exit::HARNESS_FAILED;
-    }
-    let dir = dir.canonicalize().unwrap_or(dir);
+/// Tells runs of one process apart when they start within the same second.
+static RUNS_STARTED: AtomicU64 = AtomicU64::new(0);
+
+/// One run into `dir` (which exists): journal, cluster, workload, final phase, teardown,
+/// analysis. Returns the exit code.
+async fn one_run(plan: &config::Plan, seed: u64, dir: &Path, sink: &LogSink) -> u8 {
+    let run_id =
+        format!("{}-{}-{}", stamp::utc_now(), std::process::id(), RUNS_STARTED.fetch_add(1, Ordering::Relaxed));
     let _ = sink.switch(&dir.join("harness.log"));
     eprintln!("faultline: run {} seed {seed}, results in {}", run_id, dir.display());
     let mut fields = plan.fields.clone();
     fields.seed = Some(seed);
     let _ = std::fs::write(dir.join("test.json"), serde_json::to_string_pretty(&fields).unwrap_or_default());
-    let journal = match Journal::create(&dir, &run_id) {
+    let journal = match Journal::create(dir, &run_id) {
         Ok(j) => j,
         Err(e) => {
             eprintln!("faultline test: fault journal: {e}");
@@ -149,7 +189,7 @@ async fn one_run(plan: &config::Plan, seed: u64, sink: &LogSink) -> u8 {
     let mut errors = Vec::new();
     let cancel = CancellationToken::new();
     let signals = tokio::spawn(watch_signals(cancel.clone()));
-    let outcome = drive(plan, seed, &run_id, &dir, journal, Box::new(target), cancel, &mut errors).await;
+    let outcome = drive(plan, seed, &run_id, dir, journal, Box::new(target), cancel, &mut errors).await;
     let _ = std::panic::take_hook();
     std::panic::set_hook(previous_hook);
     let (stats, unanswered, interrupted) = match outcome {
@@ -159,7 +199,7 @@ async fn one_run(plan: &config::Plan, seed: u64, sink: &LogSink) -> u8 {
             (Stats::default(), Vec::new(), false)
         }
     };
-    let code = finish(plan, seed, &run_id, &dir, stats, unanswered, interrupted, errors);
+    let code = finish(plan, seed, &run_id, dir, stats, unanswered, interrupted, errors);
     signals.abort();
     code
 }
@@ -212,6 +252,14 @@ fn finish(
     if let Err(e) = std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(&file).unwrap_or_default()) {
         eprintln!("faultline: results.json: {e}");
     }
+    let page = match history.exists().then(|| crate::analyze::render(dir)) {
+        Some(Ok((bundle, _))) => format!("; page {}", bundle.index.display()),
+        Some(Err(crate::analyze::RenderError::Input(e) | crate::analyze::RenderError::Write(e))) => {
+            errors.push(format!("the HTML bundle: {e}"));
+            String::new()
+        }
+        None => String::new(),
+    };
     for error in &errors {
         eprintln!("faultline: {error}");
     }
@@ -220,7 +268,7 @@ fn finish(
     }
     let word = if harness_failed { "harness failed" } else { validity.as_str() };
     println!(
-        "{word}: {} ops at {:.1} ops/s, {} faults, cluster up in {:.1} s; results in {}",
+        "{word}: {} ops at {:.1} ops/s, {} faults, cluster up in {:.1} s; results in {}{page}",
         file.stats.client_ops,
         file.stats.ops_per_s,
         file.stats.faults,
