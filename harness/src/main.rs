@@ -10,6 +10,7 @@ mod check;
 mod exit;
 mod report;
 mod run;
+mod serve;
 
 /// Jepsen-style fault injection: run workloads against a store while breaking it, then check
 /// the history for consistency anomalies.
@@ -28,6 +29,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Check a history recorded anywhere (as `check` does) and render its HTML result bundle.
     Report(report::ReportArgs),
+    /// Browse the store of runs and campaigns over HTTP (a listing, and every run's page and files).
+    Serve(serve::ServeArgs),
     /// Run a test: a cluster in network namespaces, a workload under faults, then the verdict.
     Test(run::TestArgs),
     /// Undo whatever crashed runs left behind (namespaces, rules, processes).
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Check(args) => check::run(args),
         Command::Report(args) => report::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Test(args) => run::test(args),
         Command::Heal => run::heal(),
     }

@@ -27,11 +27,13 @@ pub mod cycles;
 pub mod effects;
 pub mod faults;
 pub mod layout;
+pub mod listing;
 pub mod metrics;
 pub mod page;
 pub mod plots;
 pub mod sample;
 pub mod spans;
+pub mod store;
 pub mod text;
 pub mod timeline;
 

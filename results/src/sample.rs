@@ -1,8 +1,14 @@
-//! Made-up histories of any size, with faults, for the render benchmark, demos and tests; and a
-//! one-line op constructor. Deterministic: the same arguments give the same history.
+//! Made-up histories of any size, with faults, for the render benchmark, demos and tests; a
+//! one-line op constructor; and whole run folders as the runner leaves them. Deterministic: the
+//! same arguments give the same history.
 
-use checkers::history::Value;
-use checkers::{History, Op, OpType, Process};
+use std::path::Path;
+
+use checkers::history::jsonl::HistoryWriter;
+use checkers::history::{Header, Semantics, Value};
+use checkers::{CheckResult, History, Op, OpType, Process, Validity};
+
+use crate::{Bundle, BundleError, Link, RunMeta};
 
 /// A client op of process `process` with a null value.
 pub fn op(index: u64, time: u64, kind: OpType, process: u64, f: &str) -> Op {
@@ -109,6 +115,54 @@ pub fn register_history(client_ops: usize, workers: u64, seconds: u64, seed: u64
         op.index = i as u64;
     }
     History::from_ops(None, events)
+}
+
+/// A run folder in `dir` laid out as `faultline test` leaves it, for tests and demos: a small
+/// register history with a header (`history.jsonl`), `results.json` shaped like the runner's
+/// (test, run id, seed, target, workload, verdict, exit code, stats, checker results),
+/// `test.json`, `harness.log` and the HTML bundle.
+pub fn run_folder(dir: &Path, test: &str, seed: u64, checked: &[CheckResult]) -> Result<Bundle, BundleError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BundleError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut history = register_history(300, 3, 6, seed);
+    let mut header = Header::new(test, seed, Semantics::default());
+    header.target = Some("etcd".into());
+    header.workload = Some("register".into());
+    let path = dir.join("history.jsonl");
+    let file = std::fs::File::create(&path).map_err(io(&path))?;
+    let mut writer = HistoryWriter::new(file, &header).map_err(io(&path))?;
+    history.ops.iter().try_for_each(|op| writer.write(op)).map_err(io(&path))?;
+    writer.finish().map_err(io(&path))?;
+    history.header = Some(header);
+    let validity = checked.iter().map(|r| r.validity).fold(Validity::Valid, Validity::merge);
+    let exit_code = match validity {
+        Validity::Valid => 0,
+        Validity::Invalid => 1,
+        Validity::Unknown => 2,
+    };
+    let client_ops = history.ops.iter().filter(|op| op.is_client() && op.kind != OpType::Invoke).count();
+    let results = serde_json::json!({
+        "test": test, "run_id": dir.file_name().map(|n| n.to_string_lossy()), "seed": seed,
+        "target": "etcd", "workload": "register", "nodes": ["n1", "n2", "n3"], "concurrency": 3,
+        "serializable": false, "validity": validity, "exit_code": exit_code,
+        "stats": {"client_ops": client_ops, "ops_per_s": client_ops as f64 / 6.0, "faults": 1},
+        "unanswered_final_reads": [], "interrupted": false, "harness_errors": [], "results": checked,
+    });
+    let test_json = serde_json::json!({"name": test, "seed": seed, "target": "etcd", "workload": "register"});
+    for (file, text) in [
+        ("results.json", results.to_string()),
+        ("test.json", test_json.to_string()),
+        ("harness.log", format!("sample run of {test}\n")),
+    ] {
+        let path = dir.join(file);
+        std::fs::write(&path, text).map_err(io(&path))?;
+    }
+    let mut meta = RunMeta::from_history(&history, test);
+    meta.links = ["history.jsonl", "results.json", "test.json", "harness.log"].map(|f| Link::new(f, f)).into();
+    crate::write(dir, &history, checked, &meta)
 }
 
 #[cfg(test)]

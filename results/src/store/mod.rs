@@ -1,0 +1,192 @@
+//! Reading a store of runs and campaigns for people to browse (`faultline serve`): [`scan`]
+//! walks `<store>/<test>/<stamp>/` run folders and `<store>/campaigns/<name>/<stamp>/`
+//! campaign folders (with their runs under `runs/<id>/`) into summaries, newest first.
+//!
+//! The files are written by other programs, possibly right now, so everything is read loosely:
+//! a missing, partial or malformed `results.json` or `campaign.json` gives a row whose verdict is
+//! `unreadable` and whose note says why; it never hides the folder or fails the scan. The walk is
+//! bounded ([`MAX_DEPTH`]), skips hidden entries and never follows symlinks (the `latest` links
+//! would list every newest run twice).
+
+mod campaign;
+mod json;
+mod run;
+
+use std::path::{Path, PathBuf};
+
+pub use campaign::{CampaignSummary, Comparison, Totals};
+pub use run::{CampaignRef, RunSummary};
+
+use crate::page::Link;
+
+/// How many folders deep below the store's root a run or campaign is looked for
+/// (`campaigns/<name>/<stamp>/runs/<id>` is 5).
+pub const MAX_DEPTH: usize = 6;
+
+/// Files whose presence makes a folder a run folder (results.json may not be written yet).
+const RUN_MARKERS: [&str; 3] = ["results.json", "history.jsonl", "test.json"];
+
+/// The verdict a row shows, which is also its colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every checker passed.
+    Valid,
+    /// Anomalies were found.
+    Invalid,
+    /// The checkers could not decide.
+    Unknown,
+    /// The harness failed (exit code 255).
+    Crashed,
+    /// The results file is missing or malformed; the row's note says why.
+    Unreadable,
+}
+
+impl Verdict {
+    /// The lowercase word shown, and the row's CSS class.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Valid => "valid",
+            Verdict::Invalid => "invalid",
+            Verdict::Unknown => "unknown",
+            Verdict::Crashed => "crashed",
+            Verdict::Unreadable => "unreadable",
+        }
+    }
+
+    /// The verdict named by `word` (`valid`, `invalid`, `unknown`, `crashed`).
+    fn parse(word: &str) -> Option<Verdict> {
+        [Verdict::Valid, Verdict::Invalid, Verdict::Unknown, Verdict::Crashed].into_iter().find(|v| v.as_str() == word)
+    }
+}
+
+/// Why a store cannot be scanned at all.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The root folder is missing or not a folder.
+    #[error("store folder {} does not exist; make a run with `faultline test` or pass --results-dir with the folder that holds the runs", .0.display())]
+    Missing(PathBuf),
+}
+
+/// Everything found in a store, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    /// Campaigns, newest first.
+    pub campaigns: Vec<CampaignSummary>,
+    /// Runs, including those of campaigns, newest first.
+    pub runs: Vec<RunSummary>,
+}
+
+/// A folder found by the walk: where it is on disk and relative to the store's root.
+struct Found {
+    dir: PathBuf,
+    /// Path components below the store's root.
+    rel: Vec<String>,
+}
+
+impl Found {
+    /// The folder's own name ("" for the root).
+    fn name(&self) -> &str {
+        self.rel.last().map_or("", String::as_str)
+    }
+
+    /// The name of the folder holding this one ("" when there is none below the root).
+    fn parent_name(&self) -> &str {
+        self.rel.len().checked_sub(2).map_or("", |i| self.rel[i].as_str())
+    }
+
+    /// A link to `file` in this folder, relative to the store's root, as a URL path.
+    fn link(&self, label: &str, file: &str) -> Link {
+        let mut href: String = self.rel.iter().map(|c| format!("{}/", percent_encode(c))).collect();
+        href.push_str(&percent_encode(file));
+        Link::new(label, href)
+    }
+
+    /// Links to the first of `pages` that exists, then to each of `extras` that exists.
+    fn links(&self, pages: &[&str], extras: &[&str]) -> Vec<Link> {
+        let present = |f: &&&str| self.dir.join(f).is_file();
+        pages.iter().find(present).into_iter().chain(extras.iter().filter(present)).map(|f| self.link(f, f)).collect()
+    }
+}
+
+/// Scans the store at `root`: every run folder and campaign folder below it, newest first.
+pub fn scan(root: &Path) -> Result<Store, StoreError> {
+    if !root.is_dir() {
+        return Err(StoreError::Missing(root.to_path_buf()));
+    }
+    let mut store = Store::default();
+    walk(Found { dir: root.to_path_buf(), rel: Vec::new() }, None, &mut store);
+    store.campaigns.sort_by(|a, b| b.stamp.cmp(&a.stamp).then_with(|| a.name.cmp(&b.name)));
+    store.runs.sort_by(|a, b| b.stamp.cmp(&a.stamp).then_with(|| a.folder.cmp(&b.folder)));
+    Ok(store)
+}
+
+/// Classifies `found` (campaign, run, or neither) and goes on below it: into campaigns (for
+/// their runs) and plain folders, not into runs (their `nodes/` and `plots/` hold no runs).
+fn walk(found: Found, campaign: Option<&CampaignRef>, store: &mut Store) {
+    let here;
+    let mut campaign = campaign;
+    if found.dir.join("campaign.json").is_file() {
+        let summary = campaign::read(&found);
+        here = summary.reference();
+        campaign = Some(&here);
+        store.campaigns.push(summary);
+    } else if RUN_MARKERS.iter().any(|f| found.dir.join(f).is_file()) {
+        store.runs.push(run::read(&found, campaign));
+        return;
+    }
+    if found.rel.len() >= MAX_DEPTH {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(&found.dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // DirEntry::file_type does not follow symlinks.
+        if name.starts_with('.') || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let mut rel = found.rel.clone();
+        rel.push(name);
+        walk(Found { dir: entry.path(), rel }, campaign, store);
+    }
+}
+
+/// `text` with every byte but unreserved URL characters percent-encoded, so a folder name can
+/// be one segment of a link's path.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Whether `name` starts with a stamp such as `20261123T095753Z`.
+fn is_stamp(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() >= 16
+        && b[..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b'T'
+        && b[9..15].iter().all(u8::is_ascii_digit)
+        && b[15] == b'Z'
+}
+
+/// A stamp as people read it, `2026-11-23 09:57:53 UTC`, with any suffix after a dash kept
+/// (`20261123T095753Z-2` is `2026-11-23 09:57:53 UTC · 2`); anything else as it is.
+pub fn readable_time(stamp: &str) -> String {
+    if !is_stamp(stamp) {
+        return stamp.to_string();
+    }
+    let s = stamp;
+    let time = format!("{}-{}-{} {}:{}:{} UTC", &s[0..4], &s[4..6], &s[6..8], &s[9..11], &s[11..13], &s[13..15]);
+    match s[16..].trim_start_matches('-') {
+        "" => time,
+        suffix => format!("{time} · {suffix}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;
