@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod analyze;
+mod campaign;
 mod check;
 mod exit;
 mod report;
@@ -25,6 +26,9 @@ struct Cli {
 enum Command {
     /// Render a run folder's HTML result bundle from its history and results (no new check).
     Analyze(analyze::AnalyzeArgs),
+    /// Run a campaign: a matrix of tests over seeds, one after another, judged together (page,
+    /// campaign.json, JUnit XML) and compared with the previous campaign of the same name.
+    Campaign(campaign::CampaignArgs),
     /// Check history files: one verdict line per file, explanations indented under it.
     Check(check::CheckArgs),
     /// Check a history recorded anywhere (as `check` does) and render its HTML result bundle.
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::Campaign(args) => campaign::run(args),
         Command::Check(args) => check::run(args),
         Command::Report(args) => report::run(args),
         Command::Serve(args) => serve::run(args),

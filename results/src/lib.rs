@@ -22,6 +22,7 @@
 
 pub mod analysis;
 pub mod bundle;
+pub mod campaign;
 pub mod counterexample;
 pub mod cycles;
 pub mod effects;

@@ -101,6 +101,16 @@ pub fn windows(spans: &[Span], end: u64, width: u64) -> Vec<Window> {
     out
 }
 
+/// Latency quantiles of the spans that completed `ok` (the service's own speed, without
+/// timeouts); `None` when none did.
+pub fn ok_quantiles(spans: &[Span]) -> Option<Quantiles> {
+    let mut h = histogram();
+    for latency in spans.iter().filter(|s| s.outcome == Outcome::Ok).filter_map(Span::latency) {
+        h.saturating_record(latency.max(1));
+    }
+    quantiles(&h)
+}
+
 /// Availability and latency of the ops that completed in `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stretch {
@@ -193,6 +203,8 @@ mod tests {
         assert_eq!((w[0].ok, w[0].fail, w[0].availability()), (1, 0, Some(1.0)));
         assert_eq!((w[1].ok, w[1].fail, w[1].availability()), (0, 1, Some(0.0)));
         assert_eq!(w[0].latency.unwrap().max, 5);
+        assert_eq!(ok_quantiles(&spans).map(|q| (q.p50, q.p99)), Some((5, 5)), "the failed write is left out");
+        assert_eq!(ok_quantiles(&spans[1..]), None);
         let mut by_end: Vec<&Span> = spans.iter().filter(|s| s.completion.is_some()).collect();
         by_end.sort_by_key(|s| s.end);
         let all = stretch(&by_end, 0, 100);

@@ -334,6 +334,19 @@ impl Plan {
         );
         f.serializable |= flags.serializable;
         f.pre_vote |= flags.pre_vote;
+        Plan::from_fields(f)
+    }
+
+    /// Checks a name that becomes a folder of the store: not empty, no `/`, not hidden.
+    pub fn check_folder_name(name: &str) -> Result<(), String> {
+        if name.is_empty() || name.contains('/') || name.starts_with('.') {
+            return Err(format!("name {name:?}: use a plain folder name such as etcd-register"));
+        }
+        Ok(())
+    }
+
+    /// Fills defaults into `f` and validates it (a campaign builds its runs' fields itself).
+    pub fn from_fields(mut f: Fields) -> Result<Plan, String> {
         f.target.get_or_insert(TargetName::Etcd);
         let workload = *f.workload.get_or_insert(WorkloadName::Register);
         let nodes = f.nodes.get_or_insert_with(|| NodeNames((1..=5).map(|i| format!("n{i}")).collect())).0.clone();
@@ -363,9 +376,7 @@ impl Plan {
             let mode = if f.serializable { "serializable" } else { "linearizable" };
             format!("etcd-{workload}-{mode}")
         });
-        if name.is_empty() || name.contains('/') || name.starts_with('.') {
-            return Err(format!("name {name:?}: use a plain folder name such as etcd-register"));
-        }
+        Plan::check_folder_name(name)?;
         Ok(Plan {
             name: name.clone(),
             nodes,

@@ -1,0 +1,182 @@
+//! A run's row from what the run left in its folder: the verdict and figures from
+//! `results.json`, the latency of ok ops from `history.jsonl`, and why it did not pass.
+
+use std::path::Path;
+
+use checkers::CheckResult;
+use serde::Deserialize;
+
+use super::Verdict;
+use crate::metrics::ok_quantiles;
+use crate::spans::client_spans;
+use crate::text::cut;
+
+/// Longest `why` (characters).
+const MAX_WHY: usize = 300;
+/// Most anomaly explanations kept per run (for JUnit's failure text).
+const MAX_EXPLANATIONS: usize = 20;
+
+/// What a run's folder says about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunFigures {
+    /// How it ended.
+    pub verdict: Verdict,
+    /// Anomaly kinds, each once, in the order first found.
+    pub anomalies: Vec<String>,
+    /// Up to [`MAX_EXPLANATIONS`] anomalies as `kind: explanation`, and why a result is unknown.
+    pub explanations: Vec<String>,
+    /// Client ops completed.
+    pub ops: u64,
+    /// Client ops per second.
+    pub ops_per_s: f64,
+    /// Median latency of ok ops, ms.
+    pub p50_ms: Option<f64>,
+    /// 99th percentile latency of ok ops, ms.
+    pub p99_ms: Option<f64>,
+    /// Faults injected.
+    pub faults: u64,
+    /// Why it did not pass, one line; `None` when valid.
+    pub why: Option<String>,
+    /// The run was interrupted (Ctrl-C, SIGTERM).
+    pub interrupted: bool,
+}
+
+/// The part of `results.json` a row needs.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResultsJson {
+    exit_code: Option<u8>,
+    stats: StatsJson,
+    harness_errors: Vec<String>,
+    interrupted: bool,
+    results: Vec<CheckResult>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StatsJson {
+    client_ops: u64,
+    ops_per_s: f64,
+    faults: u64,
+}
+
+/// `text` on one line, cut to [`MAX_WHY`] characters.
+fn one_line(text: &str) -> String {
+    cut(&text.split_whitespace().collect::<Vec<_>>().join(" "), MAX_WHY)
+}
+
+impl RunFigures {
+    /// A run that left nothing to read: crashed, for `why`.
+    pub fn crashed(why: &str) -> RunFigures {
+        RunFigures {
+            verdict: Verdict::Crashed,
+            anomalies: Vec::new(),
+            explanations: Vec::new(),
+            ops: 0,
+            ops_per_s: 0.0,
+            p50_ms: None,
+            p99_ms: None,
+            faults: 0,
+            why: Some(one_line(why)),
+            interrupted: false,
+        }
+    }
+
+    /// Reads the run folder `dir`; `code` is the run's exit code as the runner returned it,
+    /// which decides the verdict when `results.json` is missing or disagrees.
+    pub fn read(dir: &Path, code: u8) -> RunFigures {
+        let path = dir.join("results.json");
+        let parsed = std::fs::read_to_string(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))
+            .and_then(|t| serde_json::from_str::<ResultsJson>(&t).map_err(|e| format!("{}: {e}", path.display())));
+        let results = match parsed {
+            Ok(r) => r,
+            Err(e) if Verdict::of_exit_code(code) == Verdict::Crashed => {
+                return RunFigures::crashed(&format!("the run failed and left no results ({e})"))
+            }
+            Err(e) => return RunFigures::crashed(&format!("the run's results are unreadable: {e}")),
+        };
+        let verdict = Verdict::of_exit_code(results.exit_code.unwrap_or(code).max(code));
+        let mut figures = RunFigures::crashed("");
+        figures.verdict = verdict;
+        figures.ops = results.stats.client_ops;
+        figures.ops_per_s = results.stats.ops_per_s;
+        figures.faults = results.stats.faults;
+        figures.interrupted = results.interrupted;
+        for result in &results.results {
+            for anomaly in &result.anomalies {
+                if !figures.anomalies.contains(&anomaly.kind) {
+                    figures.anomalies.push(anomaly.kind.clone());
+                }
+            }
+            let explained = result.anomalies.iter().map(|a| format!("{}: {}", a.kind, one_line(&a.explanation)));
+            figures.explanations.extend(explained);
+            if let Some(reason) = &result.unknown_reason {
+                figures.explanations.push(format!("{} could not decide: {}", result.checker, one_line(reason)));
+            }
+        }
+        figures.explanations.truncate(MAX_EXPLANATIONS);
+        figures.why = match verdict {
+            Verdict::Valid => None,
+            Verdict::Crashed => Some(one_line(
+                results.harness_errors.first().map_or("the harness failed (see harness.log)", String::as_str),
+            )),
+            Verdict::Invalid | Verdict::Unknown => Some(
+                figures
+                    .explanations
+                    .first()
+                    .map_or_else(|| format!("{} (see the run's page)", verdict.as_str()), |e| one_line(e)),
+            ),
+        };
+        if let Ok(history) = checkers::history::load_path(&dir.join("history.jsonl")) {
+            let q = ok_quantiles(&client_spans(&history));
+            figures.p50_ms = q.map(|q| q.p50 as f64 / 1e6);
+            figures.p99_ms = q.map(|q| q.p99 as f64 / 1e6);
+        }
+        figures
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::tests::scratch;
+
+    #[test]
+    fn a_row_takes_the_verdict_figures_kinds_and_latency_from_the_run_folder() {
+        let dir = scratch("figures");
+        let history = crate::sample::register_history(400, 3, 4, 7);
+        let lines: Vec<String> = history.ops.iter().map(|op| serde_json::to_string(op).unwrap()).collect();
+        std::fs::write(dir.join("history.jsonl"), lines.join("\n") + "\n").unwrap();
+        let results = serde_json::json!({
+            "exit_code": 1,
+            "stats": {"client_ops": 400, "ops_per_s": 80.5, "faults": 3},
+            "harness_errors": [],
+            "results": [{"checker": "linearizable", "validity": "invalid", "anomalies": [
+                {"kind": "nonlinearizable", "ops": [1], "explanation": "read of x=3\nsaw an old value"},
+                {"kind": "nonlinearizable", "ops": [2], "explanation": "again"},
+                {"kind": "G-single", "ops": [], "explanation": "a cycle"}]}]
+        });
+        std::fs::write(dir.join("results.json"), results.to_string()).unwrap();
+        let f = RunFigures::read(&dir, 1);
+        assert_eq!(f.verdict, Verdict::Invalid);
+        assert_eq!(f.anomalies, ["nonlinearizable", "G-single"]);
+        assert_eq!(f.why.as_deref(), Some("nonlinearizable: read of x=3 saw an old value"));
+        assert_eq!(f.explanations.len(), 3);
+        assert_eq!((f.ops, f.ops_per_s, f.faults), (400, 80.5, 3));
+        let (p50, p99) = (f.p50_ms.unwrap(), f.p99_ms.unwrap());
+        assert!(p50 > 0.0 && p99 >= p50, "{p50} {p99}");
+
+        let crashed = RunFigures::read(&dir.join("missing"), 255);
+        assert_eq!(crashed.verdict, Verdict::Crashed);
+        assert!(crashed.why.unwrap().contains("left no results"));
+        std::fs::write(
+            dir.join("results.json"),
+            r#"{"exit_code": 255, "harness_errors": ["setup: etcd on n2 exited"]}"#,
+        )
+        .unwrap();
+        let f = RunFigures::read(&dir, 255);
+        assert_eq!((f.verdict, f.why.as_deref()), (Verdict::Crashed, Some("setup: etcd on n2 exited")));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

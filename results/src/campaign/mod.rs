@@ -1,0 +1,327 @@
+//! Campaigns: many runs of a matrix of tests, judged together. This module is the campaign's
+//! record, `campaign.json` in `<store>/campaigns/<name>/<stamp>/` (each run's folder is
+//! `runs/<run-id>/` beside it); [`figures`] reads a run's row from its folder, [`compare`]
+//! sets a campaign against the previous one of the same name, [`page`] and [`junit`] render it
+//! for people and for CI systems.
+
+pub mod compare;
+pub mod figures;
+pub mod junit;
+pub mod page;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use compare::{compare, Comparison, LatencyRegression};
+
+/// The `format` field of every `campaign.json`.
+pub const FORMAT: &str = "faultline-campaign";
+/// The version of the `campaign.json` layout.
+pub const VERSION: u32 = 1;
+/// The record's file name in a campaign's folder.
+pub const RECORD: &str = "campaign.json";
+/// The folder, under the store, that holds one folder per campaign name.
+pub const CAMPAIGNS: &str = "campaigns";
+
+/// How a run (or a whole campaign) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every checker passed.
+    Valid,
+    /// A checker found an anomaly.
+    Invalid,
+    /// A checker could not decide (or nothing ran): never a pass.
+    Unknown,
+    /// The harness failed: setup, a node, a panic.
+    Crashed,
+}
+
+impl Verdict {
+    /// The verdict of a run from its exit code (0 valid, 1 invalid, 2 unknown, else crashed).
+    pub fn of_exit_code(code: u8) -> Verdict {
+        match code {
+            0 => Verdict::Valid,
+            1 => Verdict::Invalid,
+            2 => Verdict::Unknown,
+            _ => Verdict::Crashed,
+        }
+    }
+
+    /// The exit code that goes with it: 0 valid, 1 invalid, 2 unknown, 255 crashed.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Valid => 0,
+            Verdict::Invalid => 1,
+            Verdict::Unknown => 2,
+            Verdict::Crashed => 255,
+        }
+    }
+
+    /// The lowercase word, as in `campaign.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Valid => "valid",
+            Verdict::Invalid => "invalid",
+            Verdict::Unknown => "unknown",
+            Verdict::Crashed => "crashed",
+        }
+    }
+
+    /// True unless valid: invalid, unknown and crashed runs all fail a campaign.
+    pub fn failing(self) -> bool {
+        self != Verdict::Valid
+    }
+
+    /// A campaign's verdict: crashed if any run crashed, else unknown if any was unknown, else
+    /// invalid if any was invalid, else valid. No runs at all is unknown (nothing passed).
+    pub fn of_campaign<'a>(runs: impl IntoIterator<Item = &'a RunRow>) -> Verdict {
+        let severity = |v: Verdict| match v {
+            Verdict::Valid => 0,
+            Verdict::Invalid => 1,
+            Verdict::Unknown => 2,
+            Verdict::Crashed => 3,
+        };
+        runs.into_iter().map(|r| r.verdict).max_by_key(|v| severity(*v)).unwrap_or(Verdict::Unknown)
+    }
+}
+
+/// How many runs ended each way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Totals {
+    /// Every run.
+    pub runs: usize,
+    /// Valid runs.
+    pub valid: usize,
+    /// Invalid runs.
+    pub invalid: usize,
+    /// Unknown runs.
+    pub unknown: usize,
+    /// Crashed runs.
+    pub crashed: usize,
+}
+
+impl Totals {
+    /// Counts the verdicts of `runs`.
+    pub fn of(runs: &[RunRow]) -> Totals {
+        let count = |v: Verdict| runs.iter().filter(|r| r.verdict == v).count();
+        Totals {
+            runs: runs.len(),
+            valid: count(Verdict::Valid),
+            invalid: count(Verdict::Invalid),
+            unknown: count(Verdict::Unknown),
+            crashed: count(Verdict::Crashed),
+        }
+    }
+}
+
+/// One run of a campaign, as its row shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRow {
+    /// Stable across campaigns of the same file: cell, seed and repetition, e.g.
+    /// `register-isolate-serializable-s11-r1`.
+    pub id: String,
+    /// The cell: one value of each axis, e.g. `register-isolate-serializable`.
+    pub cell: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// Which repetition of the cell and seed (from 1).
+    pub repetition: u32,
+    /// The run's folder, relative to the campaign's folder (`runs/<id>`).
+    pub dir: String,
+    /// How it ended.
+    pub verdict: Verdict,
+    /// The kinds of anomaly found, each once.
+    pub anomalies: Vec<String>,
+    /// Client ops completed.
+    pub ops: u64,
+    /// Client ops per second.
+    pub ops_per_s: f64,
+    /// Median latency of ok ops, ms (`null` when none succeeded).
+    pub p50_ms: Option<f64>,
+    /// 99th percentile latency of ok ops, ms (`null` when none succeeded).
+    pub p99_ms: Option<f64>,
+    /// Faults injected.
+    pub faults: u64,
+    /// Wall-clock seconds of the whole run (setup to analysis).
+    pub duration_s: f64,
+    /// Why it did not pass, in one line (`null` when valid).
+    pub why: Option<String>,
+}
+
+/// `campaign.json`: a campaign and each of its runs; rewritten after every run, so a campaign
+/// that dies leaves a valid record of what ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Campaign {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Always [`VERSION`].
+    pub version: u32,
+    /// The campaign's name (its folder under `campaigns/`).
+    pub name: String,
+    /// When it started, `YYYYMMDDTHHMMSSZ` (its folder's name).
+    pub stamp: String,
+    /// Seconds from start until now (or the end).
+    pub duration_s: f64,
+    /// The worst verdict of its runs (see [`Verdict::of_campaign`]).
+    pub verdict: Verdict,
+    /// The exit code of `faultline campaign`.
+    pub exit_code: u8,
+    /// Runs per verdict.
+    pub totals: Totals,
+    /// Every run that ended, in order.
+    pub runs: Vec<RunRow>,
+    /// The stamp of the campaign compared with, if any.
+    pub previous: Option<String>,
+    /// What changed since the previous campaign (empty lists when there is none).
+    pub comparison: Comparison,
+}
+
+impl Campaign {
+    /// The record of `runs`, compared with `previous` (the last campaign of the same name).
+    pub fn new(name: &str, stamp: &str, duration_s: f64, runs: Vec<RunRow>, previous: Option<&Campaign>) -> Campaign {
+        let verdict = Verdict::of_campaign(&runs);
+        Campaign {
+            format: FORMAT.to_string(),
+            version: VERSION,
+            name: name.to_string(),
+            stamp: stamp.to_string(),
+            duration_s,
+            verdict,
+            exit_code: verdict.exit_code(),
+            totals: Totals::of(&runs),
+            comparison: previous.map(|p| compare(&p.runs, &runs)).unwrap_or_default(),
+            previous: previous.map(|p| p.stamp.clone()),
+            runs,
+        }
+    }
+
+    /// Reads a `campaign.json`.
+    pub fn read(path: &Path) -> Result<Campaign, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let campaign: Campaign =
+            serde_json::from_str(&text).map_err(|e| format!("{}: not a campaign record: {e}", path.display()))?;
+        if campaign.format != FORMAT || campaign.version != VERSION {
+            return Err(format!(
+                "{}: format {} version {}; this faultline reads {FORMAT} version {VERSION}",
+                path.display(),
+                campaign.format,
+                campaign.version
+            ));
+        }
+        Ok(campaign)
+    }
+
+    /// Writes it to `path` through a temporary file and a rename, so a reader (or a crash)
+    /// never sees half a record.
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| format!("{}: {e}", path.display()))?;
+        let staging = path.with_extension("json.tmp");
+        std::fs::write(&staging, text).map_err(|e| format!("{}: {e}", staging.display()))?;
+        std::fs::rename(&staging, path).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// The newest campaign in `parent` (`<store>/campaigns/<name>`) whose folder name sorts before
+/// `stamp` and holds a readable `campaign.json`, with why each newer one was passed over.
+pub fn previous(parent: &Path, stamp: &str) -> (Option<Campaign>, Vec<String>) {
+    let mut stamps: Vec<PathBuf> = std::fs::read_dir(parent)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().as_ref() < stamp))
+                .collect()
+        })
+        .unwrap_or_default();
+    stamps.sort();
+    let mut skipped = Vec::new();
+    for dir in stamps.iter().rev() {
+        let record = dir.join(RECORD);
+        if !record.exists() {
+            continue;
+        }
+        match Campaign::read(&record) {
+            Ok(campaign) => return (Some(campaign), skipped),
+            Err(e) => skipped.push(e),
+        }
+    }
+    (None, skipped)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// An empty folder of its own under the system's temporary folder.
+    pub(crate) fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("faultline-campaign-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// A row with the given id, verdict and p99 (ms).
+    pub(crate) fn row(id: &str, verdict: Verdict, p99_ms: Option<f64>) -> RunRow {
+        RunRow {
+            id: id.to_string(),
+            cell: id.rsplit_once("-s").map_or(id, |(cell, _)| cell).to_string(),
+            seed: 11,
+            repetition: 1,
+            dir: format!("runs/{id}"),
+            verdict,
+            anomalies: if verdict == Verdict::Invalid { vec!["nonlinearizable".into()] } else { Vec::new() },
+            ops: 1000,
+            ops_per_s: 99.5,
+            p50_ms: p99_ms.map(|p| p / 4.0),
+            p99_ms,
+            faults: 2,
+            duration_s: 14.2,
+            why: (verdict != Verdict::Valid).then(|| format!("{} because <reasons> & \"quotes\"", verdict.as_str())),
+        }
+    }
+
+    #[test]
+    fn the_worst_verdict_wins_and_no_runs_is_not_a_pass() {
+        let runs =
+            |vs: &[Verdict]| vs.iter().enumerate().map(|(i, v)| row(&format!("r{i}"), *v, None)).collect::<Vec<_>>();
+        use Verdict::*;
+        assert_eq!(Verdict::of_campaign(&runs(&[Valid, Valid])), Valid);
+        assert_eq!(Verdict::of_campaign(&runs(&[Valid, Invalid])), Invalid);
+        assert_eq!(Verdict::of_campaign(&runs(&[Invalid, Unknown, Valid])), Unknown);
+        assert_eq!(Verdict::of_campaign(&runs(&[Unknown, Crashed, Invalid])), Crashed);
+        assert_eq!(Verdict::of_campaign(&runs(&[])), Unknown);
+        assert_eq!([Valid, Invalid, Unknown, Crashed].map(Verdict::exit_code), [0, 1, 2, 255]);
+        assert_eq!([0, 1, 2, 255, 254].map(Verdict::of_exit_code), [Valid, Invalid, Unknown, Crashed, Crashed]);
+        let c = Campaign::new("n", "20261123T095753Z", 1.0, runs(&[Invalid, Valid, Invalid]), None);
+        assert_eq!((c.exit_code, c.totals.runs, c.totals.valid, c.totals.invalid), (1, 3, 1, 2));
+    }
+
+    #[test]
+    fn the_record_round_trips_and_the_previous_campaign_is_the_newest_earlier_readable_one() {
+        let parent = scratch("previous");
+        let write = |stamp: &str, verdict: Verdict| {
+            let dir = parent.as_path().join(stamp);
+            std::fs::create_dir_all(&dir).unwrap();
+            let c = Campaign::new("n", stamp, 2.0, vec![row("a-s1-r1", verdict, Some(3.0))], None);
+            c.write(&dir.join(RECORD)).unwrap();
+            c
+        };
+        let first = write("20261120T000000Z", Verdict::Invalid);
+        assert_eq!(Campaign::read(&parent.as_path().join("20261120T000000Z").join(RECORD)).unwrap(), first);
+        write("20261121T000000Z", Verdict::Valid);
+        std::fs::create_dir_all(parent.as_path().join("20261122T000000Z")).unwrap();
+        std::fs::write(parent.as_path().join("20261122T000000Z").join(RECORD), "{not json").unwrap();
+        std::fs::create_dir_all(parent.as_path().join("20261123T000000Z")).unwrap();
+        write("20261124T000000Z", Verdict::Valid);
+        let (found, skipped) = previous(parent.as_path(), "20261123T120000Z");
+        assert_eq!(found.unwrap().stamp, "20261121T000000Z", "skips the unreadable and the later ones");
+        assert_eq!(skipped.len(), 1);
+        assert!(skipped[0].contains("20261122T000000Z") && skipped[0].contains("not a campaign record"), "{skipped:?}");
+        assert!(previous(parent.as_path(), "20261120T000000Z").0.is_none());
+        assert!(previous(&parent.join("missing"), "z").0.is_none());
+        std::fs::remove_dir_all(&parent).unwrap();
+    }
+}
