@@ -11,7 +11,8 @@
 //! - A heal closes the open periods of its family (`stop-partition` closes `start-partition`
 //!   and `partition`: the family is what follows the first `-`/`_`, or the whole `f`), or every
 //!   open period when none is of its family. The period ends at the heal's last op (its
-//!   completion when it has one), so the shading covers the time the heal took.
+//!   completion when it has one), so the shading covers the time the heal took. A heal is two
+//!   ops at most: a later heal with nothing open (the run's final heal) moves no period's end.
 //! - A period still open when the history ends is shown to the end and marked not healed.
 
 use checkers::history::Value;
@@ -77,6 +78,8 @@ pub fn fault_periods(history: &History) -> Vec<FaultPeriod> {
                         done[i].healed = Some(op.time);
                         describe_heal(&mut done[i], &op.f, &op.value);
                     }
+                    // A heal is two ops (invoke and completion, or Jepsen's two infos): done.
+                    healing = None;
                     continue;
                 }
             }
@@ -197,6 +200,9 @@ mod tests {
                 op(3, 160, OpType::Ok, 0, "read"),
                 nemesis_op(4, 200, OpType::Invoke, "heal", Value::Null),
                 nemesis_op(5, 230, OpType::Info, "heal", json!("healed")),
+                // The run's final heal, with nothing left to heal, must not move the first one.
+                nemesis_op(6, 400, OpType::Invoke, "heal", Value::Null),
+                nemesis_op(7, 410, OpType::Ok, "heal", json!({"healed": []})),
             ],
         );
         let periods = fault_periods(&h);
