@@ -43,12 +43,14 @@ fn test_run(dir: &Path, args: &[&str]) -> (i32, String, PathBuf) {
     (status.code().unwrap_or(-1), stdout + &stderr, run_dir(dir))
 }
 
-/// The newest run folder under `dir/results`.
+/// The newest run folder under `dir/results` (not the `latest` links).
 fn run_dir(dir: &Path) -> PathBuf {
     let mut runs: Vec<PathBuf> = std::fs::read_dir(dir.join("results"))
         .unwrap()
         .flatten()
-        .flat_map(|test| std::fs::read_dir(test.path()).unwrap().flatten().map(|r| r.path()))
+        .flat_map(|test| std::fs::read_dir(test.path()).unwrap().flatten())
+        .filter(|r| r.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|r| r.path())
         .collect();
     runs.sort_by_key(|r| r.file_name().map(|n| n.to_os_string()));
     runs.pop().expect("a run folder")
@@ -366,5 +368,41 @@ fn every_scripted_intent_runs_on_a_real_cluster_and_heals() {
     }
     let heals = ops.iter().filter(|o| o.process == Process::nemesis() && o.f == "heal" && o.kind == OpType::Ok).count();
     assert!(heals >= steps.len(), "only {heals} heals");
+    assert_eq!(leftovers(&run), Vec::<String>::new());
+}
+
+#[test]
+fn a_leader_kill_shows_in_the_fault_table_with_its_recovery_time() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    let dir = scratch("leader-kill");
+    // Restarted 0.3 s after the kill, before the others' election timeout (1 s): ok ops resume
+    // only once a new leader is elected, some time after the heal.
+    let script = schedule(&dir, "- {at: 3, do: kill leader}\n- {at: 3.3, do: heal}\n");
+    let args = ["--time-limit", "10", "--nodes", "3", "--rate", "100", "--nemesis-schedule", &script, "--seed", "3"];
+    let (code, out, run) = test_run(&dir, &args);
+    assert_eq!(code, 0, "expected valid: {out}");
+    let latest = run.parent().unwrap().join("latest");
+    assert_eq!(std::fs::canonicalize(latest).unwrap(), std::fs::canonicalize(&run).unwrap(), "latest names the run");
+    let leader = history(&run)
+        .into_iter()
+        .find(|o| o.process == Process::nemesis() && o.f == "kill" && o.kind == OpType::Ok)
+        .and_then(|o| o.value["did"][0]["node"].as_str().map(str::to_string))
+        .expect("the kill says which node it killed");
+    let effects: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("effects.json")).unwrap()).unwrap();
+    let kill = &effects["faults"][0];
+    assert_eq!((kill["f"].as_str(), kill["nodes"][0].as_str()), (Some("kill"), Some(leader.as_str())), "{effects}");
+    let healed = kill["healed_ns"].as_f64().unwrap() / 1e9;
+    assert!((3.3..4.5).contains(&healed), "healed at {healed} s, the script heals at 3.3 s: {effects}");
+    let recovery = kill["recovery_ns"].as_f64().unwrap_or_else(|| panic!("no recovery time: {effects}")) / 1e9;
+    assert!((0.2..6.0).contains(&recovery), "recovery {recovery} s: the election takes about a second: {effects}");
+    let page = std::fs::read_to_string(run.join("index.html")).unwrap();
+    let row = page.split("<tr>").find(|r| r.contains(&format!(">{leader}<")) && r.contains("kill")).unwrap_or("");
+    let recovery_cell = row.rsplit("<td class=\"num\">").next().unwrap_or("");
+    let timed = recovery_cell.starts_with(|c: char| c.is_ascii_digit())
+        && (recovery_cell.contains(" s<") || recovery_cell.contains(" ms<"));
+    assert!(timed, "the page's fault row ends with the recovery time: {row}");
     assert_eq!(leftovers(&run), Vec::<String>::new());
 }
