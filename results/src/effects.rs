@@ -224,7 +224,14 @@ mod tests {
         // 20 windows of 100 ns with 10 ok ops each, except windows 8..12 with none.
         let spans: Vec<Span> = (0..200u64)
             .filter(|i| !(80..120).contains(i))
-            .map(|i| Span { invoke: 0, completion: Some(0), outcome: Outcome::Ok, start: i * 10, end: i * 10 + 5 })
+            .map(|i| Span {
+                invoke: 0,
+                completion: Some(0),
+                outcome: Outcome::Ok,
+                start: i * 10,
+                end: i * 10 + 5,
+                answered: true,
+            })
             .collect();
         let w = crate::metrics::windows(&spans, 2_000, 100);
         let drops = unexplained_drops(&w, 100, &[], 2_000);

@@ -1,5 +1,6 @@
 //! Figures over time: per time window, how many client ops completed with each outcome, the
-//! share that were `ok` (availability) and latency quantiles; and counts per `f` and type.
+//! share the store answered (availability: `ok`, and CAS mismatches) and latency quantiles; and
+//! counts per `f` and type.
 
 use std::collections::BTreeMap;
 
@@ -32,6 +33,8 @@ pub struct Window {
     pub fail: u64,
     /// Completions that were `info`.
     pub info: u64,
+    /// Completions the store answered (see [`Span::answered`]).
+    pub answered: u64,
     /// Latency quantiles of every op completed in the window; `None` when none did.
     pub latency: Option<Quantiles>,
 }
@@ -42,9 +45,9 @@ impl Window {
         self.ok + self.fail + self.info
     }
 
-    /// The share of completions that were `ok`; `None` when nothing completed.
+    /// The share of completions the store answered; `None` when nothing completed.
     pub fn availability(&self) -> Option<f64> {
-        (self.completed() > 0).then(|| self.ok as f64 / self.completed() as f64)
+        (self.completed() > 0).then(|| self.answered as f64 / self.completed() as f64)
     }
 }
 
@@ -82,8 +85,9 @@ fn quantiles(h: &Histogram<u64>) -> Option<Quantiles> {
 pub fn windows(spans: &[Span], end: u64, width: u64) -> Vec<Window> {
     let width = width.max(1);
     let n = (end / width + 1) as usize;
-    let mut out: Vec<Window> =
-        (0..n).map(|i| Window { start: i as u64 * width, ok: 0, fail: 0, info: 0, latency: None }).collect();
+    let mut out: Vec<Window> = (0..n)
+        .map(|i| Window { start: i as u64 * width, ok: 0, fail: 0, info: 0, answered: 0, latency: None })
+        .collect();
     let mut hists: Vec<Option<Histogram<u64>>> = vec![None; n];
     for s in spans {
         let Some(latency) = s.latency() else { continue };
@@ -93,6 +97,7 @@ pub fn windows(spans: &[Span], end: u64, width: u64) -> Vec<Window> {
             Outcome::Fail => out[i].fail += 1,
             _ => out[i].info += 1,
         }
+        out[i].answered += u64::from(s.answered);
         hists[i].get_or_insert_with(histogram).saturating_record(latency.max(1));
     }
     for (w, h) in out.iter_mut().zip(hists) {
@@ -116,7 +121,7 @@ pub fn ok_quantiles(spans: &[Span]) -> Option<Quantiles> {
 pub struct Stretch {
     /// Completions in the stretch.
     pub completed: u64,
-    /// The share that were `ok`, `None` when nothing completed.
+    /// The share the store answered, `None` when nothing completed.
     pub availability: Option<f64>,
     /// Their 99th percentile latency, ns.
     pub p99: Option<u64>,
@@ -128,15 +133,15 @@ pub fn stretch(by_end: &[&Span], from: u64, to: u64) -> Stretch {
     let lo = by_end.partition_point(|s| s.end < from);
     let hi = by_end.partition_point(|s| s.end < to);
     let mut h = histogram();
-    let mut ok = 0;
+    let mut answered = 0;
     for s in &by_end[lo..hi.max(lo)] {
-        ok += u64::from(s.outcome == Outcome::Ok);
+        answered += u64::from(s.answered);
         h.saturating_record(s.latency().unwrap_or(0).max(1));
     }
     let completed = (hi.max(lo) - lo) as u64;
     Stretch {
         completed,
-        availability: (completed > 0).then(|| ok as f64 / completed as f64),
+        availability: (completed > 0).then(|| answered as f64 / completed as f64),
         p99: quantiles(&h).map(|q| q.p99),
     }
 }
@@ -187,7 +192,7 @@ mod tests {
 
     #[test]
     fn windows_count_outcomes_and_latency_by_completion_time() {
-        let h = History::from_ops(
+        let mut h = History::from_ops(
             None,
             vec![
                 op(0, 0, OpType::Invoke, 0, "read"),
@@ -195,20 +200,25 @@ mod tests {
                 op(2, 6, OpType::Invoke, 0, "write"),
                 op(3, 15, OpType::Fail, 0, "write"),
                 op(4, 16, OpType::Invoke, 1, "write"),
+                op(5, 21, OpType::Invoke, 0, "cas"),
+                op(6, 22, OpType::Fail, 0, "cas"),
             ],
         );
+        h.ops[3].error = Some("connection refused".into());
+        h.ops[6].error = Some("mismatch".into());
         let spans = client_spans(&h);
-        let w = windows(&spans, 16, 10);
-        assert_eq!(w.len(), 2);
+        let w = windows(&spans, 22, 10);
+        assert_eq!(w.len(), 3);
         assert_eq!((w[0].ok, w[0].fail, w[0].availability()), (1, 0, Some(1.0)));
-        assert_eq!((w[1].ok, w[1].fail, w[1].availability()), (0, 1, Some(0.0)));
+        assert_eq!((w[1].ok, w[1].fail, w[1].availability()), (0, 1, Some(0.0)), "refused: not answered");
+        assert_eq!((w[2].fail, w[2].answered, w[2].availability()), (1, 1, Some(1.0)), "a CAS mismatch is an answer");
         assert_eq!(w[0].latency.unwrap().max, 5);
         assert_eq!(ok_quantiles(&spans).map(|q| (q.p50, q.p99)), Some((5, 5)), "the failed write is left out");
-        assert_eq!(ok_quantiles(&spans[1..]), None);
+        assert_eq!(ok_quantiles(&spans[1..2]), None);
         let mut by_end: Vec<&Span> = spans.iter().filter(|s| s.completion.is_some()).collect();
         by_end.sort_by_key(|s| s.end);
         let all = stretch(&by_end, 0, 100);
-        assert_eq!((all.completed, all.availability), (2, Some(0.5)));
+        assert_eq!((all.completed, all.availability), (3, Some(2.0 / 3.0)));
         assert_eq!(stretch(&by_end, 50, 60).availability, None);
     }
 

@@ -41,6 +41,10 @@ pub struct Span {
     pub start: u64,
     /// Completion time; for an open op, the history's last time.
     pub end: u64,
+    /// The store answered: `ok`, or a `fail` the store decided itself (`"error": "mismatch"`, a
+    /// CAS whose comparison was false; or no error at all, as in Jepsen's imports). A `fail`
+    /// refused before reaching the store carries another error. What availability counts.
+    pub answered: bool,
 }
 
 impl Span {
@@ -94,9 +98,18 @@ pub fn client_spans(history: &History) -> Vec<Span> {
                     OpType::Fail => Outcome::Fail,
                     _ => Outcome::Info,
                 };
-                Span { invoke: i, completion: Some(c), outcome, start: op.time, end: done.time.max(op.time) }
+                let decided = matches!(done.error.as_deref(), None | Some("mismatch"));
+                let answered = outcome == Outcome::Ok || (outcome == Outcome::Fail && decided);
+                Span { invoke: i, completion: Some(c), outcome, start: op.time, end: done.time.max(op.time), answered }
             }
-            None => Span { invoke: i, completion: None, outcome: Outcome::Open, start: op.time, end: end.max(op.time) },
+            None => Span {
+                invoke: i,
+                completion: None,
+                outcome: Outcome::Open,
+                start: op.time,
+                end: end.max(op.time),
+                answered: false,
+            },
         })
         .collect()
 }
