@@ -2,38 +2,14 @@
 //! the page is rendered from the stored history and results, with the run's configuration, its
 //! notes next to the verdict, and links to every log.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use checkers::history::jsonl::HistoryWriter;
 use checkers::history::{Header, Semantics};
 use checkers::{Anomaly, CheckResult, Validity};
 use serde_json::json;
-
-/// A fresh folder for one test's output, removed when the test passes (kept when it fails).
-struct OutDir(PathBuf);
-
-impl std::ops::Deref for OutDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for OutDir {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn out_dir(name: &str) -> OutDir {
-    let dir = std::env::temp_dir().join(format!("faultline-analyze-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    OutDir(dir)
-}
+use tempfile::tempdir;
 
 fn analyze(dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_faultline")).arg("analyze").arg(dir).output().expect("faultline runs")
@@ -71,11 +47,11 @@ fn run_folder(dir: &Path, validity: Validity) {
 
 #[test]
 fn run_folder_gets_its_page_from_what_the_run_left() {
-    let dir = out_dir("invalid");
-    run_folder(&dir, Validity::Invalid);
-    let o = analyze(&dir);
+    let dir = tempdir().unwrap();
+    run_folder(dir.path(), Validity::Invalid);
+    let o = analyze(dir.path());
     assert_eq!(o.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&o.stderr));
-    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
     assert!(html.contains("data-verdict=\"invalid\""));
     assert!(html.contains("read of 3 at 1.2 s, but the register was then 4"));
     assert!(html.contains("<li>Harness error: teardown: n3 did not stop</li>"));
@@ -88,21 +64,21 @@ fn run_folder_gets_its_page_from_what_the_run_left() {
     }
     // The runner's results.json is left as it was.
     let kept: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("results.json")).unwrap()).unwrap();
     assert_eq!(kept["run_id"], "20261123T095753Z-42");
 }
 
 #[test]
 fn valid_run_exits_zero_and_missing_results_are_refused() {
-    let dir = out_dir("valid");
-    run_folder(&dir, Validity::Valid);
-    assert_eq!(analyze(&dir).status.code(), Some(0));
-    std::fs::write(dir.join("results.json"), "{\"test\": \"x\"}").unwrap();
-    let o = analyze(&dir);
+    let dir = tempdir().unwrap();
+    run_folder(dir.path(), Validity::Valid);
+    assert_eq!(analyze(dir.path()).status.code(), Some(0));
+    std::fs::write(dir.path().join("results.json"), "{\"test\": \"x\"}").unwrap();
+    let o = analyze(dir.path());
     assert_eq!(o.status.code(), Some(254));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no `results` field"));
-    let empty = out_dir("empty");
-    let o = analyze(&empty);
+    let empty = tempdir().unwrap();
+    let o = analyze(empty.path());
     assert_eq!(o.status.code(), Some(254));
     assert!(String::from_utf8_lossy(&o.stderr).contains("history.jsonl"));
 }

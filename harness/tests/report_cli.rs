@@ -4,32 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use tempfile::tempdir;
+
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures")
-}
-
-/// A fresh folder for one test's output, removed when the test passes (kept when it fails).
-struct OutDir(PathBuf);
-
-impl std::ops::Deref for OutDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for OutDir {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn out_dir(name: &str) -> OutDir {
-    let dir = std::env::temp_dir().join(format!("faultline-report-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    OutDir(dir)
 }
 
 fn faultline(args: &[&str], cwd: &Path) -> Output {
@@ -43,7 +21,7 @@ fn page(dir: &Path) -> String {
 #[test]
 fn invalid_knossos_history_gets_a_page_with_its_counterexample() {
     let history = fixtures().join("knossos/cas-register/bad/rethink-fail-smaller.edn");
-    let out = out_dir("rethink");
+    let out = tempdir().unwrap();
     let o = faultline(
         &[
             "report",
@@ -55,18 +33,18 @@ fn invalid_knossos_history_gets_a_page_with_its_counterexample() {
             "--init",
             "0",
             "--out",
-            out.to_str().unwrap(),
+            out.path().to_str().unwrap(),
         ],
         &std::env::temp_dir(),
     );
     assert_eq!(o.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("invalid — wrote"));
-    let html = page(&out);
+    let html = page(out.path());
     assert!(html.contains("data-verdict=\"invalid\""));
     assert!(html.contains("<svg class=\"diagram lin\""));
     assert!(html.contains("<th>model</th><td>cas-register</td>"));
     assert!(html.contains("href=\"rethink-fail-smaller.edn\""));
-    assert!(out.join("rethink-fail-smaller.edn").exists() && out.join("results.json").exists());
+    assert!(out.path().join("rethink-fail-smaller.edn").exists() && out.path().join("results.json").exists());
 }
 
 #[test]
@@ -86,9 +64,9 @@ fn semantics_flags_mean_what_they_mean_for_check() {
         }
         a
     };
-    let run = |independent: bool, name: &str| {
-        let out = out_dir(name);
-        let a = args(independent, &out);
+    let run = |independent: bool| {
+        let out = tempdir().unwrap();
+        let a = args(independent, out.path());
         let o = faultline(&a.iter().map(String::as_str).collect::<Vec<_>>(), &std::env::temp_dir());
         let check = Command::new(env!("CARGO_BIN_EXE_faultline"))
             .args(["check", "--checker=linearizable", "--model=register"])
@@ -97,33 +75,32 @@ fn semantics_flags_mean_what_they_mean_for_check() {
             .output()
             .unwrap();
         assert_eq!(o.status.code(), check.status.code(), "report and check agree (independent: {independent})");
-        (o.status.code(), page(&out))
+        (o.status.code(), page(out.path()))
     };
-    let (code, html) = run(true, "independent");
+    let (code, html) = run(true);
     assert_eq!(code, Some(1));
     assert!(html.contains("&#34;independent&#34;:true"), "resolved semantics shown");
-    let (_, html) = run(false, "whole");
+    let (_, html) = run(false);
     assert!(html.contains("&#34;independent&#34;:false"));
 }
 
 #[test]
 fn default_out_folder_and_bad_input() {
-    let cwd = out_dir("cwd");
-    std::fs::create_dir_all(&*cwd).unwrap();
+    let cwd = tempdir().unwrap();
     let history = fixtures().join("knossos/cas-register/good/memstress3-0.edn");
     let o = faultline(
         &["report", history.to_str().unwrap(), "--checker", "linearizable", "--model", "cas-register", "--init", "0"],
-        &cwd,
+        cwd.path(),
     );
     assert_eq!(o.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&o.stderr));
-    assert!(page(&cwd.join("memstress3-0-report")).contains("data-verdict=\"valid\""));
+    assert!(page(&cwd.path().join("memstress3-0-report")).contains("data-verdict=\"valid\""));
     // Missing --model: refused before reading anything, like check.
-    let o = faultline(&["report", history.to_str().unwrap(), "--checker", "linearizable"], &cwd);
+    let o = faultline(&["report", history.to_str().unwrap(), "--checker", "linearizable"], cwd.path());
     assert_eq!(o.status.code(), Some(254));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--model"));
     // A file that is not a history.
-    std::fs::write(cwd.join("junk.txt"), "not a history").unwrap();
-    let o = faultline(&["report", "junk.txt", "--checker", "linearizable", "--model", "register"], &cwd);
+    std::fs::write(cwd.path().join("junk.txt"), "not a history").unwrap();
+    let o = faultline(&["report", "junk.txt", "--checker", "linearizable", "--model", "register"], cwd.path());
     assert_eq!(o.status.code(), Some(254));
-    assert!(!cwd.join("junk-report").exists());
+    assert!(!cwd.path().join("junk-report").exists());
 }

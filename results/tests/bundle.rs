@@ -8,30 +8,7 @@ use checkers::{Anomaly, CheckResult, History, Op, OpType, Process, Validity};
 use results::sample::{nemesis_op, op};
 use results::{write, Link, RunMeta};
 use serde_json::json;
-
-/// A fresh folder for one test's output, removed when the test passes (kept when it fails).
-struct OutDir(PathBuf);
-
-impl std::ops::Deref for OutDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for OutDir {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn out_dir(name: &str) -> OutDir {
-    let dir = std::env::temp_dir().join(format!("faultline-results-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    OutDir(dir)
-}
+use tempfile::tempdir;
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures")
@@ -89,14 +66,14 @@ fn hostile_result() -> CheckResult {
 
 #[test]
 fn hostile_values_appear_escaped() {
-    let dir = out_dir("hostile");
+    let dir = tempdir().unwrap();
     let mut meta = RunMeta::from_history(&hostile_history(), HOSTILE);
     meta.config.push((HOSTILE.to_string(), HOSTILE.to_string()));
     meta.links.push(Link::new(HOSTILE, "javascript:alert(3)"));
     meta.notes.push(format!("note {HOSTILE}"));
-    let bundle = write(&dir, &hostile_history(), &[hostile_result()], &meta).unwrap();
+    let bundle = write(dir.path(), &hostile_history(), &[hostile_result()], &meta).unwrap();
     assert_eq!(bundle.verdict, "invalid");
-    let html = read(&dir);
+    let html = read(dir.path());
     assert!(html.contains("<svg class=\"diagram lin\"") && html.contains("<svg class=\"diagram cycle\""));
     // Exactly the page's own two script elements, and no markup from the history.
     assert_eq!(html.matches("<script").count(), 2, "{html}");
@@ -113,10 +90,10 @@ fn hostile_values_appear_escaped() {
     // ... and unicode kept as it is.
     assert!(html.contains("ünïcödé 🚀"));
     // The plots escape their own text (the fault's name).
-    let svg = std::fs::read_to_string(dir.join("plots/latency.svg")).unwrap();
+    let svg = std::fs::read_to_string(dir.path().join("plots/latency.svg")).unwrap();
     assert!(svg.contains("&lt;img src=x") && !svg.contains("<img"));
     // effects.json carries the values untouched.
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("effects.json")).unwrap()).unwrap();
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("effects.json")).unwrap()).unwrap();
     assert_eq!(json["faults"][0]["nodes"][0], HOSTILE);
 }
 
@@ -132,13 +109,13 @@ fn odd_histories_render_without_panics() {
     for (name, h) in
         [("empty", History::default()), ("invokes", only_invokes), ("nemesis", only_nemesis), ("named", named)]
     {
-        let dir = out_dir(name);
-        let b = write(&dir, &h, &[], &RunMeta::from_history(&h, name)).unwrap();
+        let dir = tempdir().unwrap();
+        let b = write(dir.path(), &h, &[], &RunMeta::from_history(&h, name)).unwrap();
         assert_eq!(b.verdict, "unchecked");
-        let html = read(&dir);
+        let html = read(dir.path());
         assert!(html.contains("UNCHECKED") && html.contains("id=\"timeline\""), "{name}");
         for plot in ["latency", "quantiles", "throughput", "availability"] {
-            assert!(dir.join(format!("plots/{plot}.svg")).exists());
+            assert!(dir.path().join(format!("plots/{plot}.svg")).exists());
         }
     }
 }
@@ -146,10 +123,10 @@ fn odd_histories_render_without_panics() {
 #[test]
 fn jepsen_etcd_history_shows_its_faults() {
     let h = load_path(&fixtures().join("knossos/mutex/bad/etcd.edn")).unwrap();
-    let dir = out_dir("etcd");
-    let b = write(&dir, &h, &[CheckResult::valid("stand-in")], &RunMeta::from_history(&h, "etcd.edn")).unwrap();
+    let dir = tempdir().unwrap();
+    let b = write(dir.path(), &h, &[CheckResult::valid("stand-in")], &RunMeta::from_history(&h, "etcd.edn")).unwrap();
     assert_eq!(b.verdict, "valid");
-    let html = read(&dir);
+    let html = read(dir.path());
     assert!(html.contains("<title>etcd.edn — valid</title>"));
     // Jepsen's classic nemesis: :info :start / :stop pairs, each a fault row.
     let rows = html.matches("<tr><td><b>start</b>").count();
@@ -160,9 +137,9 @@ fn jepsen_etcd_history_shows_its_faults() {
 #[test]
 fn nemesis_descriptions_and_nodes_reach_the_faults_table() {
     let h = load_path(&fixtures().join("knossos/cas-register/bad/cas-failure.edn")).unwrap();
-    let dir = out_dir("cas-failure");
-    write(&dir, &h, &[], &RunMeta::from_history(&h, "cas-failure.edn")).unwrap();
-    let html = read(&dir);
+    let dir = tempdir().unwrap();
+    write(dir.path(), &h, &[], &RunMeta::from_history(&h, "cas-failure.edn")).unwrap();
+    let html = read(dir.path());
     assert_eq!(html.matches("<tr><td><b>start</b>").count(), 2);
     assert!(html.contains("Cut off [:n3 #[:n4 :n5 :n1]"));
     assert!(html.contains("stop: fully connected"));
@@ -174,9 +151,9 @@ fn linearizability_counterexample_from_the_checker_is_drawn() {
     let h = load_path(&fixtures().join("knossos/cas-register/bad/rethink-fail-minimal.edn")).unwrap();
     let result = check(&h, ModelKind::CasRegister, &Options { init: Some(json!(0)), ..Options::default() });
     assert_eq!(result.validity, Validity::Invalid);
-    let dir = out_dir("rethink");
-    write(&dir, &h, &[result], &RunMeta::from_history(&h, "rethink-fail-minimal.edn")).unwrap();
-    let html = read(&dir);
+    let dir = tempdir().unwrap();
+    write(dir.path(), &h, &[result], &RunMeta::from_history(&h, "rethink-fail-minimal.edn")).unwrap();
+    let html = read(dir.path());
     assert!(html.contains("<svg class=\"diagram lin\""), "no counterexample drawing");
     assert!(html.contains("<g class=\"stuck"), "the op that cannot be placed is drawn");
     assert!(html.contains("<g class=\"linearized"), "the prefix is drawn");
@@ -189,9 +166,9 @@ fn elle_cycle_from_the_checker_is_drawn() {
     let h = load_path(&fixtures().join("elle/paper-example.edn")).unwrap();
     let result = check_list_append(&h, &TxnOptions::default());
     assert_eq!(result.validity, Validity::Invalid);
-    let dir = out_dir("elle");
-    write(&dir, &h, &[result], &RunMeta::from_history(&h, "paper-example.edn")).unwrap();
-    let html = read(&dir);
+    let dir = tempdir().unwrap();
+    write(dir.path(), &h, &[result], &RunMeta::from_history(&h, "paper-example.edn")).unwrap();
+    let html = read(dir.path());
     assert!(html.contains("<svg class=\"diagram cycle\""), "no cycle drawing");
     assert!(html.contains("<th>inferred from</th>"));
     assert!(html.contains("text-anchor=\"middle\">T1</text>"));

@@ -12,6 +12,7 @@ use checkers::{Anomaly, CheckResult, Validity};
 use results::sample::register_history;
 use results::{write, RunMeta};
 use serde_json::json;
+use tempfile::tempdir;
 
 fn chromium() -> Option<&'static str> {
     let found = ["chromium", "chromium-browser"]
@@ -54,30 +55,6 @@ fn load(browser: &str, page: &Path, fragment: &str) -> (String, Vec<String>) {
     (String::from_utf8_lossy(&out.stdout).into_owned(), console)
 }
 
-/// A fresh folder for one test's output, removed when the test passes (kept when it fails).
-struct OutDir(PathBuf);
-
-impl std::ops::Deref for OutDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for OutDir {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn out_dir(name: &str) -> OutDir {
-    let dir = std::env::temp_dir().join(format!("faultline-chromium-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    OutDir(dir)
-}
-
 fn drawn_boxes(dom: &str) -> u64 {
     let at = dom.find("id=\"timeline\"").expect("timeline element");
     let tag_end = at + dom[at..].find('>').unwrap();
@@ -104,8 +81,8 @@ fn run_page_renders_in_chromium_without_console_errors() {
         }],
         stats: json!(null),
     };
-    let dir = out_dir("sample");
-    let bundle = write(&dir, &history, &[result], &RunMeta::from_history(&history, "sample run")).unwrap();
+    let dir = tempdir().unwrap();
+    let bundle = write(dir.path(), &history, &[result], &RunMeta::from_history(&history, "sample run")).unwrap();
     let (dom, console) = load(browser, &bundle.index, "#fault-1");
     assert!(console.is_empty(), "console output: {console:#?}");
     assert!(dom.contains("data-verdict=\"invalid\""), "verdict");
@@ -132,9 +109,9 @@ fn counterexample_page_of_an_imported_history_renders_in_chromium() {
     let history = load_path(&fixtures.join("knossos/cas-register/bad/rethink-fail-smaller.edn")).unwrap();
     let result = check(&history, ModelKind::CasRegister, &Options { init: Some(json!(0)), ..Options::default() });
     assert_eq!(result.validity, Validity::Invalid);
-    let dir = out_dir("rethink");
+    let dir = tempdir().unwrap();
     let stuck = result.anomalies[0].ops[0];
-    let bundle = write(&dir, &history, &[result], &RunMeta::from_history(&history, "rethink")).unwrap();
+    let bundle = write(dir.path(), &history, &[result], &RunMeta::from_history(&history, "rethink")).unwrap();
     let (dom, console) = load(browser, &bundle.index, &format!("#op-{stuck}"));
     assert!(console.is_empty(), "console output: {console:#?}");
     assert!(dom.contains("data-verdict=\"invalid\""));
