@@ -4,8 +4,10 @@
 //! writes, so labels taken from the history are safe to inline into a page.
 
 use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
 
 use checkers::History;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -86,21 +88,62 @@ where
     Ok(svg)
 }
 
+/// A chart on `root` titled `title`, with time on x and `y` (described by `y_desc`), its grid
+/// drawn and the fault periods shaded (see [`shade_faults`]), ready for the plot's own series.
+fn chart<'a, 'b, Y>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: &str,
+    y: Y,
+    y_desc: &str,
+    ctx: &PlotContext<'_>,
+) -> Result<Chart<'a, 'b, Y::CoordDescType>, Box<dyn std::fmt::Debug>>
+where
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 15))
+        .margin(8)
+        .x_label_area_size(32)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..ctx.t_max(), y)
+        .map_err(boxed)?;
+    chart
+        .configure_mesh()
+        .light_line_style(RGBColor(242, 242, 242))
+        .x_desc("time (s)")
+        .y_desc(y_desc)
+        .draw()
+        .map_err(boxed)?;
+    shade_faults(&mut chart, ctx)?;
+    Ok(chart)
+}
+
+/// The legend naming the chart's series, at the top right.
+fn legend<'a, 'b: 'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut Chart<'a, 'b, Y>,
+) -> Result<(), Box<dyn std::fmt::Debug>> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 11))
+        .draw()
+        .map_err(boxed)
+}
+
 fn boxed<E: std::fmt::Debug + 'static>(e: E) -> Box<dyn std::fmt::Debug> {
     Box::new(e)
 }
 
-/// Shades each fault period over `y0..y1` and writes its name at the top; shades the
+/// Shades each fault period over the whole height and writes its name at the top; shades the
 /// unexplained drops grey with a `?`.
-fn shade_faults<Y>(
-    chart: &mut Chart<'_, '_, Y>,
-    ctx: &PlotContext<'_>,
-    y0: f64,
-    y1: f64,
-) -> Result<(), Box<dyn std::fmt::Debug>>
+fn shade_faults<Y>(chart: &mut Chart<'_, '_, Y>, ctx: &PlotContext<'_>) -> Result<(), Box<dyn std::fmt::Debug>>
 where
     Y: Ranged<ValueType = f64>,
 {
+    let Range { start: y0, end: y1 } = chart.y_range();
     chart
         .draw_series(ctx.faults.iter().map(|p| {
             Rectangle::new([(secs(p.start), y0), (secs(p.end_or(ctx.end)), y1)], FAULT_FILL.mix(0.12).filled())
@@ -134,7 +177,6 @@ where
 pub fn latency_scatter(history: &History, spans: &[Span], ctx: &PlotContext<'_>) -> Result<String, PlotError> {
     let lat: Vec<f64> = spans.iter().filter_map(|s| s.latency()).map(|l| ms(l.max(1_000))).collect();
     let (lo, hi) = log_range(&lat);
-    let t_max = ctx.t_max();
     let mut fs: Vec<&str> = spans.iter().map(|s| history.ops[s.invoke].f.as_str()).collect();
     fs.sort_unstable();
     fs.dedup();
@@ -145,23 +187,10 @@ pub fn latency_scatter(history: &History, spans: &[Span], ctx: &PlotContext<'_>)
             s.latency().map(|l| (fi, s.outcome, secs(s.start), ms(l.max(1_000))))
         })
         .collect();
-    let series = thin(&points, t_max, lo, hi);
+    let series = thin(&points, ctx.t_max(), lo, hi);
     draw("latency scatter", |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Latency by op type and outcome", ("sans-serif", 15))
-            .margin(8)
-            .x_label_area_size(32)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..t_max, (lo..hi).log_scale())
-            .map_err(boxed)?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBColor(242, 242, 242))
-            .x_desc("time (s)")
-            .y_desc("latency (ms)")
-            .draw()
-            .map_err(boxed)?;
-        shade_faults(&mut chart, ctx, lo, hi)?;
+        let title = "Latency by op type and outcome";
+        let mut chart = chart(root, title, (lo..hi).log_scale(), "latency (ms)", ctx)?;
         for ((fi, outcome), points) in &series {
             let color = outcome_color(*outcome).mix(0.7);
             let label = format!("{} {}", fs[*fi], outcome.as_str());
@@ -170,14 +199,7 @@ pub fn latency_scatter(history: &History, spans: &[Span], ctx: &PlotContext<'_>)
             drawn.label(label).legend(move |at| legend_marker(marker, at, color));
         }
         if !series.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .label_font(("sans-serif", 11))
-                .draw()
-                .map_err(boxed)?;
+            legend(&mut chart)?;
         }
         Ok(())
     })
@@ -257,47 +279,33 @@ pub fn latency_quantiles(windows: &[Window], width: u64, ctx: &PlotContext<'_>) 
         .collect();
     let all: Vec<f64> = qs.iter().flat_map(|(_, v)| v.iter().copied()).collect();
     let (lo, hi) = log_range(&all);
-    let names = ["p50", "p95", "p99", "max"];
-    let colors = [RGBColor(40, 120, 220), RGBColor(90, 170, 90), RGBColor(245, 150, 20), RGBColor(200, 40, 40)];
+    let lines = [
+        ("p50", RGBColor(40, 120, 220)),
+        ("p95", RGBColor(90, 170, 90)),
+        ("p99", RGBColor(245, 150, 20)),
+        ("max", RGBColor(200, 40, 40)),
+    ];
     draw("latency quantiles", |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Latency quantiles over time", ("sans-serif", 15))
-            .margin(8)
-            .x_label_area_size(32)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..ctx.t_max(), (lo..hi).log_scale())
-            .map_err(boxed)?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBColor(242, 242, 242))
-            .x_desc("time (s)")
-            .y_desc("latency (ms)")
-            .draw()
-            .map_err(boxed)?;
-        shade_faults(&mut chart, ctx, lo, hi)?;
-        for (k, name) in names.iter().enumerate() {
-            let color = colors[k];
-            chart
-                .draw_series(LineSeries::new(qs.iter().map(|(t, v)| (*t, v[k])), color.stroke_width(2)))
-                .map_err(boxed)?
-                .label(*name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
-        }
-        legend(&mut chart)
+        let title = "Latency quantiles over time";
+        let mut chart = chart(root, title, (lo..hi).log_scale(), "latency (ms)", ctx)?;
+        draw_lines(&mut chart, &qs, lines)
     })
 }
 
-fn legend<'a, 'b: 'a, Y: Ranged<ValueType = f64>>(
+/// One line per column of `rows` `(x, [y; N])`, named and coloured by `lines`, and their legend.
+fn draw_lines<'a, 'b: 'a, Y: Ranged<ValueType = f64>, const N: usize>(
     chart: &mut Chart<'a, 'b, Y>,
+    rows: &[(f64, [f64; N])],
+    lines: [(&str, RGBColor); N],
 ) -> Result<(), Box<dyn std::fmt::Debug>> {
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 11))
-        .draw()
-        .map_err(boxed)
+    for (k, (name, color)) in lines.into_iter().enumerate() {
+        chart
+            .draw_series(LineSeries::new(rows.iter().map(|(t, v)| (*t, v[k])), color.stroke_width(2)))
+            .map_err(boxed)?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+    }
+    legend(chart)
 }
 
 /// Completions per second by outcome, per window.
@@ -309,30 +317,12 @@ pub fn throughput(windows: &[Window], width: u64, ctx: &PlotContext<'_>) -> Resu
         .collect();
     let hi = rows.iter().flat_map(|(_, v)| v.iter().copied()).fold(1.0, f64::max) * 1.15;
     draw("throughput", |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Throughput over time", ("sans-serif", 15))
-            .margin(8)
-            .x_label_area_size(32)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..ctx.t_max(), 0f64..hi)
-            .map_err(boxed)?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBColor(242, 242, 242))
-            .x_desc("time (s)")
-            .y_desc("completions / s")
-            .draw()
-            .map_err(boxed)?;
-        shade_faults(&mut chart, ctx, 0.0, hi)?;
-        for (k, outcome) in [Outcome::Ok, Outcome::Fail, Outcome::Info].iter().enumerate() {
-            let color = outcome_color(*outcome);
-            chart
-                .draw_series(LineSeries::new(rows.iter().map(|(t, v)| (*t, v[k])), color.stroke_width(2)))
-                .map_err(boxed)?
-                .label(outcome.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
-        }
-        legend(&mut chart)
+        let mut chart = chart(root, "Throughput over time", 0f64..hi, "completions / s", ctx)?;
+        draw_lines(
+            &mut chart,
+            &rows,
+            [Outcome::Ok, Outcome::Fail, Outcome::Info].map(|o| (o.as_str(), outcome_color(o))),
+        )
     })
 }
 
@@ -342,21 +332,8 @@ pub fn availability(windows: &[Window], width: u64, ctx: &PlotContext<'_>) -> Re
     let points: Vec<(f64, f64)> =
         windows.iter().filter_map(|w| w.availability().map(|a| (secs(w.start + width / 2), a * 100.0))).collect();
     draw("availability", |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Availability (share of ok completions) per window", ("sans-serif", 15))
-            .margin(8)
-            .x_label_area_size(32)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..ctx.t_max(), 0f64..105f64)
-            .map_err(boxed)?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBColor(242, 242, 242))
-            .x_desc("time (s)")
-            .y_desc("ok (%)")
-            .draw()
-            .map_err(boxed)?;
-        shade_faults(&mut chart, ctx, 0.0, 105.0)?;
+        let title = "Availability (share of ok completions) per window";
+        let mut chart = chart(root, title, 0f64..105f64, "ok (%)", ctx)?;
         let color = outcome_color(Outcome::Ok);
         chart
             .draw_series(
