@@ -103,4 +103,5 @@ fn campaign_rows_sum_up_totals_and_comparison() {
     assert!(html.contains("2026-11-25 00:00:00 UTC"), "{html}");
     assert!(html.contains(r#"<span class="badge invalid">invalid</span>"#));
     assert!(html.contains("No runs."));
+    assert!(!html.contains("Page 1 of 1"), "a table that fits on one page has no pager");
 }
