@@ -227,6 +227,22 @@ fn info_and_malformed_transactions() {
 }
 
 #[test]
+fn a_value_written_twice_to_a_key_leaves_the_verdict_unknown() {
+    let h = sequential(&[(1, "ok", json!([["append", "x", 1]])), (2, "ok", json!([["append", "x", 1]]))]);
+    let r = append(&h, SER);
+    assert_eq!(r.validity, Validity::Unknown);
+    let reason = r.unknown_reason.unwrap();
+    assert!(
+        reason.contains("1 was appended to key \"x\" more than once (ops 1 and 3); list-append needs unique appends")
+    );
+    let h = sequential(&[(1, "ok", json!([["w", "x", 1]])), (2, "ok", json!([["w", "x", 1]]))]);
+    let r = register(&h, SER);
+    assert_eq!(r.validity, Validity::Unknown);
+    let reason = r.unknown_reason.unwrap();
+    assert!(reason.contains("1 was written to key \"x\" more than once (ops 1 and 3); rw-register needs unique writes"));
+}
+
+#[test]
 fn rw_register_anomalies() {
     let lost = concurrent(&[
         (1, "ok", json!([["r", "x", null], ["w", "x", 1]])),

@@ -9,7 +9,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::findings::Findings;
 use super::graph::{Builder, RW, WR, WW};
 use super::parse::{Mop, MopF, Status, Txns, NIL};
-use super::{EdgeWhy, Inference};
+use super::{kv, record_writer, EdgeWhy, Inference};
 
 /// Why list-append orders are what they are; quoted in explanations.
 const LONGEST: &str =
@@ -37,10 +37,6 @@ pub(crate) struct ListAppend {
     reader_list: Vec<u32>,
 }
 
-fn kv(key: u32, v: u32) -> u64 {
-    (key as u64) << 32 | v as u64
-}
-
 impl ListAppend {
     /// Infers version orders and finds every non-cycle anomaly.
     pub(crate) fn infer(txns: &Txns, out: &mut Findings) -> ListAppend {
@@ -58,15 +54,7 @@ impl ListAppend {
             for (i, m) in mops.iter().enumerate().rev() {
                 match m.f {
                     MopF::Append => {
-                        if let Some(prev) = writer.insert(kv(m.key, m.val), t) {
-                            out.unknown(format!(
-                                "{} was appended to key {} more than once (ops {} and {}); list-append needs unique appends",
-                                txns.values.show(m.val),
-                                txns.keys.show(m.key),
-                                txns.op_index(prev),
-                                txns.op_index(t)
-                            ));
-                        }
+                        record_writer(&mut writer, txns, t, m, out);
                         if touched.contains(&m.key) {
                             intermediate.insert(kv(m.key, m.val));
                         } else {

@@ -21,13 +21,14 @@ mod rw_register;
 
 use std::time::{Duration, Instant};
 
+use rustc_hash::FxHashMap;
 use serde_json::{json, Value};
 
 use crate::history::History;
 use crate::verdict::{CheckResult, Validity};
 use findings::Findings;
 use graph::{Builder, PROCESS, REALTIME};
-use parse::{Shape, Status, Txns};
+use parse::{Mop, MopF, Shape, Status, Txns};
 
 pub use model::{boundary, Boundary, ConsistencyModel, ALL_MODELS};
 
@@ -66,6 +67,29 @@ pub(crate) trait Inference {
     fn explain(&self, txns: &Txns, a: u32, b: u32, kind: u8) -> Option<EdgeWhy>;
     /// The assumptions behind the version orders, for the report.
     fn assumptions(&self) -> Vec<&'static str>;
+}
+
+/// A (key, value) pair of ids as one map key.
+pub(crate) fn kv(key: u32, v: u32) -> u64 {
+    (key as u64) << 32 | v as u64
+}
+
+/// Records txn `t` as the writer of micro-op `m`'s value in `writer` (by [`kv`]). Both models
+/// name a version by the value written, so a value written twice to one key is reported as a
+/// gap: the verdict cannot be valid.
+pub(crate) fn record_writer(writer: &mut FxHashMap<u64, u32>, txns: &Txns, t: u32, m: &Mop, out: &mut Findings) {
+    let Some(prev) = writer.insert(kv(m.key, m.val), t) else { return };
+    let (done, model, needs) = match m.f {
+        MopF::Append => ("appended", "list-append", "appends"),
+        _ => ("written", "rw-register", "writes"),
+    };
+    out.unknown(format!(
+        "{} was {done} to key {} more than once (ops {} and {}); {model} needs unique {needs}",
+        txns.values.show(m.val),
+        txns.keys.show(m.key),
+        txns.op_index(prev),
+        txns.op_index(t)
+    ));
 }
 
 /// Checks a list-append history: micro-ops `[append k v]` and `[r k list]`.
@@ -192,7 +216,7 @@ fn finish(
 
 /// Each process's transactions, in order, linked one to the next.
 fn process_edges(txns: &Txns, b: &mut Builder) {
-    let mut last: rustc_hash::FxHashMap<u64, u32> = Default::default();
+    let mut last: FxHashMap<u64, u32> = Default::default();
     for (t, txn) in txns.txns.iter().enumerate() {
         if txn.status == Status::Fail {
             continue;

@@ -9,16 +9,12 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::findings::Findings;
 use super::graph::{Builder, RW, WR, WW};
 use super::parse::{MopF, Status, Txns, NIL};
-use super::{EdgeWhy, Inference};
+use super::{kv, record_writer, EdgeWhy, Inference};
 
 const INITIAL: &str = "rw-register: every key starts nil, so nil precedes every written version";
 const IN_TXN: &str =
     "rw-register: within one transaction, a version read or written precedes its later write to that key";
 const UNIQUE: &str = "rw-register: each value is written once per key, so the value read names its writer";
-
-fn kv(key: u32, v: u32) -> u64 {
-    (key as u64) << 32 | v as u64
-}
 
 /// The inferred version orders of every key.
 pub(crate) struct Register {
@@ -49,15 +45,7 @@ impl Register {
                 let at = state.iter().position(|s| s.0 == m.key);
                 match m.f {
                     MopF::Write => {
-                        if let Some(prev) = writer.insert(kv(m.key, m.val), t) {
-                            out.unknown(format!(
-                                "{} was written to key {} more than once (ops {} and {}); rw-register needs unique writes",
-                                txns.values.show(m.val),
-                                txns.keys.show(m.key),
-                                txns.op_index(prev),
-                                txns.op_index(t)
-                            ));
-                        }
+                        record_writer(&mut writer, txns, t, m, out);
                         if let Some(i) = at {
                             let before = state[i].1;
                             versions.push((kv(m.key, before), m.val, before == NIL));
