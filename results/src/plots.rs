@@ -195,8 +195,9 @@ pub fn latency_scatter(history: &History, spans: &[Span], ctx: &PlotContext<'_>)
             let color = outcome_color(*outcome).mix(0.7);
             let label = format!("{} {}", fs[*fi], outcome.as_str());
             let marker = *fi % 3;
-            let drawn = chart.draw_series(points.iter().map(move |&p| marker_at(marker, p, color))).map_err(boxed)?;
-            drawn.label(label).legend(move |at| legend_marker(marker, at, color));
+            let drawn =
+                chart.draw_series(points.iter().map(move |&p| marker_at(marker, p, 0, color))).map_err(boxed)?;
+            drawn.label(label).legend(move |at| marker_at(marker, at, 1, color));
         }
         if !series.is_empty() {
             legend(&mut chart)?;
@@ -232,29 +233,18 @@ fn thin(
     }
 }
 
-/// The marker of the `marker`-th `f`: circle, triangle, cross.
-fn marker_at<DB: DrawingBackend>(
+/// The marker of the `marker`-th `f`: circle, triangle, cross; `grow` pixels larger in the
+/// legend (whose coordinates are pixels) than on the plot.
+fn marker_at<DB: DrawingBackend, C: Clone + 'static>(
     marker: usize,
-    at: (f64, f64),
+    at: C,
+    grow: i32,
     color: RGBAColor,
-) -> DynElement<'static, DB, (f64, f64)> {
+) -> DynElement<'static, DB, C> {
     match marker {
-        0 => Circle::new(at, 2, color.filled()).into_dyn(),
-        1 => TriangleMarker::new(at, 3, color.filled()).into_dyn(),
-        _ => Cross::new(at, 3, color).into_dyn(),
-    }
-}
-
-/// [`marker_at`] in pixel coordinates, for the legend.
-fn legend_marker<DB: DrawingBackend>(
-    marker: usize,
-    at: (i32, i32),
-    color: RGBAColor,
-) -> DynElement<'static, DB, (i32, i32)> {
-    match marker {
-        0 => Circle::new(at, 3, color.filled()).into_dyn(),
-        1 => TriangleMarker::new(at, 4, color.filled()).into_dyn(),
-        _ => Cross::new(at, 4, color).into_dyn(),
+        0 => Circle::new(at, 2 + grow, color.filled()).into_dyn(),
+        1 => TriangleMarker::new(at, 3 + grow, color.filled()).into_dyn(),
+        _ => Cross::new(at, 3 + grow, color).into_dyn(),
     }
 }
 
