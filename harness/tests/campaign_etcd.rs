@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -38,23 +38,25 @@ fn root() -> bool {
     false
 }
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("faultline-it-campaign-{}", std::process::id()));
+fn scratch(name: &str, campaign: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("faultline-it-campaign-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("conf")).unwrap();
-    std::fs::write(dir.join("conf/campaign.yaml"), CAMPAIGN).unwrap();
+    std::fs::write(dir.join("conf/campaign.yaml"), campaign).unwrap();
     std::fs::write(dir.join("conf/isolate-n3.yaml"), ISOLATE_N3).unwrap();
     dir
+}
+
+fn faultline_campaign(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_faultline"));
+    cmd.current_dir(dir).args(["campaign", "-f", "conf/campaign.yaml", "--results-dir", "store"]);
+    cmd
 }
 
 /// Runs the campaign from `dir` (the schedule is found next to the campaign file, not in the
 /// current folder); returns the exit code, the output and the campaign's folder.
 fn campaign(dir: &Path) -> (i32, String, PathBuf) {
-    let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_faultline"))
-        .current_dir(dir)
-        .args(["campaign", "-f", "conf/campaign.yaml", "--results-dir", "store"])
-        .output()
-        .unwrap();
+    let Output { status, stdout, stderr } = faultline_campaign(dir).output().unwrap();
     let out = String::from_utf8_lossy(&stdout).into_owned() + &String::from_utf8_lossy(&stderr);
     eprintln!("{out}");
     let latest = dir.join("store/campaigns/etcd-ci/latest");
@@ -149,7 +151,7 @@ fn a_campaign_judges_every_run_and_the_next_one_compares_with_it() {
     if !root() {
         return;
     }
-    let dir = scratch();
+    let dir = scratch("twice", CAMPAIGN);
     let started = Instant::now();
     let (code, out, first_dir) = campaign(&dir);
     let first = check_campaign(&first_dir, code, &out);
@@ -175,5 +177,50 @@ fn a_campaign_judges_every_run_and_the_next_one_compares_with_it() {
     }
     assert!(out.contains(&format!("since {first_stamp}: 0 new failures, 0 fixed, 2 still failing")), "{out}");
     eprintln!("campaigns took {first_s:.0} s and {:.0} s", started.elapsed().as_secs_f64() - first_s);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ctrl_c_ends_the_current_run_and_the_campaign_with_its_record_and_page_for_what_ran() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !root() {
+        return;
+    }
+    let file = "name: etcd-stop\ntest: {time-limit: 30, nodes: 3, rate: 50, nemesis: partition, nemesis-interval: 3}\nseeds: [21, 22, 23]\n";
+    let dir = scratch("stop", file);
+    let log = std::fs::File::create(dir.join("out.log")).unwrap();
+    let mut child = faultline_campaign(&dir)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("faultline campaign starts");
+    let parent = dir.join("store/campaigns/etcd-stop");
+    let history = || {
+        let stamp = std::fs::read_dir(&parent).ok()?.flatten().find(|e| e.file_name() != "latest")?.path();
+        Some(stamp.join("runs/test-s21-r1/history.jsonl")).filter(|h| h.exists())
+    };
+    let waited = Instant::now();
+    while history().is_none() && waited.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(history().is_some(), "the first run's workload never started");
+    std::thread::sleep(Duration::from_secs(4));
+    let sent = Instant::now();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    let status = child.wait().unwrap();
+    let out = std::fs::read_to_string(dir.join("out.log")).unwrap();
+    eprintln!("{out}");
+    assert!(sent.elapsed() < Duration::from_secs(30), "the campaign took {:?} to stop", sent.elapsed());
+    assert!(out.contains("interrupted; stopping after 1 of 3 runs"), "{out}");
+    let campaign_dir = std::fs::canonicalize(parent.join("latest")).expect("latest points at the stopped campaign");
+    let record = json(&campaign_dir.join("campaign.json"));
+    assert_eq!(record["totals"]["runs"].as_u64(), Some(1), "{record:#}");
+    assert_eq!(record["runs"][0]["id"].as_str(), Some("test-s21-r1"));
+    assert_eq!(status.code(), record["exit_code"].as_u64().map(|c| c as i32), "the exit code is the record's");
+    assert!(!campaign_dir.join("runs/test-s22-r1").exists(), "no run starts after the interrupt");
+    let page = std::fs::read_to_string(campaign_dir.join("index.html")).unwrap();
+    assert!(page.contains("data-run=\"test-s21-r1\""));
+    assert!(std::fs::read_to_string(campaign_dir.join("junit.xml")).unwrap().contains("tests=\"1\""));
+    assert_eq!(json(&campaign_dir.join("runs/test-s21-r1/results.json"))["interrupted"], true);
     std::fs::remove_dir_all(&dir).unwrap();
 }
