@@ -5,8 +5,9 @@
 
 use askama::Template;
 
+use crate::campaign::{Totals, Verdict};
 use crate::page::Link;
-use crate::store::{readable_time, CampaignSummary, Comparison, RunSummary, Store, Totals};
+use crate::store::{readable_time, CampaignSummary, ComparisonCounts, RunSummary, Store};
 use crate::text;
 
 /// Rows per table page unless asked otherwise.
@@ -108,22 +109,22 @@ struct ListingPage<'a> {
 }
 
 /// `parts` whose count is not zero, as `n word` joined by commas.
-fn nonzero(parts: &[(u64, &str)]) -> String {
+fn nonzero(parts: &[(usize, &str)]) -> String {
     parts.iter().filter(|(n, _)| *n > 0).map(|(n, word)| format!("{n} {word}")).collect::<Vec<_>>().join(", ")
 }
 
 fn totals_text(t: &Totals) -> String {
     let outcomes =
         nonzero(&[(t.valid, "valid"), (t.invalid, "invalid"), (t.unknown, "unknown"), (t.crashed, "crashed")]);
-    format!("{}{}{outcomes}", text::count(t.runs as usize, "run"), if outcomes.is_empty() { "" } else { ": " })
+    format!("{}{}{outcomes}", text::count(t.runs, "run"), if outcomes.is_empty() { "" } else { ": " })
 }
 
-fn comparison_text(c: &Comparison) -> String {
+fn comparison_text(c: &ComparisonCounts) -> String {
     let text = nonzero(&[
-        (c.new_failures as u64, "newly failing"),
-        (c.fixed as u64, "fixed"),
-        (c.still_failing as u64, "still failing"),
-        (c.latency_regressions as u64, "latency regressions"),
+        (c.new_failures, "newly failing"),
+        (c.fixed, "fixed"),
+        (c.still_failing, "still failing"),
+        (c.latency_regressions, "latency regressions"),
     ]);
     if text.is_empty() {
         "no change".to_string()
@@ -132,11 +133,16 @@ fn comparison_text(c: &Comparison) -> String {
     }
 }
 
+/// The word shown for a verdict (and its colour): `unreadable` when there is none.
+fn verdict_word(verdict: Option<Verdict>) -> &'static str {
+    verdict.map_or("unreadable", Verdict::as_str)
+}
+
 fn campaign_row(c: &CampaignSummary) -> CampaignRow {
     CampaignRow {
         name: c.name.clone(),
         time: readable_time(&c.stamp),
-        verdict: c.verdict.as_str(),
+        verdict: verdict_word(c.verdict),
         note: c.note.clone().unwrap_or_default(),
         totals: c.totals.as_ref().map_or_else(|| "–".to_string(), totals_text),
         comparison: c.comparison.as_ref().map_or_else(|| "–".to_string(), comparison_text),
@@ -150,7 +156,7 @@ fn run_row(r: &RunSummary) -> RunRow {
     RunRow {
         test: r.test.clone(),
         time: readable_time(&r.stamp),
-        verdict: r.verdict.as_str(),
+        verdict: verdict_word(r.verdict),
         note: r.note.as_deref().map(|n| text::cut(n, 300)).unwrap_or_default(),
         anomalies: r.anomalies.join(", "),
         seed: r.seed.map(|s| s.to_string()).unwrap_or_default(),

@@ -1,12 +1,12 @@
 use super::*;
-use crate::store::{CampaignRef, Verdict};
+use crate::store::CampaignRef;
 
 fn run(test: &str, stamp: &str) -> RunSummary {
     RunSummary {
         test: test.to_string(),
         stamp: stamp.to_string(),
         folder: format!("{test}/{stamp}"),
-        verdict: Verdict::Valid,
+        verdict: Some(Verdict::Valid),
         note: None,
         anomalies: Vec::new(),
         seed: Some(1),
@@ -58,7 +58,7 @@ fn every_value_from_the_store_is_escaped() {
     let hostile = "<script>alert(\"x\")</script>";
     let mut r = run(hostile, "20261101T000000Z");
     r.anomalies = vec!["'><img src=x onerror=alert(1)>".into()];
-    r.verdict = Verdict::Unreadable;
+    r.verdict = None;
     r.note = Some("results.json: <b>bold</b> \"quoted\"".into());
     r.target = Some("\"><i>".into());
     r.campaign = Some(CampaignRef {
@@ -89,10 +89,10 @@ fn campaign_rows_sum_up_totals_and_comparison() {
         name: "nightly".into(),
         stamp: "20261125T000000Z".into(),
         folder: "campaigns/nightly/20261125T000000Z".into(),
-        verdict: Verdict::Invalid,
+        verdict: Some(Verdict::Invalid),
         note: None,
         totals: Some(Totals { runs: 4, valid: 3, invalid: 1, unknown: 0, crashed: 0 }),
-        comparison: Some(Comparison { new_failures: 1, fixed: 0, still_failing: 0, latency_regressions: 0 }),
+        comparison: Some(ComparisonCounts { new_failures: 1, fixed: 0, still_failing: 0, latency_regressions: 0 }),
         anomalies: vec!["G-single".into()],
         links: vec![Link::new("index.html", "campaigns/nightly/20261125T000000Z/index.html")],
     };

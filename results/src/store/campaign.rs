@@ -1,31 +1,15 @@
 //! One campaign folder as a listing row: what `campaign.json` says.
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{json, CampaignRef, Found, Verdict};
+use super::{json, CampaignRef, Found};
+use crate::campaign::{Totals, Verdict, FORMAT, RECORD};
 use crate::page::Link;
-
-/// The `format` a campaign.json declares.
-const FORMAT: &str = "faultline-campaign";
-
-/// How many runs ended how.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Totals {
-    /// Runs in the campaign.
-    pub runs: u64,
-    /// Valid runs.
-    pub valid: u64,
-    /// Invalid runs.
-    pub invalid: u64,
-    /// Runs the checkers could not decide.
-    pub unknown: u64,
-    /// Runs whose harness failed.
-    pub crashed: u64,
-}
 
 /// How the campaign compares with the previous one of the same name (counts of runs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Comparison {
+pub struct ComparisonCounts {
     /// Runs that fail now and did not before.
     pub new_failures: usize,
     /// Runs that failed before and pass now.
@@ -45,14 +29,14 @@ pub struct CampaignSummary {
     pub stamp: String,
     /// The folder, relative to the store's root.
     pub folder: String,
-    /// The overall verdict.
-    pub verdict: Verdict,
+    /// The overall verdict; none when `campaign.json` is unreadable.
+    pub verdict: Option<Verdict>,
     /// Why it is unreadable.
     pub note: Option<String>,
     /// Runs per outcome, when the file has them.
     pub totals: Option<Totals>,
     /// The comparison with the previous campaign, when there was one.
-    pub comparison: Option<Comparison>,
+    pub comparison: Option<ComparisonCounts>,
     /// The kinds of anomaly its runs found, each once.
     pub anomalies: Vec<String>,
     /// The campaign page (or `campaign.json` when there is none), then `junit.xml`.
@@ -72,14 +56,14 @@ pub(super) fn read(found: &Found) -> CampaignSummary {
         name: found.parent_name().to_string(),
         stamp: found.name().to_string(),
         folder: found.rel.join("/"),
-        verdict: Verdict::Unreadable,
+        verdict: None,
         note: None,
         totals: None,
         comparison: None,
         anomalies: Vec::new(),
-        links: found.links(&["index.html", "campaign.json"], &["junit.xml"]),
+        links: found.links(&["index.html", RECORD], &["junit.xml"]),
     };
-    match json::read_object(&found.dir, "campaign.json") {
+    match json::read_object(&found.dir, RECORD) {
         Ok(doc) => fill(&mut campaign, &doc),
         Err(reason) => campaign.note = Some(reason),
     }
@@ -98,19 +82,12 @@ fn fill(campaign: &mut CampaignSummary, doc: &Map<String, Value>) {
     if let Some(stamp) = json::string(doc, "stamp") {
         campaign.stamp = stamp;
     }
-    campaign.totals = doc.get("totals").and_then(Value::as_object).map(|t| {
-        let n = |key: &str| t.get(key).and_then(Value::as_u64).unwrap_or(0);
-        Totals {
-            runs: n("runs"),
-            valid: n("valid"),
-            invalid: n("invalid"),
-            unknown: n("unknown"),
-            crashed: n("crashed"),
-        }
-    });
-    campaign.comparison = doc.get("comparison").and_then(Value::as_object).map(|c| {
+    campaign.totals = doc.get("totals").and_then(|t| Totals::deserialize(t).ok());
+    // A campaign with no previous one has `"previous": null` and empty comparison lists.
+    let first = doc.get("previous").is_some_and(Value::is_null);
+    campaign.comparison = doc.get("comparison").and_then(Value::as_object).filter(|_| !first).map(|c| {
         let n = |key: &str| json::array(c, key).len();
-        Comparison {
+        ComparisonCounts {
             new_failures: n("new_failures"),
             fixed: n("fixed"),
             still_failing: n("still_failing"),
@@ -122,11 +99,9 @@ fn fill(campaign: &mut CampaignSummary, doc: &Map<String, Value>) {
             .iter()
             .flat_map(|r| r.get("anomalies").and_then(Value::as_array).into_iter().flatten()),
     );
-    match json::string(doc, "verdict").as_deref().and_then(Verdict::parse) {
-        Some(v) => campaign.verdict = v,
-        None => {
-            campaign.note =
-                Some("campaign.json: `verdict` is missing or not one of valid, invalid, unknown, crashed".into())
-        }
+    campaign.verdict = json::verdict(doc, "verdict");
+    if campaign.verdict.is_none() {
+        campaign.note =
+            Some("campaign.json: `verdict` is missing or not one of valid, invalid, unknown, crashed".into());
     }
 }

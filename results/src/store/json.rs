@@ -3,7 +3,10 @@
 
 use std::path::Path;
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
+
+use crate::campaign::Verdict;
 
 /// Files larger than this are not parsed (a listing reads every run's file on every request).
 const MAX_BYTES: u64 = 64 << 20;
@@ -31,6 +34,11 @@ pub(super) fn string(doc: &Map<String, Value>, key: &str) -> Option<String> {
 /// The array at `key` (empty when it is missing or not an array).
 pub(super) fn array<'a>(doc: &'a Map<String, Value>, key: &str) -> &'a [Value] {
     doc.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+/// The verdict word at `key` (`valid`, `invalid`, `unknown`, `crashed`), if it is one.
+pub(super) fn verdict(doc: &Map<String, Value>, key: &str) -> Option<Verdict> {
+    doc.get(key).and_then(|v| Verdict::deserialize(v).ok())
 }
 
 /// The strings among `values`, each once, in the order they first appear.

@@ -3,8 +3,8 @@
 //! campaign folders (with their runs under `runs/<id>/`) into summaries, newest first.
 //!
 //! The files are written by other programs, possibly right now, so everything is read loosely:
-//! a missing, partial or malformed `results.json` or `campaign.json` gives a row whose verdict is
-//! `unreadable` and whose note says why; it never hides the folder or fails the scan. The walk is
+//! a missing, partial or malformed `results.json` or `campaign.json` gives a row with no verdict
+//! (shown as `unreadable`) and a note that says why; it never hides the folder or fails the scan. The walk is
 //! bounded ([`MAX_DEPTH`]), skips hidden entries and never follows symlinks (the `latest` links
 //! would list every newest run twice).
 
@@ -14,7 +14,7 @@ mod run;
 
 use std::path::{Path, PathBuf};
 
-pub use campaign::{CampaignSummary, Comparison, Totals};
+pub use campaign::{CampaignSummary, ComparisonCounts};
 pub use run::{CampaignRef, RunSummary};
 
 use crate::page::Link;
@@ -25,39 +25,6 @@ pub const MAX_DEPTH: usize = 6;
 
 /// Files whose presence makes a folder a run folder (results.json may not be written yet).
 const RUN_MARKERS: [&str; 3] = ["results.json", "history.jsonl", "test.json"];
-
-/// The verdict a row shows, which is also its colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Every checker passed.
-    Valid,
-    /// Anomalies were found.
-    Invalid,
-    /// The checkers could not decide.
-    Unknown,
-    /// The harness failed (exit code 255).
-    Crashed,
-    /// The results file is missing or malformed; the row's note says why.
-    Unreadable,
-}
-
-impl Verdict {
-    /// The lowercase word shown, and the row's CSS class.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Valid => "valid",
-            Verdict::Invalid => "invalid",
-            Verdict::Unknown => "unknown",
-            Verdict::Crashed => "crashed",
-            Verdict::Unreadable => "unreadable",
-        }
-    }
-
-    /// The verdict named by `word` (`valid`, `invalid`, `unknown`, `crashed`).
-    fn parse(word: &str) -> Option<Verdict> {
-        [Verdict::Valid, Verdict::Invalid, Verdict::Unknown, Verdict::Crashed].into_iter().find(|v| v.as_str() == word)
-    }
-}
 
 /// Why a store cannot be scanned at all.
 #[derive(Debug, thiserror::Error)]
@@ -125,7 +92,7 @@ pub fn scan(root: &Path) -> Result<Store, StoreError> {
 fn walk(found: Found, campaign: Option<&CampaignRef>, store: &mut Store) {
     let here;
     let mut campaign = campaign;
-    if found.dir.join("campaign.json").is_file() {
+    if found.dir.join(crate::campaign::RECORD).is_file() {
         let summary = campaign::read(&found);
         here = summary.reference();
         campaign = Some(&here);

@@ -2,7 +2,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{is_stamp, json, Found, Verdict};
+use super::{is_stamp, json, Found};
+use crate::campaign::Verdict;
 use crate::page::Link;
 
 /// The exit code of a run whose harness failed.
@@ -28,8 +29,9 @@ pub struct RunSummary {
     pub stamp: String,
     /// The folder, relative to the store's root.
     pub folder: String,
-    /// The verdict (`crashed` for exit code 255).
-    pub verdict: Verdict,
+    /// The verdict (`crashed` for exit code 255); none when `results.json` is missing or
+    /// unreadable.
+    pub verdict: Option<Verdict>,
     /// Why it is unreadable, or the first harness error of a crashed run.
     pub note: Option<String>,
     /// The kinds of anomaly found, each once.
@@ -60,7 +62,7 @@ pub(super) fn read(found: &Found, campaign: Option<&CampaignRef>) -> RunSummary 
         test: folder_test.to_string(),
         stamp,
         folder: found.rel.join("/"),
-        verdict: Verdict::Unreadable,
+        verdict: None,
         note: None,
         anomalies: Vec::new(),
         seed: None,
@@ -99,12 +101,12 @@ fn fill(run: &mut RunSummary, doc: &Map<String, Value>) {
     );
     let errors = json::array(doc, "harness_errors");
     if doc.get("exit_code").and_then(Value::as_u64) == Some(CRASHED_EXIT) {
-        run.verdict = Verdict::Crashed;
+        run.verdict = Some(Verdict::Crashed);
         run.note = errors.first().map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_string));
         return;
     }
-    match doc.get("validity").and_then(Value::as_str).and_then(Verdict::parse) {
-        Some(v @ (Verdict::Valid | Verdict::Invalid | Verdict::Unknown)) => run.verdict = v,
-        _ => run.note = Some("results.json: `validity` is missing or not one of valid, invalid, unknown".into()),
+    run.verdict = json::verdict(doc, "validity");
+    if run.verdict.is_none() {
+        run.note = Some("results.json: `validity` is missing or not one of valid, invalid, unknown".into());
     }
 }

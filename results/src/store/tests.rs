@@ -4,6 +4,7 @@ use checkers::{Anomaly, CheckResult, Validity};
 use serde_json::json;
 
 use super::*;
+use crate::campaign::{Campaign, RunRow, Totals, Verdict};
 use crate::sample::run_folder;
 
 fn invalid(kinds: &[&str]) -> CheckResult {
@@ -93,7 +94,7 @@ fn runs_carry_their_verdict_anomalies_and_links() {
     let store = scan(dir.path()).unwrap();
 
     let bad = run(&store, "etcd-register/20261124T100000Z");
-    assert_eq!((bad.test.as_str(), bad.verdict, bad.seed), ("etcd-register", Verdict::Invalid, Some(8)));
+    assert_eq!((bad.test.as_str(), bad.verdict, bad.seed), ("etcd-register", Some(Verdict::Invalid), Some(8)));
     assert_eq!(bad.anomalies, ["nonlinearizable", "stale-read"], "kinds are listed once each");
     assert_eq!((bad.target.as_deref(), bad.workload.as_deref()), (Some("etcd"), Some("register")));
     assert!(bad.ops.is_some_and(|n| n > 100), "{:?}", bad.ops);
@@ -105,19 +106,19 @@ fn runs_carry_their_verdict_anomalies_and_links() {
             "etcd-register/20261124T100000Z/harness.log"
         ]
     );
-    assert_eq!(run(&store, "etcd-register/20261123T095753Z").verdict, Verdict::Valid);
+    assert_eq!(run(&store, "etcd-register/20261123T095753Z").verdict, Some(Verdict::Valid));
 
     let crashed = run(&store, "crashy/20261121T000000Z");
-    assert_eq!(crashed.verdict, Verdict::Crashed, "exit code 255 is a crash whatever the validity says");
+    assert_eq!(crashed.verdict, Some(Verdict::Crashed), "exit code 255 is a crash whatever the validity says");
     assert_eq!(crashed.note.as_deref(), Some("etcd on n2 never became ready"));
     assert_eq!(hrefs(&crashed.links), ["crashy/20261121T000000Z/results.json"], "no page: link results.json");
 
     let broken = run(&store, "broken/20261122T000000Z");
-    assert_eq!((broken.test.as_str(), broken.verdict), ("broken", Verdict::Unreadable));
+    assert_eq!((broken.test.as_str(), broken.verdict), ("broken", None));
     assert!(broken.note.as_deref().is_some_and(|n| n.contains("results.json is not valid JSON")), "{broken:?}");
 
     let going = run(&store, "going/20261126T000000Z");
-    assert_eq!(going.verdict, Verdict::Unreadable);
+    assert_eq!(going.verdict, None);
     assert!(going.note.as_deref().is_some_and(|n| n.starts_with("no results.json yet")), "{going:?}");
 }
 
@@ -127,9 +128,12 @@ fn campaigns_carry_totals_comparison_and_their_runs() {
     sample_store(dir.path());
     let store = scan(dir.path()).unwrap();
     let c = &store.campaigns[0];
-    assert_eq!((c.name.as_str(), c.stamp.as_str(), c.verdict), ("nightly", "20261125T000000Z", Verdict::Invalid));
+    assert_eq!((c.name.as_str(), c.stamp.as_str(), c.verdict), ("nightly", "20261125T000000Z", Some(Verdict::Invalid)));
     assert_eq!(c.totals, Some(Totals { runs: 2, valid: 1, invalid: 1, unknown: 0, crashed: 0 }));
-    assert_eq!(c.comparison, Some(Comparison { new_failures: 1, fixed: 0, still_failing: 2, latency_regressions: 0 }));
+    assert_eq!(
+        c.comparison,
+        Some(ComparisonCounts { new_failures: 1, fixed: 0, still_failing: 2, latency_regressions: 0 })
+    );
     assert_eq!(c.anomalies, ["G-single", "lost"]);
     let base = "campaigns/nightly/20261125T000000Z";
     assert_eq!(hrefs(&c.links), [format!("{base}/index.html"), format!("{base}/junit.xml")]);
@@ -152,8 +156,8 @@ fn malformed_campaign_files_are_unreadable_rows() {
     write(&root.join("campaigns/cut/20261102T000000Z/campaign.json"), "{\"name\": ");
     write(&root.join("campaigns/odd/20261103T000000Z/campaign.json"), "{\"verdict\": \"splendid\"}");
     let store = scan(root).unwrap();
-    let rows: Vec<(&str, Verdict)> = store.campaigns.iter().map(|c| (c.name.as_str(), c.verdict)).collect();
-    assert_eq!(rows, [("odd", Verdict::Unreadable), ("cut", Verdict::Unreadable), ("other", Verdict::Unreadable)]);
+    let rows: Vec<(&str, Option<Verdict>)> = store.campaigns.iter().map(|c| (c.name.as_str(), c.verdict)).collect();
+    assert_eq!(rows, [("odd", None), ("cut", None), ("other", None)]);
     let notes: Vec<&str> = store.campaigns.iter().map(|c| c.note.as_deref().unwrap_or("")).collect();
     assert!(notes[0].contains("`verdict`"), "{notes:?}");
     assert!(notes[1].contains("campaign.json is not valid JSON"), "{notes:?}");
@@ -191,4 +195,35 @@ fn stamps_read_as_times() {
     assert_eq!(readable_time("20261123T095753Z-2"), "2026-11-23 09:57:53 UTC · 2");
     assert_eq!(readable_time("yesterday"), "yesterday");
     assert_eq!(readable_time("2026112xT095753Z"), "2026112xT095753Z");
+}
+
+#[test]
+fn a_record_written_by_faultline_campaign_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("campaigns/etcd-nightly/20261201T000000Z");
+    std::fs::create_dir_all(&folder).unwrap();
+    let row = RunRow {
+        id: "register-isolate-s1-r1".into(),
+        cell: "register-isolate".into(),
+        seed: 1,
+        repetition: 1,
+        dir: "runs/register-isolate-s1-r1".into(),
+        verdict: Verdict::Crashed,
+        anomalies: vec!["nonlinearizable".into()],
+        ops: 10,
+        ops_per_s: 1.0,
+        p50_ms: None,
+        p99_ms: None,
+        faults: 0,
+        duration_s: 1.0,
+        why: Some("n2 never ready".into()),
+    };
+    let record = Campaign::new("etcd-nightly", "20261201T000000Z", 12.0, vec![row], None);
+    record.write(&folder.join(crate::campaign::RECORD)).unwrap();
+    let store = scan(dir.path()).unwrap();
+    let c = &store.campaigns[0];
+    assert_eq!((c.name.as_str(), c.verdict, c.note.as_deref()), ("etcd-nightly", Some(Verdict::Crashed), None));
+    assert_eq!(c.totals, Some(Totals { runs: 1, valid: 0, invalid: 0, unknown: 0, crashed: 1 }));
+    assert_eq!(c.comparison, None, "the first campaign of its name compares with nothing");
+    assert_eq!(c.anomalies, ["nonlinearizable"]);
 }
