@@ -2,8 +2,10 @@
 //!
 //! For a fault lasting `d` (at least 1 s), *before* is `[start − d, start)`, *during* is
 //! `[start, heal)` and *after* is `[heal, heal + d)`, all by completion time. Recovery time is
-//! the time from the heal until a window of the report's window width first held at least 80%
-//! of the `ok` completions per second seen *before* (windows step by a quarter width).
+//! the time from the heal until windows of the report's window width hold at least 80% of the
+//! `ok` completions per second seen *before*, and keep holding for `d` (at most 5 s): a heal
+//! that causes an election (a partitioned etcd node rejoining with a higher term) recovers
+//! only after it. Windows step by a quarter width.
 //!
 //! A window is a drop when it completed fewer than 20% of the median window's completions (a
 //! stall; the median being at least [`MIN_OPS`]), or when (with at least [`MIN_OPS`]
@@ -92,7 +94,7 @@ pub fn fault_effects(periods: &[FaultPeriod], spans: &[Span], end: u64, width: u
                 Some(h) => {
                     let baseline = count_in(&ok_ends, p.start.saturating_sub(d), p.start) as f64
                         / (p.start - p.start.saturating_sub(d)).max(1) as f64;
-                    (stretch(&sorted, h, h + d), recovery(&ok_ends, h, end, width, baseline))
+                    (stretch(&sorted, h, h + d), recovery(&ok_ends, h, end, width, baseline, d.min(HOLD_MAX)))
                 }
             };
             FaultEffect { period: p.clone(), before, during, after, recovery }
@@ -104,16 +106,24 @@ fn count_in(sorted: &[u64], from: u64, to: u64) -> usize {
     sorted.partition_point(|&t| t < to).saturating_sub(sorted.partition_point(|&t| t < from))
 }
 
-/// See the module documentation; `baseline` is `ok` completions per ns.
-fn recovery(ok_ends: &[u64], heal: u64, end: u64, width: u64, baseline: f64) -> Recovery {
-    let want = 0.8 * baseline * width as f64;
+/// How long the rate must hold after a heal to count as recovered: as long as the fault
+/// lasted, at most this.
+const HOLD_MAX: u64 = 5 * SEC;
+
+/// See the module documentation; `baseline` is `ok` completions per ns, `hold` how long the
+/// rate must last.
+fn recovery(ok_ends: &[u64], heal: u64, end: u64, width: u64, baseline: f64, hold: u64) -> Recovery {
     if baseline <= 0.0 {
         return Recovery::NoBaseline;
     }
+    let want = 0.8 * baseline * width as f64;
+    let at_rate = |t: u64| count_in(ok_ends, t, t + width) as f64 >= want;
     let step = (width / 4).max(1);
+    // Windows must fit before the end: the last one, cut short, proves nothing.
+    let last = end.saturating_sub(width);
     let mut t = heal;
-    while t <= end {
-        if count_in(ok_ends, t, t + width) as f64 >= want {
+    while t <= last {
+        if (t..=(t + hold).min(last)).step_by(step as usize).all(at_rate) {
             return Recovery::After(t - heal);
         }
         t += step;
@@ -242,8 +252,18 @@ mod tests {
     #[test]
     fn no_ops_no_drops_and_no_baseline() {
         assert!(unexplained_drops(&[], 1, &[], 0).is_empty());
-        assert_eq!(recovery(&[], 10, 100, 10, 0.0), Recovery::NoBaseline);
-        assert_eq!(recovery(&[5, 200], 10, 100, 10, 0.5), Recovery::NotRecovered);
-        assert_eq!(recovery(&[12, 13, 14, 15], 10, 100, 10, 0.3), Recovery::After(0));
+        assert_eq!(recovery(&[], 10, 100, 10, 0.0, 10), Recovery::NoBaseline);
+        assert_eq!(recovery(&[5, 200], 10, 100, 10, 0.5, 10), Recovery::NotRecovered);
+        let steady: Vec<u64> = (10..100).collect();
+        assert_eq!(recovery(&steady, 10, 100, 10, 0.3, 10), Recovery::After(0));
+    }
+
+    #[test]
+    fn recovery_waits_until_the_rate_holds() {
+        // One ok op per ns after the heal at 100, except a stall in [130, 160) (the heal made
+        // an election): a burst right after the heal is not recovery yet.
+        let ends: Vec<u64> = (100..400).filter(|t| !(130..160).contains(t)).collect();
+        assert_eq!(recovery(&ends, 100, 400, 20, 1.0, 50), Recovery::After(60));
+        assert_eq!(recovery(&ends, 100, 400, 20, 1.0, 0), Recovery::After(0), "with no hold, the burst counts");
     }
 }
