@@ -116,25 +116,23 @@ pub fn run(args: CampaignArgs) -> ExitCode {
     if let Err(e) = std::fs::copy(&args.file, dir.join(FILE_COPY)) {
         eprintln!("faultline campaign: copying {} into {}: {e}", args.file.display(), dir.display());
     }
-    let mut publisher = Publisher::new(&campaign.name, &dir);
     let n = campaign.runs.len();
+    let mut publisher = Publisher::new(&campaign.name, n, &dir);
     eprintln!("faultline campaign {}: {n} runs into {}", campaign.name, dir.display());
     let session = Session::open();
     if let Err(e) = &session {
         eprintln!("faultline campaign: {e}");
     }
     for (k, spec) in campaign.runs.iter().enumerate() {
+        if session.as_ref().is_ok_and(Session::interrupted) {
+            eprintln!("faultline campaign: interrupted; stopping after {k} of {n} runs");
+            break;
+        }
         let started = Instant::now();
         let figures = one_run(&session, spec, &dir.join("runs").join(&spec.id));
         let row = row(spec, &figures, started.elapsed().as_secs_f64());
         println!("{}", run_line(k + 1, n, &row));
         publisher.add(row, figures.explanations);
-        if figures.interrupted {
-            if k + 1 < n {
-                eprintln!("faultline campaign: interrupted; stopping after {} of {n} runs", k + 1);
-            }
-            break;
-        }
         if let Err(e) = publisher.write() {
             eprintln!("faultline campaign: {e}");
         }

@@ -13,14 +13,15 @@ pub struct Publisher {
     stamp: String,
     started: Instant,
     previous: Option<Campaign>,
+    planned: usize,
     rows: Vec<RunRow>,
     explanations: Vec<Vec<String>>,
 }
 
 impl Publisher {
-    /// A campaign named `name` in the folder `dir` (`<store>/campaigns/<name>/<stamp>`),
-    /// compared with the newest earlier campaign beside it.
-    pub fn new(name: &str, dir: &Path) -> Publisher {
+    /// A campaign named `name` of `planned` runs in the folder `dir`
+    /// (`<store>/campaigns/<name>/<stamp>`), compared with the newest earlier campaign beside it.
+    pub fn new(name: &str, planned: usize, dir: &Path) -> Publisher {
         let stamp = dir.file_name().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
         let (previous, skipped) = dir.parent().map_or((None, Vec::new()), |parent| campaign::previous(parent, &stamp));
         for why in skipped {
@@ -32,6 +33,7 @@ impl Publisher {
             stamp,
             started: Instant::now(),
             previous,
+            planned,
             rows: Vec::new(),
             explanations: Vec::new(),
         }
@@ -47,6 +49,7 @@ impl Publisher {
     pub fn record(&self) -> Campaign {
         let duration_s = self.started.elapsed().as_secs_f64();
         Campaign::new(&self.name, &self.stamp, duration_s, self.rows.clone(), self.previous.as_ref())
+            .with_planned(self.planned)
     }
 
     /// Writes `campaign.json`, `index.html` and `junit.xml` for the runs so far.
@@ -118,14 +121,14 @@ mod tests {
         let _ = std::fs::remove_dir_all(&parent);
         let first_dir = parent.join("20261122T000000Z");
         std::fs::create_dir_all(&first_dir).unwrap();
-        let mut first = Publisher::new("c", &first_dir);
+        let mut first = Publisher::new("c", 1, &first_dir);
         first.add(row("a-s11-r1", Verdict::Invalid), vec!["stale: read <x>".into()]);
         first.write().unwrap();
         assert!(summary(&first.record(), &first_dir).contains("first campaign of this name"));
 
         let second_dir = parent.join("20261123T000000Z");
         std::fs::create_dir_all(&second_dir).unwrap();
-        let mut second = Publisher::new("c", &second_dir);
+        let mut second = Publisher::new("c", 2, &second_dir);
         second.add(row("a-s11-r1", Verdict::Invalid), Vec::new());
         second.write().unwrap();
         let partial = Campaign::read(&second_dir.join(RECORD)).unwrap();

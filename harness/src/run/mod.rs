@@ -9,6 +9,7 @@ mod exec;
 mod faults;
 mod final_reads;
 mod heal;
+mod interrupt;
 mod journal;
 mod lock;
 mod logsink;
@@ -75,6 +76,9 @@ pub fn test(args: TestArgs) -> ExitCode {
             eprintln!("faultline: {}: cannot update the `latest` link: {e}", parent.display());
         }
         worst = Some(worst.map_or(outcome.code, |w| rank(w).max(rank(outcome.code)).1));
+        if session.interrupted() {
+            break;
+        }
     }
     ExitCode::from(worst.unwrap_or(crate::exit::HARNESS_FAILED))
 }
@@ -93,6 +97,7 @@ pub struct RunOutcome {
 /// sink and the async runtime. Opening it heals whatever a crashed run left.
 pub struct Session {
     sink: LogSink,
+    interrupt: Arc<interrupt::Interrupt>,
     _lock: lock::MachineLock,
     runtime: tokio::runtime::Runtime,
 }
@@ -121,7 +126,14 @@ impl Session {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        Ok(Session { sink, _lock: lock, runtime })
+        let interrupt = Arc::new(interrupt::Interrupt::default());
+        runtime.spawn(interrupt::watch(interrupt.clone()));
+        Ok(Session { sink, interrupt, _lock: lock, runtime })
+    }
+
+    /// True once Ctrl-C or SIGTERM arrived: start no further run.
+    pub fn interrupted(&self) -> bool {
+        self.interrupt.fired()
     }
 
     /// Runs `plan` with `seed` into the folder `dir` (created): a fresh cluster, the workload
@@ -134,7 +146,7 @@ impl Session {
                 return RunOutcome { dir: dir.to_path_buf(), code: crate::exit::HARNESS_FAILED };
             }
         };
-        let code = self.runtime.block_on(one_run(plan, seed, &dir, &self.sink));
+        let code = self.runtime.block_on(one_run(plan, seed, &dir, &self.sink, &self.interrupt));
         RunOutcome { dir, code }
     }
 }
@@ -163,7 +175,7 @@ static RUNS_STARTED: AtomicU64 = AtomicU64::new(0);
 
 /// One run into `dir` (which exists): journal, cluster, workload, final phase, teardown,
 /// analysis. Returns the exit code.
-async fn one_run(plan: &config::Plan, seed: u64, dir: &Path, sink: &LogSink) -> u8 {
+async fn one_run(plan: &config::Plan, seed: u64, dir: &Path, sink: &LogSink, interrupt: &interrupt::Interrupt) -> u8 {
     let run_id =
         format!("{}-{}-{}", stamp::utc_now(), std::process::id(), RUNS_STARTED.fetch_add(1, Ordering::Relaxed));
     let _ = sink.switch(&dir.join("harness.log"));
@@ -187,21 +199,18 @@ async fn one_run(plan: &config::Plan, seed: u64, dir: &Path, sink: &LogSink) -> 
     }));
     let target = Etcd { serializable: plan.fields.serializable, pre_vote: plan.fields.pre_vote, ..Etcd::default() };
     let mut errors = Vec::new();
-    let cancel = CancellationToken::new();
-    let signals = tokio::spawn(watch_signals(cancel.clone()));
-    let outcome = drive(plan, seed, &run_id, dir, journal, Box::new(target), cancel, &mut errors).await;
+    let outcome = drive(plan, seed, &run_id, dir, journal, Box::new(target), interrupt.token(), &mut errors).await;
     let _ = std::panic::take_hook();
     std::panic::set_hook(previous_hook);
-    let (stats, unanswered, interrupted) = match outcome {
+    let (stats, unanswered) = match outcome {
         Ok(x) => x,
         Err(e) => {
             errors.push(e);
-            (Stats::default(), Vec::new(), false)
+            (Stats::default(), Vec::new())
         }
     };
-    let code = finish(plan, seed, &run_id, dir, stats, unanswered, interrupted, errors);
-    signals.abort();
-    code
+    let interrupted = interrupt.fired();
+    finish(plan, seed, &run_id, dir, stats, unanswered, interrupted, errors)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -289,7 +298,7 @@ async fn drive(
     target: Box<dyn Target>,
     cancel: CancellationToken,
     errors: &mut Vec<String>,
-) -> Result<(Stats, Vec<String>, bool), String> {
+) -> Result<(Stats, Vec<String>), String> {
     let setup = provision(plan, run_id, dir, &journal, target.as_ref()).await;
     let result = match setup {
         Ok((nodes, cluster, up)) => {
@@ -302,29 +311,12 @@ async fn drive(
         }
     };
     match result {
-        Ok((stats, unanswered, interrupted, teardown_errors)) => {
+        Ok((stats, unanswered, teardown_errors)) => {
             errors.extend(teardown_errors);
-            Ok((stats, unanswered, interrupted))
+            Ok((stats, unanswered))
         }
         Err(e) => Err(e),
     }
-}
-
-async fn watch_signals(cancel: CancellationToken) {
-    let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else { return };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-    tracing::warn!("interrupted: healing every fault and stopping every process");
-    eprintln!("faultline: interrupted; healing every fault and stopping every process (interrupt again to quit now)");
-    cancel.cancel();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-    eprintln!("faultline: interrupted twice; quitting now. If anything is left, `faultline heal` undoes it");
-    std::process::exit(130);
 }
 
 fn teardown_journal(journal: Journal, errors: &mut Vec<String>) {
@@ -430,7 +422,8 @@ async fn watchdog(run: Arc<Run>) {
     }
 }
 
-type WorkloadOutcome = (Stats, Vec<String>, bool, Vec<String>);
+/// Figures, final reads never answered, and problems of teardown.
+type WorkloadOutcome = (Stats, Vec<String>, Vec<String>);
 
 #[allow(clippy::too_many_arguments)]
 async fn workload(
@@ -490,12 +483,13 @@ async fn workload(
     let _ = watchdog.await;
     let mut problems = active.heal(&run).await;
     problems.extend(run.failures.lock().unwrap_or_else(|e| e.into_inner()).drain(..));
-    let interrupted = cancel.is_cancelled();
+    // Cancelled by an interrupt, or by a node that died on its own: heal and stop quickly.
+    let cancelled = cancel.is_cancelled();
     let c = &run.counts;
     let (ok, fail, info) =
         (c.ok.load(Ordering::Relaxed), c.fail.load(Ordering::Relaxed), c.info.load(Ordering::Relaxed));
     let mut unanswered = Vec::new();
-    if !interrupted {
+    if !cancelled {
         let not_ready = final_reads::wait_ready(&run, READY_LIMIT).await;
         if !not_ready.is_empty() {
             tracing::warn!("after healing, {} never answered", not_ready.join(", "));
@@ -508,7 +502,7 @@ async fn workload(
     if let Err(e) = writer.join() {
         problems.push(e);
     }
-    let grace = if interrupted { Duration::from_secs(1) } else { run.target.stop_grace() };
+    let grace = if cancelled { Duration::from_secs(1) } else { run.target.stop_grace() };
     let stops: Vec<_> = (0..run.nodes.len())
         .map(|i| {
             let run = run.clone();
@@ -548,5 +542,5 @@ async fn workload(
         faults: run.counts.faults.load(Ordering::Relaxed),
         check_s: 0.0,
     };
-    Ok((stats, unanswered, interrupted, problems))
+    Ok((stats, unanswered, problems))
 }

@@ -37,8 +37,6 @@ pub struct RunFigures {
     pub faults: u64,
     /// Why it did not pass, one line; `None` when valid.
     pub why: Option<String>,
-    /// The run was interrupted (Ctrl-C, SIGTERM).
-    pub interrupted: bool,
 }
 
 /// The part of `results.json` a row needs.
@@ -48,7 +46,6 @@ struct ResultsJson {
     exit_code: Option<u8>,
     stats: StatsJson,
     harness_errors: Vec<String>,
-    interrupted: bool,
     results: Vec<CheckResult>,
 }
 
@@ -78,7 +75,6 @@ impl RunFigures {
             p99_ms: None,
             faults: 0,
             why: Some(one_line(why)),
-            interrupted: false,
         }
     }
 
@@ -102,7 +98,6 @@ impl RunFigures {
         figures.ops = results.stats.client_ops;
         figures.ops_per_s = results.stats.ops_per_s;
         figures.faults = results.stats.faults;
-        figures.interrupted = results.interrupted;
         for result in &results.results {
             for anomaly in &result.anomalies {
                 if !figures.anomalies.contains(&anomaly.kind) {

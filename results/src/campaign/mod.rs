@@ -170,6 +170,10 @@ pub struct Campaign {
     pub exit_code: u8,
     /// Runs per verdict.
     pub totals: Totals,
+    /// Runs the matrix holds; more than `totals.runs` while it goes on, or when it was cut
+    /// short (then it is at best unknown: the runs that never ran passed nothing).
+    #[serde(default)]
+    pub planned: usize,
     /// Every run that ended, in order.
     pub runs: Vec<RunRow>,
     /// The stamp of the campaign compared with, if any.
@@ -191,10 +195,22 @@ impl Campaign {
             verdict,
             exit_code: verdict.exit_code(),
             totals: Totals::of(&runs),
+            planned: runs.len(),
             comparison: previous.map(|p| compare(&p.runs, &runs)).unwrap_or_default(),
             previous: previous.map(|p| p.stamp.clone()),
             runs,
         }
+    }
+
+    /// The same record for a matrix of `planned` runs: while fewer ended, a valid verdict is
+    /// only unknown.
+    pub fn with_planned(mut self, planned: usize) -> Campaign {
+        self.planned = planned;
+        if self.runs.len() < planned && self.verdict == Verdict::Valid {
+            self.verdict = Verdict::Unknown;
+            self.exit_code = self.verdict.exit_code();
+        }
+        self
     }
 
     /// Reads a `campaign.json`.
@@ -295,6 +311,10 @@ pub(crate) mod tests {
         assert_eq!(Verdict::of_campaign(&runs(&[])), Unknown);
         assert_eq!([Valid, Invalid, Unknown, Crashed].map(Verdict::exit_code), [0, 1, 2, 255]);
         assert_eq!([0, 1, 2, 255, 254].map(Verdict::of_exit_code), [Valid, Invalid, Unknown, Crashed, Crashed]);
+        let cut_short = Campaign::new("n", "20261123T095753Z", 1.0, runs(&[Valid]), None).with_planned(3);
+        assert_eq!((cut_short.verdict, cut_short.exit_code, cut_short.planned), (Unknown, 2, 3));
+        let whole = Campaign::new("n", "20261123T095753Z", 1.0, runs(&[Valid]), None).with_planned(1);
+        assert_eq!((whole.verdict, whole.exit_code), (Valid, 0));
         let c = Campaign::new("n", "20261123T095753Z", 1.0, runs(&[Invalid, Valid, Invalid]), None);
         assert_eq!((c.exit_code, c.totals.runs, c.totals.valid, c.totals.invalid), (1, 3, 1, 2));
     }
