@@ -19,13 +19,14 @@ test: {time-limit: 10, nodes: 3, rate: 100, nemesis-interval: 3}
 matrix:
   nemesis:
     - partition,kill
-    - {name: isolate-serializable, nemesis-schedule: isolate-n3.yaml, serializable: true}
+    - {name: isolate-serializable, nemesis-schedule: isolate-n3.yaml, serializable: true, time-limit: 14, concurrency: 4n}
 seeds: [11, 12]
 ";
 
-/// Isolated from 2 s to 8 s: long enough for the majority to move on while n3 serves its own
-/// stale state to serializable reads.
-const ISOLATE_N3: &str = "- {at: 2, do: isolate n3}\n- {at: 8, do: heal}\n";
+/// Isolated from 2 s to 12 s: the majority moves on while n3 serves its own stale state to
+/// serializable reads. Writes to n3 time out meanwhile, so its 4 workers read only about once
+/// a second between them (6 s with 2 workers once gave a single read and no stale one).
+const ISOLATE_N3: &str = "- {at: 2, do: isolate n3}\n- {at: 12, do: heal}\n";
 
 const VALID: [&str; 2] = ["partition-kill-s11-r1", "partition-kill-s12-r1"];
 const INVALID: [&str; 2] = ["isolate-serializable-s11-r1", "isolate-serializable-s12-r1"];
@@ -216,10 +217,14 @@ fn ctrl_c_ends_the_current_run_and_the_campaign_with_its_record_and_page_for_wha
     let record = json(&campaign_dir.join("campaign.json"));
     assert_eq!(record["totals"]["runs"].as_u64(), Some(1), "{record:#}");
     assert_eq!(record["runs"][0]["id"].as_str(), Some("test-s21-r1"));
+    assert_eq!(record["planned"].as_u64(), Some(3), "{record:#}");
+    assert_ne!(record["verdict"].as_str(), Some("valid"), "a campaign cut short passes nothing: {record:#}");
     assert_eq!(status.code(), record["exit_code"].as_u64().map(|c| c as i32), "the exit code is the record's");
+    assert_ne!(status.code(), Some(0), "a campaign cut short must not pass CI");
     assert!(!campaign_dir.join("runs/test-s22-r1").exists(), "no run starts after the interrupt");
     let page = std::fs::read_to_string(campaign_dir.join("index.html")).unwrap();
     assert!(page.contains("data-run=\"test-s21-r1\""));
+    assert!(page.contains("2 of 3 planned runs did not run"), "the page says the campaign was cut short");
     assert!(std::fs::read_to_string(campaign_dir.join("junit.xml")).unwrap().contains("tests=\"1\""));
     assert_eq!(json(&campaign_dir.join("runs/test-s21-r1/results.json"))["interrupted"], true);
     std::fs::remove_dir_all(&dir).unwrap();
