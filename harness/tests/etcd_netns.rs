@@ -162,7 +162,9 @@ fn isolated_node_serves_stale_serializable_reads_and_the_checker_says_so() {
     }
     let dir = scratch("detect");
     let script = schedule(&dir, "- {at: 2, do: isolate n3}\n- {at: 12, do: heal}\n");
-    let args = ["--time-limit", "15", "--nemesis-schedule", &script, "--rate", "100", "--seed", "11"];
+    // 4 workers per node: writes to isolated n3 time out, so its workers read only now and then.
+    let args =
+        ["--time-limit", "15", "--nemesis-schedule", &script, "--rate", "100", "--seed", "11", "--concurrency", "4n"];
     let mut serializable = args.to_vec();
     serializable.push("--serializable");
     let (code, out, run) = test_run(&dir, &serializable);
