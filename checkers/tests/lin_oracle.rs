@@ -12,7 +12,10 @@
 //! Generator parameters (committed here): seed `SEED + model number`, `CASES` histories per
 //! model, 2–3 processes, 3–8 ops, values 0–2, crash probability 0.2, refused-op probability
 //! 0.1, mutation probability `MUTATE` (up to four
-//! mutations, until the oracle rejects the history).
+//! mutations, until the oracle rejects the history). The crash-heavy register cases aim at the
+//! search's crashed-op reductions: 3 processes, values 0–1 (so crashed ops are often equal, and
+//! crashed writes are often read later or never), crash probability `CRASH_HEAVY`, `CRASH_HEAVY_CASES` histories, and failed
+//! CAS mismatches under `observed` semantics in half the cases.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -27,6 +30,10 @@ const SEED: u64 = 0x005e_ed0f_11ae;
 const CASES: usize = 700;
 /// Probability that a generated history is mutated towards an invalid one.
 const MUTATE: f64 = 0.62;
+/// Crash probability of the crash-heavy cases.
+const CRASH_HEAVY: f64 = 0.4;
+/// Histories per crash-heavy case.
+const CRASH_HEAVY_CASES: usize = 3000;
 
 // ---------------------------------------------------------------- sequential specifications
 
@@ -221,13 +228,19 @@ enum Case {
     Set,
     Queue,
     Mutex,
+    CrashHeavyRegister,
+    CrashHeavyCas,
 }
 
 impl Case {
+    fn crash_heavy(self) -> bool {
+        matches!(self, Case::CrashHeavyRegister | Case::CrashHeavyCas)
+    }
+
     fn kind(self) -> ModelKind {
         match self {
-            Case::Register => ModelKind::Register,
-            Case::CasRegister | Case::IndependentCas => ModelKind::CasRegister,
+            Case::Register | Case::CrashHeavyRegister => ModelKind::Register,
+            Case::CasRegister | Case::IndependentCas | Case::CrashHeavyCas => ModelKind::CasRegister,
             Case::MultiRegister => ModelKind::MultiRegister,
             Case::Set => ModelKind::Set,
             Case::Queue => ModelKind::Queue,
@@ -238,13 +251,14 @@ impl Case {
 
 /// A random op for `case`: (f, invocation value).
 fn random_op(case: Case, rng: &mut ChaCha8Rng) -> (&'static str, Value) {
-    let v = |rng: &mut ChaCha8Rng| json!(rng.gen_range(0..3));
+    let values = if case.crash_heavy() { 2 } else { 3 };
+    let v = |rng: &mut ChaCha8Rng| json!(rng.gen_range(0..values));
     match case {
-        Case::Register => match rng.gen_range(0..2) {
+        Case::Register | Case::CrashHeavyRegister => match rng.gen_range(0..2) {
             0 => ("read", Value::Null),
             _ => ("write", v(rng)),
         },
-        Case::CasRegister | Case::IndependentCas => match rng.gen_range(0..3) {
+        Case::CasRegister | Case::IndependentCas | Case::CrashHeavyCas => match rng.gen_range(0..3) {
             0 => ("read", Value::Null),
             1 => ("write", v(rng)),
             _ => ("cas", json!([v(rng), v(rng)])),
@@ -324,7 +338,8 @@ struct Pending {
 
 /// A history of a linearizable object; ops take effect between invocation and completion.
 fn generate(case: Case, init: &Obj, rng: &mut ChaCha8Rng) -> Vec<Op> {
-    let processes = rng.gen_range(2..=3);
+    let processes = if case.crash_heavy() { 3 } else { rng.gen_range(2..=3) };
+    let crash = if case.crash_heavy() { CRASH_HEAVY } else { 0.2 };
     let total = rng.gen_range(3..=8);
     // One object per key (two keys only with independent keys).
     let mut objs = vec![init.clone(); 2];
@@ -348,7 +363,7 @@ fn generate(case: Case, init: &Obj, rng: &mut ChaCha8Rng) -> Vec<Op> {
                 let (f, input) = random_op(case, rng);
                 let wrapped = wrap(key as i64, input);
                 ops.push(op(OpType::Invoke, Process::Client(*process), f, wrapped.clone(), None));
-                let (crash, refused) = (rng.gen_bool(0.2), rng.gen_bool(0.1));
+                let (crash, refused) = (rng.gen_bool(crash), rng.gen_bool(0.1));
                 *pending = Some(Pending { f, input: wrapped, done: None, crash, refused, key });
                 invoked += 1;
             }
@@ -456,10 +471,20 @@ fn mutate(ops: &mut Vec<Op>, rng: &mut ChaCha8Rng) -> bool {
     }
 }
 
+/// Whether two crashed ops have the same function and value (the search's symmetry case).
+fn has_equal_crashed_ops(ops: &[Op]) -> bool {
+    let crashed: Vec<(&str, &Value)> = ops
+        .iter()
+        .filter(|o| o.kind == OpType::Info && o.process.is_client())
+        .map(|o| (o.f.as_str(), &o.value))
+        .collect();
+    crashed.iter().enumerate().any(|(i, a)| crashed[i + 1..].contains(a))
+}
+
 fn run(case: Case, number: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED + number);
-    let (mut valid, mut invalid) = (0, 0);
-    for n in 0..CASES {
+    let (mut valid, mut invalid, mut equal_crashed) = (0, 0, 0);
+    for n in 0..if case.crash_heavy() { CRASH_HEAVY_CASES } else { CASES } {
         let semantics = Semantics {
             nil_read: if rng.gen_bool(0.5) { NilRead::Absent } else { NilRead::Any },
             failed_cas: if rng.gen_bool(0.5) { FailedCas::Observed } else { FailedCas::Ignored },
@@ -473,11 +498,19 @@ fn run(case: Case, number: u64) {
                     Value::Null
                 }
             }
-            Case::Register | Case::CasRegister if rng.gen_bool(0.5) => json!(0),
+            Case::Register | Case::CasRegister | Case::CrashHeavyRegister | Case::CrashHeavyCas
+                if rng.gen_bool(0.5) =>
+            {
+                json!(0)
+            }
             _ => Value::Null,
         };
         let init = match case {
-            Case::Register | Case::CasRegister | Case::IndependentCas => Obj::Register(init_value.clone()),
+            Case::Register
+            | Case::CasRegister
+            | Case::IndependentCas
+            | Case::CrashHeavyRegister
+            | Case::CrashHeavyCas => Obj::Register(init_value.clone()),
             Case::MultiRegister => {
                 let map = init_value.as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
                 Obj::Map(map.unwrap_or_default(), Value::Null)
@@ -519,9 +552,15 @@ fn run(case: Case, number: u64) {
         } else {
             invalid += 1;
         }
+        if has_equal_crashed_ops(&ops) {
+            equal_crashed += 1;
+        }
     }
     let total = valid + invalid;
-    eprintln!("{case:?}: {valid} valid, {invalid} invalid");
+    eprintln!("{case:?}: {valid} valid, {invalid} invalid, {equal_crashed} with equal crashed ops");
+    if case.crash_heavy() {
+        assert!(equal_crashed * 4 >= total, "{case:?}: only {equal_crashed} of {total} have equal crashed ops");
+    }
     assert!(valid * 10 >= total * 3 && invalid * 10 >= total * 3, "{case:?}: {valid} valid, {invalid} invalid");
 }
 
@@ -558,4 +597,14 @@ fn queue_agrees_with_the_oracle() {
 #[test]
 fn mutex_agrees_with_the_oracle() {
     run(Case::Mutex, 7);
+}
+
+#[test]
+fn crash_heavy_register_agrees_with_the_oracle() {
+    run(Case::CrashHeavyRegister, 8);
+}
+
+#[test]
+fn crash_heavy_cas_register_agrees_with_the_oracle() {
+    run(Case::CrashHeavyCas, 9);
 }

@@ -26,7 +26,7 @@ impl SetModel {
 }
 
 /// What a set op asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SetInput {
     /// Add an element.
     Add(Val),
@@ -122,7 +122,7 @@ impl QueueModel {
 }
 
 /// What a queue op asked for and, for a dequeue, what it saw.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum QueueInput {
     /// Append an element.
     Enqueue(Val),

@@ -5,6 +5,7 @@
 //! - [`register`], [`multi_register`], [`collections`], [`mutex`]: the built-in models.
 //! - `prepare`: history → decoded ops per partition, applying the [`Semantics`].
 //! - `search`: Wing–Gong with Lowe's memo and just-in-time linearization, per partition.
+//! - `symmetry`: equal crashed ops are interchangeable; the search tries only the earliest.
 //! - `report`: counterexamples in words and JSON.
 //!
 //! [`check`] runs a built-in model by name; [`check_model`] runs any [`Model`]. Partitions
@@ -18,6 +19,7 @@ mod prepare;
 pub mod register;
 mod report;
 mod search;
+mod symmetry;
 
 use std::str::FromStr;
 use std::sync::atomic::AtomicUsize;

@@ -104,10 +104,11 @@ pub struct Call<'a> {
 pub trait Model: Sync {
     /// A state of the object; compact states make the search's memo small and fast.
     type State: Clone + Eq + Hash + Debug + Send + Sync;
-    /// What the client asked for.
-    type Input: Clone + Debug + Send + Sync;
+    /// What the client asked for. Equal inputs with equal outputs must step alike (as derived
+    /// `Eq` and `Hash` give): the search treats crashed ops that are equal as interchangeable.
+    type Input: Clone + Eq + Hash + Debug + Send + Sync;
     /// What the client saw.
-    type Output: Clone + Debug + Send + Sync;
+    type Output: Clone + Eq + Hash + Debug + Send + Sync;
 
     /// The model's name in reports, e.g. `cas-register`.
     fn name(&self) -> &'static str;

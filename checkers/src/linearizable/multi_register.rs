@@ -25,7 +25,7 @@ impl MultiRegister {
 }
 
 /// One micro-op of a transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Micro {
     /// Read `key` and see this value (`None`: the result constrains nothing).
     Read(Val, Option<Val>),
@@ -35,7 +35,7 @@ pub enum Micro {
 
 /// A transaction's micro-ops with their results, and the initial value of each key it
 /// touches (so states only record keys that were written).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Txn {
     /// The micro-ops in order.
     pub micros: Vec<Micro>,

@@ -8,7 +8,7 @@ use super::model::{Call, Interner, Model, Outcome};
 pub struct Mutex;
 
 /// What a mutex op asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MutexInput {
     /// Take the lock.
     Acquire,

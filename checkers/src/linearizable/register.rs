@@ -25,7 +25,7 @@ impl Register {
 }
 
 /// What a register op asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegisterInput {
     /// Read the value (the value seen is the output).
     Read,

@@ -7,7 +7,8 @@
 //! take effect at any point after their call or never: they are tried only after every
 //! completed candidate failed (the likeliest linearization first), in call order, never as
 //! the op right before a blind write
-//! (see [`Model::is_blind_write`]), and the search succeeds as soon as every completed op is
+//! (see [`Model::is_blind_write`]), only the earliest pending one of equal crashed ops (see
+//! [`super::symmetry`]), and the search succeeds as soon as every completed op is
 //! linearized. A read-only op (see [`Model::is_read_only`]) that can go next is committed to:
 //! its alternatives at that point are not tried.
 //!
@@ -25,6 +26,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::model::Model;
 use super::prepare::PartOp;
+use super::symmetry::CrashedClasses;
 
 const NONE: u32 = u32::MAX;
 /// At most this many distinct states are kept per stuck op for the counterexample.
@@ -197,6 +199,7 @@ pub(crate) fn search<M: Model>(
     drop(crashed);
     let mut ev_links = Links::chain(ev_op.len() - 1);
     let mut crash_links = Links::chain(crashed_op.len() - 1);
+    let mut classes = CrashedClasses::new(ops);
     // One key per op, and one more that marks "right after a crashed op" in memo keys.
     let keys = zobrist_keys(ops.len() + 1);
 
@@ -266,7 +269,11 @@ pub(crate) fn search<M: Model>(
                 };
                 continue;
             }
-            Cursor::Crashed { slot, limit, stuck } => {
+            Cursor::Crashed { mut slot, limit, stuck } => {
+                while slot != NONE && !classes.is_next(crashed_op[slot as usize]) {
+                    slot = crash_links.next[slot as usize];
+                }
+                cursor = Cursor::Crashed { slot, limit, stuck };
                 if slot != NONE && ops[crashed_op[slot as usize] as usize].call < limit {
                     Some((crashed_op[slot as usize], limit, stuck))
                 } else {
@@ -314,6 +321,7 @@ pub(crate) fn search<M: Model>(
                             required -= 1;
                         } else {
                             crash_links.remove(crash_slot[op as usize]);
+                            classes.take(op);
                         }
                         cursor = Cursor::Events(ev_links.next[0]);
                     }
@@ -354,6 +362,7 @@ pub(crate) fn search<M: Model>(
                 } else {
                     let slot = crash_slot[op as usize];
                     crash_links.restore(slot);
+                    classes.give_back(op);
                     Cursor::Crashed { slot: crash_links.next[slot as usize], limit: frame.limit, stuck: frame.stuck }
                 };
                 if exhausted {

@@ -1,0 +1,53 @@
+//! One CAS-register key under 50 processes with crashed ops: the shape of an etcd key in a run
+//! with kills and partitions, where the search is exponential in the crashed ops that pile up
+//! (each stays concurrent with everything after it).
+//!
+//! The measurement is `#[ignore]`d: run it in release and read the figures it prints
+//! (`cargo test --release -p checkers --test lin_contended -- --ignored --nocapture`).
+//! Generator parameters: seed 11, 5 values, crash rate 5% and 10%, 2k and 20k ops; the invalid
+//! variant adds stale reads at rate 1%. Each check has a 20 s budget, so a blow-up reads as
+//! `unknown` instead of hanging.
+
+use std::time::{Duration, Instant};
+
+use checkers::linearizable::{check, ModelKind, Options};
+use checkers::simulate::{simulate, SimConfig, Store};
+use checkers::Validity;
+
+/// One CAS register, 50 processes.
+fn contended(ops: usize, crash_rate: f64, stale_read_rate: f64) -> SimConfig {
+    SimConfig { store: Store::CasRegister, processes: 50, ops, crash_rate, stale_read_rate, seed: 11, values: 5 }
+}
+
+/// Checks `config`'s history within `budget`: verdict, time, and the search's figures.
+fn run(config: &SimConfig, budget: Duration) -> Validity {
+    let history = simulate(config);
+    let semantics = history.header.as_ref().unwrap().semantics;
+    let options = Options { semantics, time_budget: Some(budget), ..Options::default() };
+    let started = Instant::now();
+    let result = check(&history, ModelKind::CasRegister, &options);
+    let stats = &result.stats;
+    eprintln!(
+        "{:>6} ops, crash {:.2}, stale {:.2}: {:<7} in {:>8.1} ms, memo {:>9} states, {:>10} steps, {} crashed",
+        config.ops,
+        config.crash_rate,
+        config.stale_read_rate,
+        result.validity.to_string(),
+        started.elapsed().as_secs_f64() * 1e3,
+        stats["states"],
+        stats["steps"],
+        stats["crashed"],
+    );
+    result.validity
+}
+
+#[test]
+#[ignore = "measurement: run in release"]
+fn one_cas_key_50_processes() {
+    for ops in [2_000, 20_000] {
+        for crash_rate in [0.05, 0.10] {
+            run(&contended(ops, crash_rate, 0.0), Duration::from_secs(20));
+            run(&contended(ops, crash_rate, 0.01), Duration::from_secs(20));
+        }
+    }
+}
