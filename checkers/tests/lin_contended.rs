@@ -4,7 +4,7 @@
 //!
 //! The measurement is `#[ignore]`d: run it in release and read the figures it prints
 //! (`cargo test --release -p checkers --test lin_contended -- --ignored --nocapture`).
-//! Generator parameters: seed 11, 5 values, crash rate 5% and 10%, 2k and 20k ops; the invalid
+//! Generator parameters: seed 11, 5 values, crash rate 0%, 5% and 10%, 2k and 20k ops; the invalid
 //! variant adds stale reads at rate 1%. Each check has a 20 s budget, so a blow-up reads as
 //! `unknown` instead of hanging.
 
@@ -45,7 +45,7 @@ fn run(config: &SimConfig, budget: Duration) -> Validity {
 #[ignore = "measurement: run in release"]
 fn one_cas_key_50_processes() {
     for ops in [2_000, 20_000] {
-        for crash_rate in [0.05, 0.10] {
+        for crash_rate in [0.0, 0.05, 0.10] {
             run(&contended(ops, crash_rate, 0.0), Duration::from_secs(20));
             run(&contended(ops, crash_rate, 0.01), Duration::from_secs(20));
         }

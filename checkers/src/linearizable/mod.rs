@@ -5,7 +5,7 @@
 //! - [`register`], [`multi_register`], [`collections`], [`mutex`]: the built-in models.
 //! - `prepare`: history → decoded ops per partition, applying the [`Semantics`].
 //! - `search`: Wing–Gong with Lowe's memo and just-in-time linearization, per partition.
-//! - `symmetry`: equal crashed ops are interchangeable; the search tries only the earliest.
+//! - `symmetry`: equal ops are interchangeable; the search tries only one of those that can go.
 //! - `report`: counterexamples in words and JSON.
 //!
 //! [`check`] runs a built-in model by name; [`check_model`] runs any [`Model`]. Partitions

@@ -7,9 +7,9 @@
 //! take effect at any point after their call or never: they are tried only after every
 //! completed candidate failed (the likeliest linearization first), in call order, never as
 //! the op right before a blind write
-//! (see [`Model::is_blind_write`]), only the earliest pending one of equal crashed ops (see
-//! [`super::symmetry`]), and the search succeeds as soon as every completed op is
-//! linearized. A read-only op (see [`Model::is_read_only`]) that can go next is committed to:
+//! (see [`Model::is_blind_write`]), only the earliest pending one of equal crashed ops, and the search succeeds as soon as every completed op is
+//! linearized. Of equal completed ops that can go next, only the earliest-returning one is
+//! tried (see [`super::symmetry`]). A read-only op (see [`Model::is_read_only`]) that can go next is committed to:
 //! its alternatives at that point are not tried.
 //!
 //! The memo holds `(set of linearized ops, state)` pairs already explored. The set is kept as a
@@ -26,7 +26,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::model::Model;
 use super::prepare::PartOp;
-use super::symmetry::CrashedClasses;
+use super::symmetry::Symmetry;
 
 const NONE: u32 = u32::MAX;
 /// At most this many distinct states are kept per stuck op for the counterexample.
@@ -154,6 +154,18 @@ struct Frame<S> {
     stuck: u32,
 }
 
+/// The position of the first return event at or after `slot` in the event list.
+fn first_return(links: &Links, is_call: &[bool], pos: &[u32], mut slot: u32) -> u32 {
+    while slot != NONE && is_call[slot as usize] {
+        slot = links.next[slot as usize];
+    }
+    if slot == NONE {
+        u32::MAX
+    } else {
+        pos[slot as usize]
+    }
+}
+
 /// Searches for a linearization of `ops` (sorted by call position) from `init`.
 pub(crate) fn search<M: Model>(
     model: &M,
@@ -199,7 +211,7 @@ pub(crate) fn search<M: Model>(
     drop(crashed);
     let mut ev_links = Links::chain(ev_op.len() - 1);
     let mut crash_links = Links::chain(crashed_op.len() - 1);
-    let mut classes = CrashedClasses::new(ops);
+    let mut classes = Symmetry::new(ops);
     // One key per op, and one more that marks "right after a crashed op" in memo keys.
     let keys = zobrist_keys(ops.len() + 1);
 
@@ -259,7 +271,14 @@ pub(crate) fn search<M: Model>(
         // Pick the next candidate, or decide to backtrack.
         let candidate = match cursor {
             Cursor::Events(slot) if slot == NONE => None,
-            Cursor::Events(slot) if ev_is_call[slot as usize] => Some((ev_op[slot as usize], NONE, NONE)),
+            Cursor::Events(slot) if ev_is_call[slot as usize] => {
+                let op = ev_op[slot as usize];
+                if !classes.is_next(op, || first_return(&ev_links, &ev_is_call, &ev_pos, slot)) {
+                    cursor = Cursor::Events(ev_links.next[slot as usize]);
+                    continue;
+                }
+                Some((op, NONE, NONE))
+            }
             Cursor::Events(slot) => {
                 // The first pending return: only crashed ops called before it remain to try.
                 cursor = Cursor::Crashed {
@@ -270,7 +289,7 @@ pub(crate) fn search<M: Model>(
                 continue;
             }
             Cursor::Crashed { mut slot, limit, stuck } => {
-                while slot != NONE && !classes.is_next(crashed_op[slot as usize]) {
+                while slot != NONE && !classes.is_next(crashed_op[slot as usize], || limit) {
                     slot = crash_links.next[slot as usize];
                 }
                 cursor = Cursor::Crashed { slot, limit, stuck };
@@ -319,6 +338,7 @@ pub(crate) fn search<M: Model>(
                             ev_links.remove(call_slot[op as usize]);
                             ev_links.remove(ret_slot[op as usize]);
                             required -= 1;
+                            classes.take(op);
                         } else {
                             crash_links.remove(crash_slot[op as usize]);
                             classes.take(op);
@@ -358,6 +378,7 @@ pub(crate) fn search<M: Model>(
                     ev_links.restore(ret_slot[op as usize]);
                     ev_links.restore(call_slot[op as usize]);
                     required += 1;
+                    classes.give_back(op);
                     Cursor::Events(ev_links.next[call_slot[op as usize] as usize])
                 } else {
                     let slot = crash_slot[op as usize];
