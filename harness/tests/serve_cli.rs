@@ -140,6 +140,8 @@ fn sample_store(tmp: &Path) -> std::path::PathBuf {
     write(&campaign.join("junit.xml"), "<testsuites><testsuite name=\"nightly\"/></testsuites>");
     results::sample::run_folder(&campaign.join("runs/r1"), "nightly-etcd", 9, &valid).unwrap();
     write(&tmp.join("secret.txt"), "TOP-SECRET");
+    std::os::unix::fs::symlink(tmp.join("secret.txt"), store.join("etcd-register/leak.txt")).unwrap();
+    std::os::unix::fs::symlink(tmp, store.join("etcd-register/up")).unwrap();
     store
 }
 
@@ -202,6 +204,9 @@ fn serve_serves_the_store_files_with_their_types_and_nothing_outside() {
         "/etcd-register/..%2f..%2fsecret.txt",
         "/../../etc/passwd",
         "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/etcd-register/leak.txt",
+        "/etcd-register/up/secret.txt",
+        "/etcd-register/%75p/secret.txt",
         "/nothing-here.html",
     ] {
         let response = get(&server.addr, path);

@@ -1,6 +1,7 @@
 //! What `faultline serve` answers: the listing at `/`, files of the store everywhere else
-//! (tower-http's `ServeDir`, which refuses paths that climb out of the store), text files the
-//! browser would otherwise download shown as text, and no content sniffing.
+//! (tower-http's `ServeDir`, which refuses paths that climb out of the store; and no file that a
+//! symlink in the store leads outside it), text files the browser would otherwise download shown
+//! as text, and no content sniffing.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use percent_encoding::percent_decode_str;
 use results::listing::{self, PageRequest};
 use tower_http::services::ServeDir;
 
@@ -28,11 +30,27 @@ struct Served {
 /// The service: the listing at `/`, the store's files under every other path.
 pub fn router(root: PathBuf, per_page: usize) -> Router {
     let files = ServeDir::new(&root);
+    let real_root = Arc::new(root.canonicalize().unwrap_or_else(|_| root.clone()));
     Router::new()
         .route("/", get(listing_page))
         .with_state(Arc::new(Served { root, per_page }))
         .fallback_service(files)
+        .layer(middleware::from_fn_with_state(real_root, inside_store))
         .layer(middleware::from_fn(text_types))
+}
+
+/// 404 for a path whose file, once symlinks are resolved, lies outside the store (the store's
+/// own `latest` links resolve inside it).
+async fn inside_store(State(real_root): State<Arc<PathBuf>>, request: Request, next: Next) -> Response {
+    let path = percent_decode_str(request.uri().path()).decode_utf8_lossy().into_owned();
+    let outside = real_root
+        .join(path.trim_start_matches('/'))
+        .canonicalize()
+        .is_ok_and(|real| !real.starts_with(real_root.as_path()));
+    if outside {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    next.run(request).await
 }
 
 async fn listing_page(State(served): State<Arc<Served>>, Query(query): Query<Vec<(String, String)>>) -> Response {
