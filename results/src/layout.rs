@@ -19,6 +19,19 @@ pub fn fresh_dir(parent: &Path, stamp: &str) -> PathBuf {
     dir
 }
 
+/// The time a folder name starting with a stamp (`20261123T095753Z`, maybe with a suffix such
+/// as `-2`) names, in ISO 8601 (`2026-11-23T09:57:53`, UTC); `None` for any other name.
+pub fn iso8601(name: &str) -> Option<String> {
+    let b = name.as_bytes();
+    let stamp = b.len() >= 16
+        && b[..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b'T'
+        && b[9..15].iter().all(u8::is_ascii_digit)
+        && b[15] == b'Z';
+    let s = name;
+    stamp.then(|| format!("{}-{}-{}T{}:{}:{}", &s[0..4], &s[4..6], &s[6..8], &s[9..11], &s[11..13], &s[13..15]))
+}
+
 /// Points `latest` in `dir`'s parent at `dir` (a relative link, replaced atomically so a reader
 /// never sees it missing).
 pub fn point_latest(dir: &Path) -> io::Result<()> {
@@ -49,5 +62,14 @@ mod tests {
         assert_eq!(std::fs::read_link(&latest).unwrap(), Path::new("20261123T095753Z-2"));
         assert_eq!(std::fs::canonicalize(&latest).unwrap(), std::fs::canonicalize(&second).unwrap());
         assert_eq!(std::fs::read_dir(store.path()).unwrap().count(), 3, "no staging link is left behind");
+    }
+
+    #[test]
+    fn stamps_read_as_iso_8601() {
+        assert_eq!(iso8601("20261123T095753Z").as_deref(), Some("2026-11-23T09:57:53"));
+        assert_eq!(iso8601("20261123T095753Z-2").as_deref(), Some("2026-11-23T09:57:53"));
+        for other in ["latest", "20261123T095753", "2026112xT095753Z", "runs"] {
+            assert_eq!(iso8601(other), None, "{other}");
+        }
     }
 }

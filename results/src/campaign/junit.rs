@@ -10,6 +10,7 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 
 use super::{Campaign, RunRow, Verdict};
+use crate::layout::iso8601;
 
 /// `text` with every character XML 1.0 forbids (even escaped) replaced by U+FFFD.
 fn xml_chars(text: &str) -> String {
@@ -59,7 +60,7 @@ pub fn render(campaign: &Campaign, explanations: &[Vec<String>]) -> String {
             .with_attribute(("failures", (t.invalid + t.unknown).to_string().as_str()))
             .with_attribute(("errors", t.crashed.to_string().as_str()))
             .with_attribute(("time", seconds(campaign.duration_s).as_str()))
-            .with_attribute(("timestamp", campaign.stamp.as_str()))
+            .with_attribute(("timestamp", iso8601(&campaign.stamp).unwrap_or_else(|| campaign.stamp.clone()).as_str()))
             .write_inner_content(|w| {
                 for (i, run) in campaign.runs.iter().enumerate() {
                     let case = w
@@ -167,7 +168,7 @@ mod tests {
         assert_eq!(suite.name, "testsuite");
         assert_eq!(suite.attr("name"), "nightly <&> \"q\" 'a'");
         assert_eq!((suite.attr("tests"), suite.attr("failures"), suite.attr("errors")), ("4", "2", "1"));
-        assert_eq!(suite.attr("time"), "61.500");
+        assert_eq!((suite.attr("time"), suite.attr("timestamp")), ("61.500", "2026-11-23T09:57:53"));
         let cases: Vec<&Element> = elements.iter().filter(|e| e.name == "testcase").collect();
         let names: Vec<&str> = cases.iter().map(|c| c.attr("name")).collect();
         assert_eq!(names, ["ok-s1-r1", "stale-s1-r1", "maybe-s1-r1", "boom-s1-r1"]);

@@ -133,23 +133,15 @@ fn percent_encode(text: &str) -> String {
 
 /// Whether `name` starts with a stamp such as `20261123T095753Z`.
 fn is_stamp(name: &str) -> bool {
-    let b = name.as_bytes();
-    b.len() >= 16
-        && b[..8].iter().all(u8::is_ascii_digit)
-        && b[8] == b'T'
-        && b[9..15].iter().all(u8::is_ascii_digit)
-        && b[15] == b'Z'
+    crate::layout::iso8601(name).is_some()
 }
 
 /// A stamp as people read it, `2026-11-23 09:57:53 UTC`, with any suffix after a dash kept
 /// (`20261123T095753Z-2` is `2026-11-23 09:57:53 UTC · 2`); anything else as it is.
 pub fn readable_time(stamp: &str) -> String {
-    if !is_stamp(stamp) {
-        return stamp.to_string();
-    }
-    let s = stamp;
-    let time = format!("{}-{}-{} {}:{}:{} UTC", &s[0..4], &s[4..6], &s[6..8], &s[9..11], &s[11..13], &s[13..15]);
-    match s[16..].trim_start_matches('-') {
+    let Some(iso) = crate::layout::iso8601(stamp) else { return stamp.to_string() };
+    let time = format!("{} UTC", iso.replace('T', " "));
+    match stamp[16..].trim_start_matches('-') {
         "" => time,
         suffix => format!("{time} · {suffix}"),
     }
