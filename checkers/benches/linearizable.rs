@@ -1,9 +1,8 @@
 //! Linearizability checker benchmarks: every `linearizable` fixture of the manifest, and
 //! simulated register and KV histories (5–50 processes, 1k–1M ops, 5% crashed, failed CAS).
-//! One CAS register under 50 processes is measured at 2k ops only: with 5 values and 10%
-//! crashed ops, or at 20k ops, its search can take minutes (the search is exponential in
-//! concurrency; per-key partitions keep KV histories fast). `tests/lin_contended.rs` measures
-//! those with a budget.
+//! One CAS register under 50 processes is measured at 2k ops only: at 20k ops with 5% crashed
+//! ops its search can still take minutes (the search is exponential in concurrency; per-key
+//! partitions keep KV histories fast). `tests/lin_contended.rs` measures those with a budget.
 //!
 //! `cargo bench -p checkers --bench linearizable`; add a filter (e.g. `kv/1000000`) for one.
 

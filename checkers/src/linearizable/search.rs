@@ -3,14 +3,19 @@
 //!
 //! Completed ops are call and return events in one doubly linked list in real-time order; an op
 //! can be linearized next when its call comes before the first remaining return. Linearizing an
-//! op lifts its events out of the list; backtracking puts them back. Crashed ops (no return) may
-//! take effect at any point after their call or never: they are tried only after every
-//! completed candidate failed (the likeliest linearization first), in call order, never as
-//! the op right before a blind write
-//! (see [`Model::is_blind_write`]), only the earliest pending one of equal crashed ops, and the search succeeds as soon as every completed op is
-//! linearized. Of equal completed ops that can go next, only the earliest-returning one is
-//! tried (see [`super::symmetry`]). A read-only op (see [`Model::is_read_only`]) that can go next is committed to:
-//! its alternatives at that point are not tried.
+//! op lifts its events out of the list; backtracking puts them back. At each point:
+//!
+//! 1. A read-only op (see [`Model::is_read_only`]) that can go next is looked for first among
+//!    all candidates and committed to: its alternatives at that point are not tried (any
+//!    linearization can be changed to put it here, as it changes no state). Trying a write first
+//!    would explore a subtree the commit makes redundant.
+//! 2. Otherwise the other completed candidates, in call order; of equal ones only the
+//!    earliest-returning (see [`super::symmetry`]).
+//! 3. Crashed ops (no return) may take effect at any point after their call or never: they are
+//!    tried only after every completed candidate failed (the likeliest linearization first), in
+//!    call order, only the earliest pending one of equal crashed ops, and never as the op right
+//!    before a blind write (see [`Model::is_blind_write`]). The search succeeds as soon as every
+//!    completed op is linearized.
 //!
 //! The memo holds `(set of linearized ops, state)` pairs already explored. The set is kept as a
 //! 128-bit Zobrist hash (each op has a random 128-bit key, XORed in and out), so an entry costs
@@ -135,6 +140,9 @@ impl Links {
 /// Where the search looks for the next candidate.
 #[derive(Debug, Clone, Copy)]
 enum Cursor {
+    /// Looking for a read-only op that can go now, from this slot of the event list; the
+    /// other candidates are tried (in [`Cursor::Events`]) only when there is none.
+    ReadOnly(u32),
     /// At this slot of the event list.
     Events(u32),
     /// At this slot of the crashed list; only ops called before `limit` (the position of the
@@ -232,7 +240,7 @@ pub(crate) fn search<M: Model>(
     let mut after_crashed = false;
     let restricted_key = keys[ops.len()];
     let mut required = ops.iter().filter(|o| o.ret.is_some()).count();
-    let mut cursor = Cursor::Events(ev_links.next[0]);
+    let mut cursor = Cursor::ReadOnly(ev_links.next[0]);
     let mut steps: u64 = 0;
 
     // The longest prefix, maintained incrementally: `best[..common]` equals the stack's bottom.
@@ -270,10 +278,27 @@ pub(crate) fn search<M: Model>(
         }
         // Pick the next candidate, or decide to backtrack.
         let candidate = match cursor {
+            Cursor::ReadOnly(slot) if slot == NONE || !ev_is_call[slot as usize] => {
+                cursor = Cursor::Events(ev_links.next[0]);
+                continue;
+            }
+            Cursor::ReadOnly(slot) => {
+                let entry = &ops[ev_op[slot as usize] as usize];
+                if model.is_read_only(&entry.input) && model.step(&state, &entry.input, entry.output.as_ref()).is_some()
+                {
+                    Some((ev_op[slot as usize], NONE, NONE))
+                } else {
+                    cursor = Cursor::ReadOnly(ev_links.next[slot as usize]);
+                    continue;
+                }
+            }
             Cursor::Events(slot) if slot == NONE => None,
             Cursor::Events(slot) if ev_is_call[slot as usize] => {
                 let op = ev_op[slot as usize];
-                if !classes.is_next(op, || first_return(&ev_links, &ev_is_call, &ev_pos, slot)) {
+                // A read-only op here cannot go now: `Cursor::ReadOnly` would have taken it.
+                if model.is_read_only(&ops[op as usize].input)
+                    || !classes.is_next(op, || first_return(&ev_links, &ev_is_call, &ev_pos, slot))
+                {
                     cursor = Cursor::Events(ev_links.next[slot as usize]);
                     continue;
                 }
@@ -343,13 +368,14 @@ pub(crate) fn search<M: Model>(
                             crash_links.remove(crash_slot[op as usize]);
                             classes.take(op);
                         }
-                        cursor = Cursor::Events(ev_links.next[0]);
+                        cursor = Cursor::ReadOnly(ev_links.next[0]);
                     }
                     // A read-only op that can go now but whose successor was explored (and
                     // failed): every alternative fails too.
                     None if commit => cursor = Cursor::Events(NONE),
                     None => {
                         cursor = match cursor {
+                            Cursor::ReadOnly(slot) => Cursor::ReadOnly(ev_links.next[slot as usize]),
                             Cursor::Events(slot) => Cursor::Events(ev_links.next[slot as usize]),
                             Cursor::Crashed { slot, limit, stuck } => {
                                 Cursor::Crashed { slot: crash_links.next[slot as usize], limit, stuck }
