@@ -13,9 +13,16 @@
 //!    earliest-returning (see [`super::symmetry`]).
 //! 3. Crashed ops (no return) may take effect at any point after their call or never: they are
 //!    tried only after every completed candidate failed (the likeliest linearization first), in
-//!    call order, only the earliest pending one of equal crashed ops, and never as the op right
-//!    before a blind write (see [`Model::is_blind_write`]). The search succeeds as soon as every
-//!    completed op is linearized.
+//!    call order, only the earliest pending one of equal crashed ops, never as the op right
+//!    before a blind write (see [`Model::is_blind_write`]), and never where it would leave the
+//!    state unchanged. The search succeeds as soon as every completed op is linearized.
+//!
+//! Why the crashed-op rules lose no linearization: among the linearizations that exist, take
+//! one with the fewest crashed ops. It has no crashed op right before a blind write, and none
+//! that leaves the state unchanged: dropping that op (it may never have happened) gives a
+//! linearization with the same states and one crashed op fewer. Swapping equal ops and moving
+//! read-only ops keep the number of crashed ops, so one linearization has every property the
+//! search demands at once.
 //!
 //! The memo holds `(set of linearized ops, state)` pairs already explored. The set is kept as a
 //! 128-bit Zobrist hash (each op has a random 128-bit key, XORed in and out), so an entry costs
@@ -350,6 +357,8 @@ pub(crate) fn search<M: Model>(
                 } else {
                     model.step(&state, &entry.input, entry.output.as_ref())
                 };
+                // A crashed op that would leave the state as it is is never needed here.
+                let stepped = stepped.filter(|next| !crashed || *next != state);
                 let commit = stepped.is_some() && model.is_read_only(&entry.input);
                 let moved = stepped.filter(|next| cache.insert((key, next.clone())));
                 match moved {
