@@ -2,10 +2,12 @@
 //! with kills and partitions, where the search is exponential in the crashed ops that pile up
 //! (each stays concurrent with everything after it).
 //!
-//! The measurement is `#[ignore]`d: run it in release and read the figures it prints
+//! One check runs every time: 2k ops with 5% crashed and 20k ops without crashes are decided.
+//! The measurements are `#[ignore]`d: run it in release and read the figures it prints
 //! (`cargo test --release -p checkers --test lin_contended -- --ignored --nocapture`).
 //! Generator parameters: seed 11, 5 values, crash rate 0%, 5% and 10%, 2k and 20k ops; the invalid
-//! variant adds stale reads at rate 1%. Each check has a 20 s budget, so a blow-up reads as
+//! variant adds stale reads at rate 1%; a plain register with 1000 values (crashed writes
+//! mostly never read) as well. Each check has a 20 s budget, so a blow-up reads as
 //! `unknown` instead of hanging.
 
 use std::time::{Duration, Instant};
@@ -20,16 +22,18 @@ fn contended(ops: usize, crash_rate: f64, stale_read_rate: f64) -> SimConfig {
 }
 
 /// Checks `config`'s history within `budget`: verdict, time, and the search's figures.
-fn run(config: &SimConfig, budget: Duration) -> Validity {
+fn run(config: &SimConfig, model: ModelKind, budget: Duration) -> Validity {
     let history = simulate(config);
     let semantics = history.header.as_ref().unwrap().semantics;
     let options = Options { semantics, time_budget: Some(budget), ..Options::default() };
     let started = Instant::now();
-    let result = check(&history, ModelKind::CasRegister, &options);
+    let result = check(&history, model, &options);
     let stats = &result.stats;
     eprintln!(
-        "{:>6} ops, crash {:.2}, stale {:.2}: {:<7} in {:>8.1} ms, memo {:>9} states, {:>10} steps, {} crashed",
+        "{model} {:>6} ops, {} values, crash {:.2}, stale {:.2}: {:<7} in {:>8.1} ms, memo {:>9} states, {:>10} steps, \
+         {} crashed ({} dropped)",
         config.ops,
+        config.values,
         config.crash_rate,
         config.stale_read_rate,
         result.validity.to_string(),
@@ -37,6 +41,7 @@ fn run(config: &SimConfig, budget: Duration) -> Validity {
         stats["states"],
         stats["steps"],
         stats["crashed"],
+        stats["crashed_dropped"],
     );
     result.validity
 }
@@ -46,8 +51,25 @@ fn run(config: &SimConfig, budget: Duration) -> Validity {
 fn one_cas_key_50_processes() {
     for ops in [2_000, 20_000] {
         for crash_rate in [0.0, 0.05, 0.10] {
-            run(&contended(ops, crash_rate, 0.0), Duration::from_secs(20));
-            run(&contended(ops, crash_rate, 0.01), Duration::from_secs(20));
+            run(&contended(ops, crash_rate, 0.0), ModelKind::CasRegister, Duration::from_secs(20));
+            run(&contended(ops, crash_rate, 0.01), ModelKind::CasRegister, Duration::from_secs(20));
         }
     }
+}
+
+#[test]
+#[ignore = "measurement: run in release"]
+fn one_register_key_50_processes_many_values() {
+    for ops in [2_000, 20_000] {
+        for crash_rate in [0.05, 0.10] {
+            let config = SimConfig { store: Store::Register, values: 1000, ..contended(ops, crash_rate, 0.0) };
+            run(&config, ModelKind::Register, Duration::from_secs(20));
+        }
+    }
+}
+
+#[test]
+fn one_cas_key_50_processes_is_decided() {
+    assert_eq!(run(&contended(2_000, 0.05, 0.0), ModelKind::CasRegister, Duration::from_secs(30)), Validity::Valid);
+    assert_eq!(run(&contended(20_000, 0.0, 0.0), ModelKind::CasRegister, Duration::from_secs(30)), Validity::Valid);
 }

@@ -483,7 +483,7 @@ fn has_equal_crashed_ops(ops: &[Op]) -> bool {
 
 fn run(case: Case, number: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED + number);
-    let (mut valid, mut invalid, mut equal_crashed) = (0, 0, 0);
+    let (mut valid, mut invalid, mut equal_crashed, mut dropped) = (0, 0, 0, 0);
     for n in 0..if case.crash_heavy() { CRASH_HEAVY_CASES } else { CASES } {
         let semantics = Semantics {
             nil_read: if rng.gen_bool(0.5) { NilRead::Absent } else { NilRead::Any },
@@ -555,11 +555,18 @@ fn run(case: Case, number: u64) {
         if has_equal_crashed_ops(&ops) {
             equal_crashed += 1;
         }
+        if result.stats["crashed_dropped"].as_u64().unwrap_or(0) > 0 {
+            dropped += 1;
+        }
     }
     let total = valid + invalid;
-    eprintln!("{case:?}: {valid} valid, {invalid} invalid, {equal_crashed} with equal crashed ops");
+    eprintln!(
+        "{case:?}: {valid} valid, {invalid} invalid, {equal_crashed} with equal crashed ops, {dropped} with unneeded \
+         crashed ops dropped"
+    );
     if case.crash_heavy() {
         assert!(equal_crashed * 4 >= total, "{case:?}: only {equal_crashed} of {total} have equal crashed ops");
+        assert!(dropped * 10 >= total, "{case:?}: only {dropped} of {total} drop unneeded crashed ops");
     }
     assert!(valid * 10 >= total * 3 && invalid * 10 >= total * 3, "{case:?}: {valid} valid, {invalid} invalid");
 }

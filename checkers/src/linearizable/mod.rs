@@ -146,8 +146,10 @@ pub fn check_model<M: Model>(history: &History, model: &M, options: &Options) ->
     };
     let prepare::Prepared { mut partitions, mut values } = prepared;
     let init = model.init(&mut values);
+    let mut dropped = 0;
     for part in &mut partitions {
         part.ops.sort_by_key(|op| op.call);
+        dropped += drop_unneeded_crashed(model, part);
     }
     // Biggest first, so the parallel tail is short.
     let mut order: Vec<usize> = (0..partitions.len()).collect();
@@ -181,7 +183,8 @@ pub fn check_model<M: Model>(history: &History, model: &M, options: &Options) ->
     let stats = json!({
         "model": model.name(),
         "ops": ops,
-        "crashed": crashed,
+        "crashed": crashed + dropped,
+        "crashed_dropped": dropped,
         "partitions": partitions.len(),
         "states": searched.iter().map(|(_, s)| s.states).sum::<usize>(),
         "steps": searched.iter().map(|(_, s)| s.steps).sum::<u64>(),
@@ -198,4 +201,16 @@ pub fn check_model<M: Model>(history: &History, model: &M, options: &Options) ->
         ),
     });
     CheckResult { checker: CHECKER.to_string(), validity, unknown_reason, anomalies, stats }
+}
+
+/// Removes the crashed ops of `part` that the model says no linearization needs (see
+/// [`Model::unneeded_crashed`]); how many.
+fn drop_unneeded_crashed<M: Model>(model: &M, part: &mut prepare::Partition<M::Input, M::Output>) -> usize {
+    let views: Vec<_> = part.ops.iter().map(|op| (&op.input, op.output.as_ref(), op.ret.is_none())).collect();
+    let unneeded = model.unneeded_crashed(&views);
+    drop(views);
+    let before = part.ops.len();
+    let mut flags = unneeded.into_iter();
+    part.ops.retain(|_| !flags.next().unwrap_or(false));
+    before - part.ops.len()
 }

@@ -159,6 +159,16 @@ pub trait Model: Sync {
         false
     }
 
+    /// Which crashed ops of a partition can never be needed in a linearization, so the search
+    /// leaves them out: `ops` are the partition's ops as (input, output, crashed), the answer has
+    /// one flag per op (true: drop; only for crashed ops). Sound only if, in any linearization,
+    /// removing such an op leaves every other op able to take effect where it did, in the state
+    /// it then sees. The default, none, is always sound.
+    #[allow(clippy::type_complexity)]
+    fn unneeded_crashed(&self, ops: &[(&Self::Input, Option<&Self::Output>, bool)]) -> Vec<bool> {
+        vec![false; ops.len()]
+    }
+
     /// Heap bytes a state owns beyond its inline size, for the memory budget's estimate.
     fn heap_bytes(&self, _state: &Self::State) -> usize {
         0

@@ -116,6 +116,42 @@ impl Model for Register {
         matches!(input, RegisterInput::Write(_))
     }
 
+    /// A crashed write of `v` (or crashed CAS to `v`) is dropped when no op can tell `v` from
+    /// the value it replaced: no read returned `v`, no CAS (completed or crashed) expects `v`,
+    /// and every failed CAS (`mismatch`) expects `v`. Proof: in a linearization, the ops after
+    /// the dropped op up to the next write or successful CAS saw `v` and now see the value
+    /// before it, `u`. Each of them took effect in state `v`: a read returned `v` (there is none),
+    /// a CAS expected `v` (none), a write or a crashed CAS that failed to apply (none: it would
+    /// not be in the linearization) works in any state, and a mismatch expecting `v` could not
+    /// take effect in `v` (so there is none in that stretch either). So every op still takes
+    /// effect, and from the next write on the states are the same.
+    fn unneeded_crashed(&self, ops: &[(&RegisterInput, Option<&Val>, bool)]) -> Vec<bool> {
+        let mut observed = rustc_hash::FxHashSet::default();
+        let mut mismatches = rustc_hash::FxHashSet::default();
+        for (input, output, _) in ops {
+            match input {
+                RegisterInput::Read => observed.extend(output.copied()),
+                RegisterInput::Cas { expected, .. } => {
+                    observed.insert(*expected);
+                }
+                RegisterInput::CasMismatch { expected } => {
+                    mismatches.insert(*expected);
+                }
+                RegisterInput::Write(_) => {}
+            }
+        }
+        let unobservable = |v: &Val| !observed.contains(v) && mismatches.iter().all(|m| m == v);
+        ops.iter()
+            .map(|(input, _, crashed)| {
+                *crashed
+                    && match input {
+                        RegisterInput::Write(v) | RegisterInput::Cas { new: v, .. } => unobservable(v),
+                        _ => false,
+                    }
+            })
+            .collect()
+    }
+
     fn describe_op(&self, input: &RegisterInput, output: Option<&Val>, values: &Interner) -> String {
         match input {
             RegisterInput::Read => match output {
