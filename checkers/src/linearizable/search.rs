@@ -12,8 +12,8 @@
 //! 2. Otherwise the other completed candidates, in call order; of equal ones only the
 //!    earliest-returning (see [`super::symmetry`]).
 //! 3. Crashed ops (no return) may take effect at any point after their call or never: they are
-//!    tried only after every completed candidate failed (the likeliest linearization first), in
-//!    call order, only the earliest pending one of equal crashed ops, never as the op right
+//!    tried only after every completed candidate failed (the likeliest linearization first),
+//!    those after which the stuck op (the first pending return) can go first, in call order, only the earliest pending one of equal crashed ops, never as the op right
 //!    before a blind write (see [`Model::is_blind_write`]), and never where it would leave the
 //!    state unchanged. The search succeeds as soon as every completed op is linearized.
 //!
@@ -153,8 +153,10 @@ enum Cursor {
     /// At this slot of the event list.
     Events(u32),
     /// At this slot of the crashed list; only ops called before `limit` (the position of the
-    /// first pending return, that of op `stuck`) are candidates.
-    Crashed { slot: u32, limit: u32, stuck: u32 },
+    /// first pending return, that of op `stuck`) are candidates. First (`helpful`) only those
+    /// after which `stuck` can take effect (e.g. the crashed write of the value a stuck read
+    /// returned), then all of them: the likeliest first.
+    Crashed { slot: u32, limit: u32, stuck: u32, helpful: bool },
 }
 
 struct Frame<S> {
@@ -164,9 +166,10 @@ struct Frame<S> {
     after_crashed: bool,
     /// A read-only op linearized as soon as it could be: its alternatives need no try.
     commit: bool,
-    /// For a crashed op: the limit and stuck op it was tried under.
+    /// For a crashed op: the limit, stuck op and pass it was tried under.
     limit: u32,
     stuck: u32,
+    helpful: bool,
 }
 
 /// The position of the first return event at or after `slot` in the event list.
@@ -317,16 +320,30 @@ pub(crate) fn search<M: Model>(
                     slot: crash_links.next[0],
                     limit: ev_pos[slot as usize],
                     stuck: ev_op[slot as usize],
+                    helpful: true,
                 };
                 continue;
             }
-            Cursor::Crashed { mut slot, limit, stuck } => {
-                while slot != NONE && !classes.is_next(crashed_op[slot as usize], || limit) {
+            Cursor::Crashed { mut slot, limit, stuck, helpful } => {
+                let target = &ops[stuck as usize];
+                let helps = |entry: &PartOp<M::Input, M::Output>| {
+                    model
+                        .step(&state, &entry.input, entry.output.as_ref())
+                        .is_some_and(|next| model.step(&next, &target.input, target.output.as_ref()).is_some())
+                };
+                while slot != NONE
+                    && ops[crashed_op[slot as usize] as usize].call < limit
+                    && (!classes.is_next(crashed_op[slot as usize], || limit)
+                        || helpful && !helps(&ops[crashed_op[slot as usize] as usize]))
+                {
                     slot = crash_links.next[slot as usize];
                 }
-                cursor = Cursor::Crashed { slot, limit, stuck };
+                cursor = Cursor::Crashed { slot, limit, stuck, helpful };
                 if slot != NONE && ops[crashed_op[slot as usize] as usize].call < limit {
                     Some((crashed_op[slot as usize], limit, stuck))
+                } else if helpful {
+                    cursor = Cursor::Crashed { slot: crash_links.next[0], limit, stuck, helpful: false };
+                    continue;
                 } else {
                     // Stuck: `stuck` cannot be linearized from here.
                     let seen = stuck_states.entry(stuck).or_default();
@@ -366,7 +383,8 @@ pub(crate) fn search<M: Model>(
                         heap_bytes += model.heap_bytes(&next);
                         let before = std::mem::replace(&mut state, next);
                         hash = h;
-                        stack.push(Frame { op, before, after_crashed, commit, limit, stuck });
+                        let helpful = matches!(cursor, Cursor::Crashed { helpful: true, .. });
+                        stack.push(Frame { op, before, after_crashed, commit, limit, stuck, helpful });
                         after_crashed = crashed;
                         if entry.ret.is_some() {
                             ev_links.remove(call_slot[op as usize]);
@@ -386,8 +404,8 @@ pub(crate) fn search<M: Model>(
                         cursor = match cursor {
                             Cursor::ReadOnly(slot) => Cursor::ReadOnly(ev_links.next[slot as usize]),
                             Cursor::Events(slot) => Cursor::Events(ev_links.next[slot as usize]),
-                            Cursor::Crashed { slot, limit, stuck } => {
-                                Cursor::Crashed { slot: crash_links.next[slot as usize], limit, stuck }
+                            Cursor::Crashed { slot, limit, stuck, helpful } => {
+                                Cursor::Crashed { slot: crash_links.next[slot as usize], limit, stuck, helpful }
                             }
                         }
                     }
@@ -419,7 +437,12 @@ pub(crate) fn search<M: Model>(
                     let slot = crash_slot[op as usize];
                     crash_links.restore(slot);
                     classes.give_back(op);
-                    Cursor::Crashed { slot: crash_links.next[slot as usize], limit: frame.limit, stuck: frame.stuck }
+                    Cursor::Crashed {
+                        slot: crash_links.next[slot as usize],
+                        limit: frame.limit,
+                        stuck: frame.stuck,
+                        helpful: frame.helpful,
+                    }
                 };
                 if exhausted {
                     cursor = Cursor::Events(NONE);
