@@ -5,6 +5,8 @@
 //! partitions keep KV histories fast). `tests/lin_contended.rs` measures those with a budget.
 //!
 //! `cargo bench -p checkers --bench linearizable`; add a filter (e.g. `kv/1000000`) for one.
+// `criterion_group!` defines a public `benches` it cannot document.
+#![allow(missing_docs)]
 
 use std::path::PathBuf;
 use std::time::Duration;
