@@ -1,6 +1,6 @@
 //! End-to-end runs of `faultline test` against a real 5-node etcd cluster in network namespaces
 //! with iptables partitions, kills and pauses. Needs root, iproute2, iptables and etcd-server;
-//! skips with a message when not root. Tests run one at a time (they share node names).
+//! ignored unless asked for (`-- --include-ignored`, as CI does as root). Tests run one at a time (they share node names).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -14,13 +14,6 @@ use nemesis::{Family, Intent, RandomSchedule};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-fn root() -> bool {
-    if nix::unistd::Uid::effective().is_root() {
-        return true;
-    }
-    eprintln!("skipped: needs root (network namespaces, iptables, etcd)");
-    false
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("faultline-it-{name}-{}", std::process::id()));
@@ -126,11 +119,9 @@ fn seed_with_every_family(faults: usize, interval: Duration) -> u64 {
 }
 
 #[test]
+#[ignore = "needs root: network namespaces, iptables and etcd-server"]
 fn random_partitions_kills_and_pauses_end_valid_and_leave_nothing() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if !root() {
-        return;
-    }
     let dir = scratch("random");
     let seed = seed_with_every_family(4, Duration::from_secs(3)).to_string();
     let args = ["--time-limit", "25", "--nemesis", "partition,kill,pause", "--nemesis-interval", "3", "--seed", &seed];
@@ -155,11 +146,9 @@ fn random_partitions_kills_and_pauses_end_valid_and_leave_nothing() {
 }
 
 #[test]
+#[ignore = "needs root: network namespaces, iptables and etcd-server"]
 fn isolated_node_serves_stale_serializable_reads_and_the_checker_says_so() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if !root() {
-        return;
-    }
     let dir = scratch("detect");
     let script = schedule(&dir, "- {at: 2, do: isolate n3}\n- {at: 12, do: heal}\n");
     // 4 workers per node: writes to isolated n3 time out, so its workers read only now and then.
@@ -189,11 +178,9 @@ fn isolated_node_serves_stale_serializable_reads_and_the_checker_says_so() {
 }
 
 #[test]
+#[ignore = "needs root: network namespaces, iptables and etcd-server"]
 fn a_write_in_flight_to_a_paused_node_is_info_and_the_verdict_holds() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if !root() {
-        return;
-    }
     let dir = scratch("pause");
     let script = schedule(&dir, "- {at: 3, do: pause n2}\n- {at: 9, do: heal}\n");
     let (code, out, run) =
@@ -240,11 +227,9 @@ fn start_mid_fault(dir: &Path) -> Child {
 }
 
 #[test]
+#[ignore = "needs root: network namespaces, iptables and etcd-server"]
 fn sigint_mid_fault_heals_everything_within_5_s_and_the_history_is_checkable() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if !root() {
-        return;
-    }
     let dir = scratch("sigint");
     let mut child = start_mid_fault(&dir);
     let run = run_dir(&dir);
@@ -267,11 +252,9 @@ fn sigint_mid_fault_heals_everything_within_5_s_and_the_history_is_checkable() {
 }
 
 #[test]
+#[ignore = "needs root: network namespaces, iptables and etcd-server"]
 fn after_kill_9_mid_fault_faultline_heal_leaves_nothing() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if !root() {
-        return;
-    }
     let dir = scratch("kill9");
     let mut child = start_mid_fault(&dir);
     let run = run_dir(&dir);
@@ -288,11 +271,9 @@ fn after_kill_9_mid_fault_faultline_heal_leaves_nothing() {
 }
 
 #[test]
+#[ignore = "needs root: network namespaces, iptables and etcd-server"]
 fn set_and_rw_register_workloads_end_valid_under_faults() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if !root() {
-        return;
-    }
     let dir = scratch("workloads");
     for (workload, checker) in [("set", "set"), ("rw-register", "rw-register")] {
         let args =
@@ -309,11 +290,9 @@ fn set_and_rw_register_workloads_end_valid_under_faults() {
 }
 
 #[test]
+#[ignore = "needs root: network namespaces, iptables and etcd-server"]
 fn a_node_that_dies_on_its_own_stops_the_run_heals_everything_and_still_checks() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if !root() {
-        return;
-    }
     let dir = scratch("nodedies");
     let mut child = start_mid_fault(&dir);
     let run = run_dir(&dir);
@@ -338,11 +317,9 @@ fn a_node_that_dies_on_its_own_stops_the_run_heals_everything_and_still_checks()
 }
 
 #[test]
+#[ignore = "needs root: network namespaces, iptables and etcd-server"]
 fn every_scripted_intent_runs_on_a_real_cluster_and_heals() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if !root() {
-        return;
-    }
     let dir = scratch("intents");
     let steps = [
         "partition halves",
@@ -374,11 +351,9 @@ fn every_scripted_intent_runs_on_a_real_cluster_and_heals() {
 }
 
 #[test]
+#[ignore = "needs root: network namespaces, iptables and etcd-server"]
 fn a_leader_kill_shows_in_the_fault_table_with_its_recovery_time() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if !root() {
-        return;
-    }
     let dir = scratch("leader-kill");
     // Restarted 0.3 s after the kill, before the others' election timeout (1 s): ok ops resume
     // only once a new leader is elected, some time after the heal.
