@@ -31,7 +31,6 @@ const ISOLATE_N3: &str = "- {at: 2, do: isolate n3}\n- {at: 12, do: heal}\n";
 const VALID: [&str; 2] = ["partition-kill-s11-r1", "partition-kill-s12-r1"];
 const INVALID: [&str; 2] = ["isolate-serializable-s11-r1", "isolate-serializable-s12-r1"];
 
-
 fn scratch(name: &str, campaign: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("faultline-it-campaign-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -14,7 +14,6 @@ use nemesis::{Family, Intent, RandomSchedule};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("faultline-it-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

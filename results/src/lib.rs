@@ -21,6 +21,7 @@
 //! ```
 
 pub mod analysis;
+pub mod axis;
 pub mod bundle;
 pub mod campaign;
 pub mod counterexample;

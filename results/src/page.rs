@@ -155,6 +155,7 @@ fn pretty(v: &serde_json::Value) -> String {
 }
 
 fn checker_views(history: &History, results: &[CheckResult]) -> Vec<CheckerView> {
+    let completions = history.completions();
     results
         .iter()
         .map(|r| CheckerView {
@@ -169,7 +170,7 @@ fn checker_views(history: &History, results: &[CheckResult]) -> Vec<CheckerView>
                     kind: a.kind.clone(),
                     explanation: a.explanation.clone(),
                     ops: a.ops.iter().map(|&i| (i, invocation_index(history, i))).collect(),
-                    lin: counterexample::diagram(history, &a.detail),
+                    lin: counterexample::diagram(history, &completions, &a.detail),
                     cycle: cycles::diagram(history, &a.detail),
                     detail: pretty(&a.detail),
                 })

@@ -11,6 +11,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::axis::{self, LatencyAxis, TimeUnit};
 use crate::faults::FaultPeriod;
 use crate::metrics::Window;
 use crate::spans::{Outcome, Span};
@@ -46,8 +47,19 @@ pub struct PlotContext<'a> {
 }
 
 impl PlotContext<'_> {
+    /// The unit of the time axis, chosen by the run's length.
+    fn unit(&self) -> TimeUnit {
+        axis::run_time_unit(self.end)
+    }
+
+    /// `ns` as a time-axis coordinate (in [`PlotContext::unit`]), never beyond the axis's end.
+    fn x(&self, ns: u64) -> f64 {
+        self.unit().of(ns.min(self.end))
+    }
+
+    /// The end of the time axis.
     fn t_max(&self) -> f64 {
-        secs(self.end).max(0.001)
+        self.unit().of(self.end).max(1e-3)
     }
 }
 
@@ -58,14 +70,6 @@ pub fn outcome_color(outcome: Outcome) -> RGBColor {
         Outcome::Fail => RGBColor(220, 60, 150),
         Outcome::Info | Outcome::Open => RGBColor(245, 150, 20),
     }
-}
-
-fn secs(ns: u64) -> f64 {
-    ns as f64 / 1e9
-}
-
-fn ms(ns: u64) -> f64 {
-    ns as f64 / 1e6
 }
 
 type Chart<'a, 'b, Y> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>;
@@ -88,13 +92,15 @@ where
     Ok(svg)
 }
 
-/// A chart on `root` titled `title`, with time on x and `y` (described by `y_desc`), its grid
-/// drawn and the fault periods shaded (see [`shade_faults`]), ready for the plot's own series.
+/// A chart on `root` titled `title`, with time on x (in the unit its length reads best in) and
+/// `y` (described by `y_desc`, ticks labelled by `y_label`), its grid drawn and the fault
+/// periods shaded (see [`shade_faults`]), ready for the plot's own series.
 fn chart<'a, 'b, Y>(
     root: &'a DrawingArea<SVGBackend<'b>, Shift>,
     title: &str,
     y: Y,
     y_desc: &str,
+    y_label: &dyn Fn(&f64) -> String,
     ctx: &PlotContext<'_>,
 ) -> Result<Chart<'a, 'b, Y::CoordDescType>, Box<dyn std::fmt::Debug>>
 where
@@ -104,15 +110,18 @@ where
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 15))
         .margin(8)
+        .margin_right(16)
         .x_label_area_size(32)
-        .y_label_area_size(56)
+        .y_label_area_size(64)
         .build_cartesian_2d(0f64..ctx.t_max(), y)
         .map_err(boxed)?;
     chart
         .configure_mesh()
         .light_line_style(RGBColor(242, 242, 242))
-        .x_desc("time (s)")
+        .x_desc(format!("time ({})", ctx.unit().name))
+        .x_label_formatter(&|v| axis::si(*v))
         .y_desc(y_desc)
+        .y_label_formatter(y_label)
         .draw()
         .map_err(boxed)?;
     shade_faults(&mut chart, ctx)?;
@@ -137,93 +146,122 @@ fn boxed<E: std::fmt::Debug + 'static>(e: E) -> Box<dyn std::fmt::Debug> {
     Box::new(e)
 }
 
-/// Shades each fault period over the whole height and writes its name at the top; shades the
-/// unexplained drops grey with a `?`.
+/// Average width of a character of the plots' 11 px labels, px (generous, so a cut label fits).
+const CHAR_PX: f64 = 6.5;
+
+/// Shades each fault period over the whole height and writes its name at the top, cut to the
+/// room left before the plot's right edge; shades the unexplained drops grey with a `?`.
 fn shade_faults<Y>(chart: &mut Chart<'_, '_, Y>, ctx: &PlotContext<'_>) -> Result<(), Box<dyn std::fmt::Debug>>
 where
     Y: Ranged<ValueType = f64>,
 {
     let Range { start: y0, end: y1 } = chart.y_range();
+    let t_max = ctx.t_max();
+    let px = chart.plotting_area().dim_in_pixel().0 as f64;
+    // Characters that fit between `x` and the right edge after an offset of 3 px.
+    let room = |x: f64| ((t_max - x) / t_max * px - 3.0).max(0.0) / CHAR_PX;
     chart
         .draw_series(ctx.faults.iter().map(|p| {
-            Rectangle::new([(secs(p.start), y0), (secs(p.end_or(ctx.end)), y1)], FAULT_FILL.mix(0.12).filled())
+            Rectangle::new([(ctx.x(p.start), y0), (ctx.x(p.end_or(ctx.end)), y1)], FAULT_FILL.mix(0.12).filled())
         }))
         .map_err(boxed)?;
     chart
-        .draw_series(ctx.faults.iter().enumerate().map(|(i, p)| {
-            let label: String = p.f.chars().take(24).collect();
+        .draw_series(ctx.faults.iter().enumerate().filter(|(_, p)| room(ctx.x(p.start)) >= 2.0).map(|(i, p)| {
+            let fit = (room(ctx.x(p.start)) as usize).min(24);
+            let label = crate::text::cut(&p.f, fit);
             let style = ("sans-serif", 11).into_font().color(&FAULT_FILL.mix(0.9));
-            EmptyElement::at((secs(p.start), y1)) + Text::new(label, (3, 2 + 12 * (i % 2) as i32), style)
+            EmptyElement::at((ctx.x(p.start), y1)) + Text::new(label, (3, 2 + 12 * (i % 2) as i32), style)
         }))
         .map_err(boxed)?;
     chart
         .draw_series(
             ctx.drops
                 .iter()
-                .map(|&(a, b)| Rectangle::new([(secs(a), y0), (secs(b), y1)], DROP_FILL.mix(0.18).filled())),
+                .map(|&(a, b)| Rectangle::new([(ctx.x(a), y0), (ctx.x(b), y1)], DROP_FILL.mix(0.18).filled())),
         )
         .map_err(boxed)?;
     chart
-        .draw_series(ctx.drops.iter().map(|&(a, _)| {
+        .draw_series(ctx.drops.iter().filter(|&&(a, _)| room(ctx.x(a)) >= 1.0).map(|&(a, _)| {
             let style = ("sans-serif", 12).into_font().color(&DROP_FILL);
-            EmptyElement::at((secs(a), y1)) + Text::new("?", (2, 28), style)
+            EmptyElement::at((ctx.x(a), y1)) + Text::new("?", (2, 28), style)
         }))
         .map_err(boxed)?;
     Ok(())
 }
 
-/// Latency (log scale) of every completed op against its invocation time, by `f` (marker) and
-/// outcome (colour). Points falling in the same small cell are drawn once.
+/// Latency of every completed op against its invocation time, by `f` (marker) and outcome
+/// (colour), on an axis fitted to the data ([`LatencyAxis::fit`]). Points falling in the same
+/// small cell are drawn once.
 pub fn latency_scatter(history: &History, spans: &[Span], ctx: &PlotContext<'_>) -> Result<String, PlotError> {
-    let lat: Vec<f64> = spans.iter().filter_map(|s| s.latency()).map(|l| ms(l.max(1_000))).collect();
-    let (lo, hi) = log_range(&lat);
-    let mut fs: Vec<&str> = spans.iter().map(|s| history.ops[s.invoke].f.as_str()).collect();
+    let y = LatencyAxis::fit(spans.iter().filter_map(Span::latency));
+    let mut fs: Vec<&str> = spans.iter().map(|s| &*history.ops[s.invoke].f).collect();
     fs.sort_unstable();
     fs.dedup();
     let points: Vec<(usize, Outcome, f64, f64)> = spans
         .iter()
         .filter_map(|s| {
-            let fi = fs.binary_search(&history.ops[s.invoke].f.as_str()).unwrap_or(0);
-            s.latency().map(|l| (fi, s.outcome, secs(s.start), ms(l.max(1_000))))
+            let fi = fs.binary_search(&&*history.ops[s.invoke].f).unwrap_or(0);
+            s.latency().map(|l| (fi, s.outcome, ctx.x(s.start), y.unit.of(l.max(1))))
         })
         .collect();
-    let series = thin(&points, ctx.t_max(), lo, hi);
+    let series = thin(&points, ctx.t_max(), &y);
+    let label = |v: &f64| y.label(*v);
     draw("latency scatter", |root| {
         let title = "Latency by op type and outcome";
-        let mut chart = chart(root, title, (lo..hi).log_scale(), "latency (ms)", ctx)?;
-        for ((fi, outcome), points) in &series {
-            let color = outcome_color(*outcome).mix(0.7);
-            let label = format!("{} {}", fs[*fi], outcome.as_str());
-            let marker = *fi % 3;
-            let drawn =
-                chart.draw_series(points.iter().map(move |&p| marker_at(marker, p, 0, color))).map_err(boxed)?;
-            drawn.label(label).legend(move |at| marker_at(marker, at, 1, color));
+        if y.log {
+            let mut chart = chart(root, title, (y.lo..y.hi).log_scale(), &y.description(), &label, ctx)?;
+            scatter(&mut chart, &series, &fs)
+        } else {
+            let mut chart = chart(root, title, y.lo..y.hi, &y.description(), &label, ctx)?;
+            scatter(&mut chart, &series, &fs)
         }
-        if !series.is_empty() {
-            legend(&mut chart)?;
-        }
-        Ok(())
     })
 }
 
+/// Draws the thinned scatter `series` (keyed by position in `fs` and outcome) and their legend.
+fn scatter<'a, 'b: 'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut Chart<'a, 'b, Y>,
+    series: &BTreeMap<(usize, Outcome), Vec<(f64, f64)>>,
+    fs: &[&str],
+) -> Result<(), Box<dyn std::fmt::Debug>> {
+    for ((fi, outcome), points) in series {
+        let color = outcome_color(*outcome).mix(0.7);
+        let label = format!("{} {}", fs[*fi], outcome.as_str());
+        let marker = *fi % 3;
+        let drawn = chart.draw_series(points.iter().map(move |&p| marker_at(marker, p, 0, color))).map_err(boxed)?;
+        drawn.label(label).legend(move |at| marker_at(marker, at, 1, color));
+    }
+    if !series.is_empty() {
+        legend(chart)?;
+    }
+    Ok(())
+}
+
 /// Groups points `(f position, outcome, x, y)` into series, keeping one point per cell of a
-/// grid over the plot (log y); the grid coarsens until at most [`MAX_POINTS`] remain.
+/// grid over the plot (logarithmic in y when the axis is); the grid coarsens until at most
+/// [`MAX_POINTS`] remain. Points outside the axis are clamped onto its edge.
 fn thin(
     points: &[(usize, Outcome, f64, f64)],
     t_max: f64,
-    lo: f64,
-    hi: f64,
+    y: &LatencyAxis,
 ) -> BTreeMap<(usize, Outcome), Vec<(f64, f64)>> {
-    let (llo, lhi) = (lo.ln(), hi.ln());
+    let share = |v: f64| {
+        let v = v.clamp(y.lo, y.hi);
+        if y.log {
+            (v.ln() - y.lo.ln()) / (y.hi.ln() - y.lo.ln())
+        } else {
+            (v - y.lo) / (y.hi - y.lo)
+        }
+    };
     let mut scale = 1.0;
     loop {
         let mut series: BTreeMap<(usize, Outcome), Vec<(f64, f64)>> = BTreeMap::new();
         let mut seen: HashSet<(usize, Outcome, u32, u32)> = HashSet::new();
         let (gx, gy) = (GRID.0 * scale, GRID.1 * scale);
-        for &(fi, outcome, x, y) in points {
-            let cell = ((x / t_max * gx) as u32, ((y.ln() - llo) / (lhi - llo) * gy) as u32);
+        for &(fi, outcome, x, v) in points {
+            let cell = ((x / t_max * gx) as u32, (share(v) * gy) as u32);
             if seen.insert((fi, outcome, cell.0, cell.1)) {
-                series.entry((fi, outcome)).or_default().push((x, y));
+                series.entry((fi, outcome)).or_default().push((x.min(t_max), v.clamp(y.lo, y.hi)));
             }
         }
         if seen.len() <= MAX_POINTS || scale < 0.05 {
@@ -248,37 +286,31 @@ fn marker_at<DB: DrawingBackend, C: Clone + 'static>(
     }
 }
 
-/// A log-scale range covering `values` (ms), with a little room; a default when empty.
-fn log_range(values: &[f64]) -> (f64, f64) {
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(0.0, f64::max);
-    if !lo.is_finite() || hi <= 0.0 {
-        return (0.1, 10.0);
-    }
-    let lo = (lo * 0.8).max(0.001);
-    (lo, (hi * 1.25).max(lo * 10.0))
-}
-
-/// p50, p95, p99 and max latency per window (log scale).
+/// p50, p95, p99 and max latency per window, on an axis fitted to them.
 pub fn latency_quantiles(windows: &[Window], width: u64, ctx: &PlotContext<'_>) -> Result<String, PlotError> {
+    let y = LatencyAxis::fit(windows.iter().filter_map(|w| w.latency).flat_map(|q| [q.p50, q.max]));
     let qs: Vec<(f64, [f64; 4])> = windows
         .iter()
         .filter_map(|w| {
-            w.latency.map(|q| (secs(w.start + width / 2), [q.p50, q.p95, q.p99, q.max].map(|v| ms(v.max(1_000)))))
+            w.latency.map(|q| (ctx.x(w.start + width / 2), [q.p50, q.p95, q.p99, q.max].map(|v| y.unit.of(v.max(1)))))
         })
         .collect();
-    let all: Vec<f64> = qs.iter().flat_map(|(_, v)| v.iter().copied()).collect();
-    let (lo, hi) = log_range(&all);
     let lines = [
         ("p50", RGBColor(40, 120, 220)),
         ("p95", RGBColor(90, 170, 90)),
         ("p99", RGBColor(245, 150, 20)),
         ("max", RGBColor(200, 40, 40)),
     ];
+    let label = |v: &f64| y.label(*v);
     draw("latency quantiles", |root| {
         let title = "Latency quantiles over time";
-        let mut chart = chart(root, title, (lo..hi).log_scale(), "latency (ms)", ctx)?;
-        draw_lines(&mut chart, &qs, lines)
+        if y.log {
+            let mut chart = chart(root, title, (y.lo..y.hi).log_scale(), &y.description(), &label, ctx)?;
+            draw_lines(&mut chart, &qs, lines)
+        } else {
+            let mut chart = chart(root, title, y.lo..y.hi, &y.description(), &label, ctx)?;
+            draw_lines(&mut chart, &qs, lines)
+        }
     })
 }
 
@@ -303,11 +335,12 @@ pub fn throughput(windows: &[Window], width: u64, ctx: &PlotContext<'_>) -> Resu
     let per_sec = 1e9 / width.max(1) as f64;
     let rows: Vec<(f64, [f64; 3])> = windows
         .iter()
-        .map(|w| (secs(w.start + width / 2), [w.ok, w.fail, w.info].map(|c| c as f64 * per_sec)))
+        .map(|w| (ctx.x(w.start + width / 2), [w.ok, w.fail, w.info].map(|c| c as f64 * per_sec)))
         .collect();
     let hi = rows.iter().flat_map(|(_, v)| v.iter().copied()).fold(1.0, f64::max) * 1.15;
     draw("throughput", |root| {
-        let mut chart = chart(root, "Throughput over time", 0f64..hi, "completions / s", ctx)?;
+        let label = |v: &f64| axis::si(*v);
+        let mut chart = chart(root, "Throughput over time", 0f64..hi, "completions / s", &label, ctx)?;
         draw_lines(
             &mut chart,
             &rows,
@@ -320,10 +353,11 @@ pub fn throughput(windows: &[Window], width: u64, ctx: &PlotContext<'_>) -> Resu
 /// left out of the line).
 pub fn availability(windows: &[Window], width: u64, ctx: &PlotContext<'_>) -> Result<String, PlotError> {
     let points: Vec<(f64, f64)> =
-        windows.iter().filter_map(|w| w.availability().map(|a| (secs(w.start + width / 2), a * 100.0))).collect();
+        windows.iter().filter_map(|w| w.availability().map(|a| (ctx.x(w.start + width / 2), a * 100.0))).collect();
     draw("availability", |root| {
         let title = "Availability (share of ok completions) per window";
-        let mut chart = chart(root, title, 0f64..105f64, "ok (%)", ctx)?;
+        let label = |v: &f64| axis::si(*v);
+        let mut chart = chart(root, title, 0f64..105f64, "ok (%)", &label, ctx)?;
         let color = outcome_color(Outcome::Ok);
         chart
             .draw_series(
@@ -368,11 +402,67 @@ mod tests {
         }
     }
 
+    /// Every `<text x=.. >label</text>` of an SVG as (x, label).
+    fn texts(svg: &str) -> Vec<(f64, String)> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let x: f64 = t.split("x=\"").nth(1)?.split('"').next()?.parse().ok()?;
+                let body = t.split('>').nth(1)?.split("</text").next()?.trim().to_string();
+                Some((x, body))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn big_numbers_are_short_and_labels_stay_inside() {
+        let width = 100_000_000;
+        let windows: Vec<Window> = (0..50)
+            .map(|i| Window { start: i * width, ok: 1_600_000, fail: 0, info: 0, answered: 1_600_000, latency: None })
+            .collect();
+        // A fault starting just before the end: its name must not run off the plot.
+        let late = FaultPeriod {
+            f: "partition-a-very-long-fault-name".into(),
+            nodes: vec![],
+            description: vec![],
+            start: 4_950_000_000,
+            healed: None,
+            heal_f: None,
+        };
+        let ctx = PlotContext { faults: std::slice::from_ref(&late), drops: &[], end: 5_000_000_000 };
+        let svg = throughput(&windows, width, &ctx).unwrap();
+        let labels = texts(&svg);
+        assert!(labels.iter().any(|(_, t)| t == "16M"), "{labels:?}");
+        let long_number = |t: &str| t.chars().filter(char::is_ascii_digit).count() > 4;
+        assert!(!labels.iter().any(|(_, t)| long_number(t)), "a raw number on an axis: {labels:?}");
+        for (x, t) in &labels {
+            assert!(x + CHAR_PX * t.chars().count() as f64 <= SIZE.0 as f64 + 1.0, "{t:?} at {x} runs off the plot");
+        }
+        assert!(labels.iter().any(|(_, t)| t == "time (s)"), "{labels:?}");
+    }
+
+    #[test]
+    fn a_history_spanning_milliseconds_gets_ms_and_a_linear_latency_axis() {
+        let mut ops = Vec::new();
+        for i in 0..40u64 {
+            ops.push(crate::sample::op(2 * i, i * 100_000, checkers::OpType::Invoke, i % 4, "read"));
+            ops.push(crate::sample::op(2 * i + 1, i * 100_000 + 20_000 + i * 500, checkers::OpType::Ok, i % 4, "read"));
+        }
+        let h = History::from_ops(None, ops);
+        let spans = client_spans(&h);
+        let ctx = PlotContext { faults: &[], drops: &[], end: history_end(&h) };
+        let labels = texts(&latency_scatter(&h, &spans, &ctx).unwrap());
+        assert!(labels.iter().any(|(_, t)| t == "time (ms)"), "{labels:?}");
+        assert!(labels.iter().any(|(_, t)| t == "latency (µs)"), "{labels:?}");
+        assert!(!labels.iter().any(|(_, t)| t == "0.01"), "degenerate log axis: {labels:?}");
+    }
+
     #[test]
     fn scatter_points_are_thinned_to_the_cap() {
         let points: Vec<(usize, Outcome, f64, f64)> =
             (0..100_000).map(|i| (i % 3, Outcome::Ok, i as f64 / 1000.0, 1.0 + (i % 997) as f64)).collect();
-        let series = thin(&points, 100.0, 0.5, 2_000.0);
+        let y = LatencyAxis { unit: TimeUnit { name: "ms", ns: 1e6 }, lo: 0.5, hi: 2_000.0, log: true };
+        let series = thin(&points, 100.0, &y);
         let n: usize = series.values().map(Vec::len).sum();
         assert!(n <= MAX_POINTS && n > MAX_POINTS / 4, "{n} points");
         assert_eq!(series.len(), 3);
