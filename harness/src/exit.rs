@@ -1,22 +1,25 @@
 //! Exit codes shared by every subcommand: 0 valid, 1 invalid, 2 unknown, 254 bad arguments or
-//! input, 255 the harness itself failed.
+//! input, 255 the harness itself failed. Verdicts become codes in one place,
+//! `results::Verdict::exit_code`.
 
 use std::process::ExitCode;
 
 use checkers::Validity;
+use results::Verdict;
 
 /// Bad arguments, or input that could not be read or parsed.
 pub const BAD_INPUT: u8 = 254;
 /// The harness failed (setup, a node, an internal error).
-pub const HARNESS_FAILED: u8 = 255;
+pub const HARNESS_FAILED: u8 = results::verdict::CRASHED_EXIT;
 
 /// The exit code for an overall verdict.
+pub fn for_verdict(verdict: Verdict) -> ExitCode {
+    ExitCode::from(verdict.exit_code())
+}
+
+/// The exit code for the checkers' overall validity.
 pub fn for_validity(validity: Validity) -> ExitCode {
-    ExitCode::from(match validity {
-        Validity::Valid => 0,
-        Validity::Invalid => 1,
-        Validity::Unknown => 2,
-    })
+    for_verdict(Verdict::from(validity))
 }
 
 /// Prints a clap error; help and version go to stdout with code 0, real errors exit 254.

@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use checkers::history::load_path;
 use clap::{Args, ValueEnum};
+use results::record::{RunRecord, RECORD};
 use results::{Link, RunMeta};
-use serde_json::json;
 
 use crate::check::CheckOptions;
 use crate::exit;
@@ -100,14 +100,16 @@ pub fn run(args: ReportArgs) -> ExitCode {
     meta.config.extend(config(&args, &args.options.semantics(&history)));
     meta.links.push(Link::new(format!("history ({name}, a copy of {})", args.history.display()), name.clone()));
     meta.links.push(Link::new("results.json (the verdict and the checker's result)", "results.json"));
-    let file = json!({
-        "history": args.history.display().to_string(),
-        "validity": result.validity,
-        "results": [&result],
-    });
-    let results_path = out.join("results.json");
-    if let Err(e) = std::fs::write(&results_path, serde_json::to_string_pretty(&file).unwrap_or_default()) {
-        eprintln!("faultline report: cannot write {}: {e}", results_path.display());
+    let mut record = RunRecord::of_results(&meta.title, vec![result.clone()]);
+    record.history = Some(args.history.display().to_string());
+    if let Some(header) = &history.header {
+        record.seed = Some(header.seed);
+        record.target.clone_from(&header.target);
+        record.workload.clone_from(&header.workload);
+    }
+    record.stats.check_s = checked.as_secs_f64();
+    if let Err(e) = record.write(&out.join(RECORD)) {
+        eprintln!("faultline report: cannot write {e}");
         return ExitCode::from(exit::HARNESS_FAILED);
     }
     let rendered = Instant::now();

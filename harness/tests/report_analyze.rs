@@ -76,7 +76,7 @@ fn valid_run_exits_zero_and_missing_results_are_refused() {
     std::fs::write(dir.path().join("results.json"), "{\"test\": \"x\"}").unwrap();
     let o = analyze(dir.path());
     assert_eq!(o.status.code(), Some(254));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no `results` field"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing field `validity`"));
     let empty = tempdir().unwrap();
     let o = analyze(empty.path());
     assert_eq!(o.status.code(), Some(254));

@@ -170,7 +170,7 @@ fn serve_lists_runs_and_campaigns_page_by_page() {
     assert!(html.contains("<td>crashy</td>") && html.contains(r#"<span class="badge crashed">"#), "{html}");
     assert!(html.contains("n2 never ready"), "a crashed run shows its harness error: {html}");
     assert!(html.contains("<td>broken</td>") && html.contains(r#"<span class="badge unreadable">"#), "{html}");
-    assert!(html.contains("results.json is not valid JSON"), "{html}");
+    assert!(html.contains("results.json: not valid JSON"), "{html}");
     assert!(!html.contains("<td>etcd-register</td>"), "{html}");
 
     let (status, stderr) = server.interrupt();

@@ -33,11 +33,16 @@ pub mod listing;
 pub mod metrics;
 pub mod page;
 pub mod plots;
+pub mod record;
+pub mod run_page;
 pub mod sample;
 pub mod spans;
 pub mod store;
 pub mod text;
 pub mod timeline;
+pub mod verdict;
 
 pub use bundle::{write, Bundle, BundleError};
 pub use page::{Link, RunMeta};
+pub use record::{RunRecord, Stats};
+pub use verdict::Verdict;

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use checkers::history::jsonl::HistoryWriter;
 use checkers::history::{Header, Semantics, Value};
-use checkers::{CheckResult, History, Op, OpType, Process, Validity};
+use checkers::{CheckResult, History, Op, OpType, Process};
 
+use crate::record::{RunRecord, Stats};
 use crate::{Bundle, BundleError, Link, RunMeta};
 
 /// A client op of process `process` with a null value.
@@ -137,23 +138,19 @@ pub fn run_folder(dir: &Path, test: &str, seed: u64, checked: &[CheckResult]) ->
     history.ops.iter().try_for_each(|op| writer.write(op)).map_err(io(&path))?;
     writer.finish().map_err(io(&path))?;
     history.header = Some(header);
-    let validity = checked.iter().map(|r| r.validity).fold(Validity::Valid, Validity::merge);
-    let exit_code = match validity {
-        Validity::Valid => 0,
-        Validity::Invalid => 1,
-        Validity::Unknown => 2,
-    };
-    let client_ops = history.ops.iter().filter(|op| op.is_client() && op.kind != OpType::Invoke).count();
-    let results = serde_json::json!({
-        "test": test, "run_id": dir.file_name().map(|n| n.to_string_lossy()), "seed": seed,
-        "target": "etcd", "workload": "register", "nodes": ["n1", "n2", "n3"], "concurrency": 3,
-        "serializable": false, "validity": validity, "exit_code": exit_code,
-        "stats": {"client_ops": client_ops, "ops_per_s": client_ops as f64 / 6.0, "faults": 1},
-        "unanswered_final_reads": [], "interrupted": false, "harness_errors": [], "results": checked,
-    });
+    let client_ops = history.ops.iter().filter(|op| op.is_client() && op.kind != OpType::Invoke).count() as u64;
+    let mut record = RunRecord::of_results(test, checked.to_vec());
+    record.run_id = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+    record.seed = Some(seed);
+    record.target = Some("etcd".into());
+    record.workload = Some("register".into());
+    record.nodes = ["n1", "n2", "n3"].map(String::from).into();
+    record.concurrency = Some(3);
+    record.serializable = Some(false);
+    record.stats = Stats { client_ops, ops_per_s: client_ops as f64 / 6.0, faults: 1, ..Stats::default() };
     let test_json = serde_json::json!({"name": test, "seed": seed, "target": "etcd", "workload": "register"});
     for (file, text) in [
-        ("results.json", results.to_string()),
+        ("results.json", serde_json::to_string_pretty(&record).unwrap_or_default()),
         ("test.json", test_json.to_string()),
         ("harness.log", format!("sample run of {test}\n")),
     ] {

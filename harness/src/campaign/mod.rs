@@ -52,7 +52,10 @@ fn one_run(session: &Result<Session, String>, spec: &RunSpec, dir: &Path) -> Run
         Err(e) => return RunFigures::crashed(e),
     };
     match catch_unwind(AssertUnwindSafe(|| session.run(&spec.plan, spec.seed, dir))) {
-        Ok(outcome) => RunFigures::read(&outcome.dir, outcome.code),
+        Ok(outcome) => match &outcome.record {
+            Some(record) => RunFigures::of(record, outcome.history.as_ref(), outcome.code),
+            None => RunFigures::read(&outcome.dir, outcome.code),
+        },
         Err(payload) => RunFigures::crashed(&format!("the harness panicked: {}", panic_text(payload.as_ref()))),
     }
 }
@@ -96,8 +99,8 @@ fn load(args: &CampaignArgs) -> Result<Expanded, String> {
     file::CampaignFile::read(&args.file).and_then(|f| expand::expand(&f, &args.file))
 }
 
-/// Runs `faultline campaign`: 0 every run valid, 1 any invalid, 2 any unknown, 255 any crashed
-/// (the worst wins in that order), 254 a bad campaign file.
+/// Runs `faultline campaign`: the exit code of the worst run's verdict (255 any crashed, else 1
+/// any invalid, else 2 any unknown, else 0; see `results::verdict`), 254 a bad campaign file.
 pub fn run(args: CampaignArgs) -> ExitCode {
     let campaign = match load(&args) {
         Ok(c) => c,

@@ -1,80 +1,42 @@
-//! Analysis of a recorded run: load and validate the history, check it, and write results.json
-//! (the run's metadata, the figures, and every checker's result).
+//! The analysis phase of a run: load and validate the history once, check it with the
+//! workload's checkers, write the run's record (`results.json`, typed in `results::record`) and
+//! its page, and say the verdict. The loaded history and the record are handed back so the
+//! campaign's row needs no second load.
 
 use std::path::Path;
+use std::time::Instant;
 
-use checkers::{CheckResult, Validity};
-use serde::Serialize;
+use checkers::{CheckResult, History, Validity};
+use results::record::{RunRecord, Stats, RECORD};
+use results::run_page::HISTORY;
+use results::Verdict;
 
-use super::config::WorkloadName;
+use super::config::Plan;
 
-/// Figures of one run.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Stats {
-    /// Seconds from launching the daemons until every node answered a linearizable read.
-    pub cluster_up_s: f64,
-    /// Seconds of workload (until the generator ran out or the run was interrupted).
-    pub workload_s: f64,
-    /// Client completions recorded during the workload (ok + fail + info).
-    pub client_ops: u64,
-    /// ok completions.
-    pub ok: u64,
-    /// fail completions.
-    pub fail: u64,
-    /// info completions.
-    pub info: u64,
-    /// client_ops / workload_s.
-    pub ops_per_s: f64,
-    /// Faults injected.
-    pub faults: u64,
-    /// Seconds the checker took.
-    pub check_s: f64,
-}
-
-/// results.json: what the run was, what happened, and the verdicts.
-#[derive(Debug, Clone, Serialize)]
-pub struct ResultsFile {
-    /// The test's name.
-    pub test: String,
-    /// The run's id (tags iptables rules, the cluster token, the journal).
-    pub run_id: String,
-    /// The seed.
-    pub seed: u64,
-    /// The system under test.
-    pub target: String,
-    /// The workload.
-    pub workload: String,
-    /// The nodes.
-    pub nodes: Vec<String>,
-    /// Client workers.
-    pub concurrency: usize,
-    /// Reads were serializable (not linearizable).
-    pub serializable: bool,
-    /// The overall verdict: the merge of every result's.
-    pub validity: Validity,
-    /// The process exit code that goes with it (255 when the harness failed).
-    pub exit_code: u8,
-    /// Figures.
+/// What the run left for its analysis, besides the history on disk.
+pub struct Recorded {
+    /// Figures of the workload (the check time is filled in here).
     pub stats: Stats,
-    /// Final reads that never got an answer (each makes the verdict at best unknown).
-    pub unanswered_final_reads: Vec<String>,
+    /// Final reads that never got an answer.
+    pub unanswered: Vec<String>,
     /// The run was interrupted (Ctrl-C, SIGTERM).
     pub interrupted: bool,
-    /// Problems of the harness (setup, teardown), one line each.
-    pub harness_errors: Vec<String>,
-    /// Every checker's result.
-    pub results: Vec<CheckResult>,
+    /// Problems of the harness so far, one line each.
+    pub errors: Vec<String>,
 }
 
-/// Checker results and the lines that explain them to a person.
-pub struct Checked {
-    /// Every checker's result.
-    pub results: Vec<CheckResult>,
-    /// Up to three anomalies per result, each followed by the ops it involves and their nodes.
-    pub lines: Vec<String>,
+/// What the analysis leaves: the record as written and the history it judged (none when the
+/// run left no readable history).
+pub struct Analyzed {
+    /// The record, as written to `results.json`.
+    pub record: RunRecord,
+    /// The loaded history.
+    pub history: Option<History>,
 }
 
-fn explain(history: &checkers::History, results: &[CheckResult]) -> Vec<String> {
+/// Up to three anomalies per result, each followed by the ops it involves and their nodes, and
+/// why a result is unknown.
+fn explain(history: &History, results: &[CheckResult]) -> Vec<String> {
     let mut lines = Vec::new();
     for result in results {
         for anomaly in result.anomalies.iter().take(3) {
@@ -99,14 +61,10 @@ fn explain(history: &checkers::History, results: &[CheckResult]) -> Vec<String> 
     lines
 }
 
-/// Checks the history at `path` with the workload's checker; unanswered final reads turn a
-/// valid verdict into unknown.
-pub fn check(workload: WorkloadName, path: &Path, unanswered: &[String]) -> Result<Checked, String> {
-    let history = checkers::history::load_path(path).map_err(|e| e.to_string())?;
-    for warning in &history.warnings {
-        tracing::warn!("{warning}");
-    }
-    let mut result = super::workload::check(workload, &history);
+/// Checks `history` with the workload's checkers; unanswered final reads turn a valid verdict
+/// into unknown.
+fn check(plan: &Plan, history: &History, unanswered: &[String]) -> Vec<CheckResult> {
+    let mut result = super::workload::check(plan.workload, history);
     if result.validity == Validity::Valid && !unanswered.is_empty() {
         result.validity = Validity::Unknown;
         result.unknown_reason = Some(format!(
@@ -114,11 +72,77 @@ pub fn check(workload: WorkloadName, path: &Path, unanswered: &[String]) -> Resu
             unanswered.join(", ")
         ));
     }
-    let results = vec![result];
-    Ok(Checked { lines: explain(&history, &results), results })
+    vec![result]
 }
 
-/// The overall verdict of some results.
-pub fn overall(results: &[CheckResult]) -> Validity {
-    results.iter().fold(Validity::Valid, |v, r| v.merge(r.validity))
+/// Loads the history in `dir` (if the run got as far as writing one) and checks it.
+fn load_and_check(plan: &Plan, dir: &Path, recorded: &mut Recorded) -> (Option<History>, Vec<CheckResult>) {
+    let path = dir.join(HISTORY);
+    if !path.exists() {
+        return (None, Vec::new());
+    }
+    match checkers::history::load_path(&path) {
+        Ok(history) => {
+            history.warnings.iter().for_each(|w| tracing::warn!("{w}"));
+            let results = check(plan, &history, &recorded.unanswered);
+            (Some(history), results)
+        }
+        Err(e) => {
+            recorded.errors.push(format!("analysis: {e}"));
+            (None, Vec::new())
+        }
+    }
+}
+
+/// The analysis phase of the run `run_id` of `plan` with `seed` in `dir`: check, record, page,
+/// and the closing lines.
+pub fn finish(plan: &Plan, seed: u64, run_id: &str, dir: &Path, mut recorded: Recorded) -> Analyzed {
+    let started = Instant::now();
+    let (history, results) = load_and_check(plan, dir, &mut recorded);
+    recorded.stats.check_s = started.elapsed().as_secs_f64();
+    let lines = history.as_ref().map(|h| explain(h, &results)).unwrap_or_default();
+    let mut record = RunRecord::of_results(&plan.name, results);
+    let harness_failed =
+        record.results.is_empty() || (!recorded.errors.is_empty() && record.validity != Validity::Invalid);
+    let verdict = if harness_failed { Verdict::Crashed } else { Verdict::from(record.validity) };
+    record.exit_code = Some(verdict.exit_code());
+    record.run_id = Some(run_id.to_string());
+    record.seed = Some(seed);
+    record.target = Some("etcd".into());
+    record.workload = Some(plan.workload.to_string());
+    record.nodes = plan.nodes.clone();
+    record.concurrency = Some(plan.concurrency);
+    record.serializable = Some(plan.fields.serializable);
+    record.stats = recorded.stats;
+    record.unanswered_final_reads = recorded.unanswered;
+    record.interrupted = recorded.interrupted;
+    record.harness_errors = recorded.errors.clone();
+    if let Err(e) = record.write(&dir.join(RECORD)) {
+        eprintln!("faultline: {e}");
+    }
+    let page = match history.as_ref().map(|h| results::run_page::render(dir, h, &record)) {
+        Some(Ok(bundle)) => format!("; page {}", bundle.index.display()),
+        Some(Err(e)) => {
+            recorded.errors.push(format!("the HTML bundle: {e}"));
+            String::new()
+        }
+        None => String::new(),
+    };
+    for error in &recorded.errors {
+        eprintln!("faultline: {error}");
+    }
+    for line in lines {
+        eprintln!("{line}");
+    }
+    let word = if harness_failed { "harness failed" } else { record.validity.as_str() };
+    let s = &record.stats;
+    println!(
+        "{word}: {} ops at {:.1} ops/s, {} faults, cluster up in {:.1} s; results in {}{page}",
+        s.client_ops,
+        s.ops_per_s,
+        s.faults,
+        s.cluster_up_s,
+        dir.display()
+    );
+    Analyzed { record, history }
 }

@@ -28,7 +28,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use checkers::history::Header;
-use checkers::Validity;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use targets::etcd::Etcd;
@@ -38,11 +37,11 @@ use tokio_util::sync::CancellationToken;
 pub use config::TestArgs;
 pub use heal::heal;
 
-use analysis::{ResultsFile, Stats};
 use context::{Counts, Run};
 use journal::{Journal, Undo};
 use logsink::LogSink;
 use node::Node;
+use results::{Stats, Verdict};
 use sequencer::Sequencer;
 
 /// How long the cluster may take to answer after start and after healing.
@@ -67,7 +66,7 @@ pub fn test(args: TestArgs) -> ExitCode {
         }
     };
     let parent = plan.results_dir.join(&plan.name);
-    let mut worst: Option<u8> = None;
+    let mut worst: Option<Verdict> = None;
     for k in 0..plan.test_count {
         let seed = plan.seed.wrapping_add(k as u64);
         let dir = results::layout::fresh_dir(&parent, &stamp::utc_now());
@@ -75,22 +74,27 @@ pub fn test(args: TestArgs) -> ExitCode {
         if let Err(e) = results::layout::point_latest(&outcome.dir) {
             eprintln!("faultline: {}: cannot update the `latest` link: {e}", parent.display());
         }
-        worst = Some(worst.map_or(outcome.code, |w| rank(w).max(rank(outcome.code)).1));
+        worst = worst.max(Some(Verdict::of_exit_code(outcome.code)));
         if session.interrupted() {
             break;
         }
     }
-    ExitCode::from(worst.unwrap_or(crate::exit::HARNESS_FAILED))
+    crate::exit::for_verdict(worst.unwrap_or(Verdict::Crashed))
 }
 
-/// What one run left: its folder and its exit code (0 valid, 1 invalid, 2 unknown, 255 the
-/// harness failed).
+/// What one run left: its folder, its exit code (0 valid, 1 invalid, 2 unknown, 255 the
+/// harness failed), and its record and history as the analysis had them (so nothing is loaded
+/// twice).
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
     /// The run's folder (results.json, history.jsonl, index.html, ...).
     pub dir: PathBuf,
     /// The exit code that goes with its verdict.
     pub code: u8,
+    /// The record written to `results.json`; none when the run stopped before its analysis.
+    pub record: Option<results::RunRecord>,
+    /// The loaded history; none when the run left no readable one.
+    pub history: Option<checkers::History>,
 }
 
 /// What runs on this machine share: root, the machine-wide lock (one run at a time), the log
@@ -143,30 +147,23 @@ impl Session {
             Ok(()) => dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
             Err(e) => {
                 eprintln!("faultline: {}: {e}", dir.display());
-                return RunOutcome { dir: dir.to_path_buf(), code: crate::exit::HARNESS_FAILED };
+                return RunOutcome {
+                    dir: dir.to_path_buf(),
+                    code: crate::exit::HARNESS_FAILED,
+                    record: None,
+                    history: None,
+                };
             }
         };
-        let code = self.runtime.block_on(one_run(plan, seed, &dir, &self.sink, &self.interrupt));
-        RunOutcome { dir, code }
-    }
-}
-
-/// Orders exit codes by severity: valid < unknown < invalid < harness failure.
-fn rank(code: u8) -> (u8, u8) {
-    let severity = match code {
-        0 => 0,
-        2 => 1,
-        1 => 2,
-        _ => 3,
-    };
-    (severity, code)
-}
-
-fn exit_code(validity: Validity) -> u8 {
-    match validity {
-        Validity::Valid => 0,
-        Validity::Invalid => 1,
-        Validity::Unknown => 2,
+        match self.runtime.block_on(one_run(plan, seed, &dir, &self.sink, &self.interrupt)) {
+            Some(analyzed) => RunOutcome {
+                dir,
+                code: analyzed.record.verdict().exit_code(),
+                record: Some(analyzed.record),
+                history: analyzed.history,
+            },
+            None => RunOutcome { dir, code: crate::exit::HARNESS_FAILED, record: None, history: None },
+        }
     }
 }
 
@@ -174,8 +171,14 @@ fn exit_code(validity: Validity) -> u8 {
 static RUNS_STARTED: AtomicU64 = AtomicU64::new(0);
 
 /// One run into `dir` (which exists): journal, cluster, workload, final phase, teardown,
-/// analysis. Returns the exit code.
-async fn one_run(plan: &config::Plan, seed: u64, dir: &Path, sink: &LogSink, interrupt: &interrupt::Interrupt) -> u8 {
+/// analysis. Returns what the analysis left; none when the run could not start.
+async fn one_run(
+    plan: &config::Plan,
+    seed: u64,
+    dir: &Path,
+    sink: &LogSink,
+    interrupt: &interrupt::Interrupt,
+) -> Option<analysis::Analyzed> {
     let run_id =
         format!("{}-{}-{}", stamp::utc_now(), std::process::id(), RUNS_STARTED.fetch_add(1, Ordering::Relaxed));
     let _ = sink.switch(&dir.join("harness.log"));
@@ -187,7 +190,7 @@ async fn one_run(plan: &config::Plan, seed: u64, dir: &Path, sink: &LogSink, int
         Ok(j) => j,
         Err(e) => {
             eprintln!("faultline test: fault journal: {e}");
-            return crate::exit::HARNESS_FAILED;
+            return None;
         }
     };
     let state_file = journal.state_file().to_path_buf();
@@ -209,82 +212,8 @@ async fn one_run(plan: &config::Plan, seed: u64, dir: &Path, sink: &LogSink, int
             (Stats::default(), Vec::new())
         }
     };
-    let interrupted = interrupt.fired();
-    finish(plan, seed, &run_id, dir, stats, unanswered, interrupted, errors)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    plan: &config::Plan,
-    seed: u64,
-    run_id: &str,
-    dir: &Path,
-    mut stats: Stats,
-    unanswered: Vec<String>,
-    interrupted: bool,
-    mut errors: Vec<String>,
-) -> u8 {
-    let history = dir.join("history.jsonl");
-    let started = Instant::now();
-    let (results, lines) = if history.exists() {
-        match analysis::check(plan.workload, &history, &unanswered) {
-            Ok(checked) => (checked.results, checked.lines),
-            Err(e) => {
-                errors.push(format!("analysis: {e}"));
-                (Vec::new(), Vec::new())
-            }
-        }
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    stats.check_s = started.elapsed().as_secs_f64();
-    let validity = analysis::overall(&results);
-    let harness_failed = results.is_empty() || (!errors.is_empty() && validity != Validity::Invalid);
-    let code = if harness_failed { crate::exit::HARNESS_FAILED } else { exit_code(validity) };
-    let file = ResultsFile {
-        test: plan.name.clone(),
-        run_id: run_id.to_string(),
-        seed,
-        target: "etcd".into(),
-        workload: plan.workload.to_string(),
-        nodes: plan.nodes.clone(),
-        concurrency: plan.concurrency,
-        serializable: plan.fields.serializable,
-        validity,
-        exit_code: code,
-        stats,
-        unanswered_final_reads: unanswered,
-        interrupted,
-        harness_errors: errors.clone(),
-        results,
-    };
-    if let Err(e) = std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(&file).unwrap_or_default()) {
-        eprintln!("faultline: results.json: {e}");
-    }
-    let page = match history.exists().then(|| crate::analyze::render(dir)) {
-        Some(Ok((bundle, _))) => format!("; page {}", bundle.index.display()),
-        Some(Err(crate::analyze::RenderError::Input(e) | crate::analyze::RenderError::Write(e))) => {
-            errors.push(format!("the HTML bundle: {e}"));
-            String::new()
-        }
-        None => String::new(),
-    };
-    for error in &errors {
-        eprintln!("faultline: {error}");
-    }
-    for line in lines {
-        eprintln!("{line}");
-    }
-    let word = if harness_failed { "harness failed" } else { validity.as_str() };
-    println!(
-        "{word}: {} ops at {:.1} ops/s, {} faults, cluster up in {:.1} s; results in {}{page}",
-        file.stats.client_ops,
-        file.stats.ops_per_s,
-        file.stats.faults,
-        file.stats.cluster_up_s,
-        dir.display()
-    );
-    code
+    let recorded = analysis::Recorded { stats, unanswered, interrupted: interrupt.fired(), errors };
+    Some(analysis::finish(plan, seed, &run_id, dir, recorded))
 }
 
 /// Provisions, runs and tears down; teardown problems go to `errors`.

@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use checkers::CheckResult;
-use serde::Deserialize;
+use checkers::History;
 
-use super::Verdict;
 use crate::metrics::ok_quantiles;
+use crate::record::{RunRecord, RECORD};
 use crate::spans::client_spans;
 use crate::text::cut;
+use crate::verdict::Verdict;
 
 /// Longest `why` (characters).
 const MAX_WHY: usize = 300;
@@ -39,24 +39,6 @@ pub struct RunFigures {
     pub why: Option<String>,
 }
 
-/// The part of `results.json` a row needs.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ResultsJson {
-    exit_code: Option<u8>,
-    stats: StatsJson,
-    harness_errors: Vec<String>,
-    results: Vec<CheckResult>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct StatsJson {
-    client_ops: u64,
-    ops_per_s: f64,
-    faults: u64,
-}
-
 /// `text` on one line, cut to [`MAX_WHY`] characters.
 fn one_line(text: &str) -> String {
     cut(&text.split_whitespace().collect::<Vec<_>>().join(" "), MAX_WHY)
@@ -81,29 +63,29 @@ impl RunFigures {
     /// Reads the run folder `dir`; `code` is the run's exit code as the runner returned it,
     /// which decides the verdict when `results.json` is missing or disagrees.
     pub fn read(dir: &Path, code: u8) -> RunFigures {
-        let path = dir.join("results.json");
-        let parsed = std::fs::read_to_string(&path)
-            .map_err(|e| format!("{}: {e}", path.display()))
-            .and_then(|t| serde_json::from_str::<ResultsJson>(&t).map_err(|e| format!("{}: {e}", path.display())));
-        let results = match parsed {
-            Ok(r) => r,
+        let record = match RunRecord::read(&dir.join(RECORD)) {
+            Ok(record) => record,
             Err(e) if Verdict::of_exit_code(code) == Verdict::Crashed => {
                 return RunFigures::crashed(&format!("the run failed and left no results ({e})"))
             }
             Err(e) => return RunFigures::crashed(&format!("the run's results are unreadable: {e}")),
         };
-        let verdict = Verdict::of_exit_code(results.exit_code.unwrap_or(code).max(code));
+        let history = checkers::history::load_path(&dir.join("history.jsonl")).ok();
+        RunFigures::of(&record, history.as_ref(), code)
+    }
+
+    /// The figures of a run from its record and its history (for the latency of ok ops);
+    /// `code` is the run's exit code as the runner returned it, the worse of it and the
+    /// record's decides the verdict.
+    pub fn of(record: &RunRecord, history: Option<&History>, code: u8) -> RunFigures {
+        let verdict = record.verdict().max(Verdict::of_exit_code(code));
         let mut figures = RunFigures::crashed("");
         figures.verdict = verdict;
-        figures.ops = results.stats.client_ops;
-        figures.ops_per_s = results.stats.ops_per_s;
-        figures.faults = results.stats.faults;
-        for result in &results.results {
-            for anomaly in &result.anomalies {
-                if !figures.anomalies.contains(&anomaly.kind) {
-                    figures.anomalies.push(anomaly.kind.clone());
-                }
-            }
+        figures.ops = record.stats.client_ops;
+        figures.ops_per_s = record.stats.ops_per_s;
+        figures.faults = record.stats.faults;
+        figures.anomalies = record.anomaly_kinds();
+        for result in &record.results {
             let explained = result.anomalies.iter().map(|a| format!("{}: {}", a.kind, one_line(&a.explanation)));
             figures.explanations.extend(explained);
             if let Some(reason) = &result.unknown_reason {
@@ -114,7 +96,7 @@ impl RunFigures {
         figures.why = match verdict {
             Verdict::Valid => None,
             Verdict::Crashed => Some(one_line(
-                results.harness_errors.first().map_or("the harness failed (see harness.log)", String::as_str),
+                record.harness_errors.first().map_or("the harness failed (see harness.log)", String::as_str),
             )),
             Verdict::Invalid | Verdict::Unknown => Some(
                 figures
@@ -123,10 +105,9 @@ impl RunFigures {
                     .map_or_else(|| format!("{} (see the run's page)", verdict.as_str()), |e| one_line(e)),
             ),
         };
-        if let Ok(history) = checkers::history::load_path(&dir.join("history.jsonl")) {
-            let q = ok_quantiles(&client_spans(&history));
-            figures.p50_ms = q.map(|q| q.p50 as f64 / 1e6);
-            figures.p99_ms = q.map(|q| q.p99 as f64 / 1e6);
+        if let Some(q) = history.and_then(|h| ok_quantiles(&client_spans(h))) {
+            figures.p50_ms = Some(q.p50 as f64 / 1e6);
+            figures.p99_ms = Some(q.p99 as f64 / 1e6);
         }
         figures
     }
@@ -144,6 +125,7 @@ mod tests {
         let lines: Vec<String> = history.ops.iter().map(|op| serde_json::to_string(op).unwrap()).collect();
         std::fs::write(dir.join("history.jsonl"), lines.join("\n") + "\n").unwrap();
         let results = serde_json::json!({
+            "validity": "invalid",
             "exit_code": 1,
             "stats": {"client_ops": 400, "ops_per_s": 80.5, "faults": 3},
             "harness_errors": [],
@@ -167,7 +149,7 @@ mod tests {
         assert!(crashed.why.unwrap().contains("left no results"));
         std::fs::write(
             dir.join("results.json"),
-            r#"{"exit_code": 255, "harness_errors": ["setup: etcd on n2 exited"]}"#,
+            r#"{"validity": "valid", "exit_code": 255, "harness_errors": ["setup: etcd on n2 exited"], "results": []}"#,
         )
         .unwrap();
         let f = RunFigures::read(&dir, 255);

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::verdict::Verdict;
 pub use compare::{compare, Comparison, LatencyRegression};
 
 /// The `format` field of every `campaign.json`.
@@ -23,69 +24,6 @@ pub const VERSION: u32 = 1;
 pub const RECORD: &str = "campaign.json";
 /// The folder, under the store, that holds one folder per campaign name.
 pub const CAMPAIGNS: &str = "campaigns";
-
-/// How a run (or a whole campaign) ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// Every checker passed.
-    Valid,
-    /// A checker found an anomaly.
-    Invalid,
-    /// A checker could not decide (or nothing ran): never a pass.
-    Unknown,
-    /// The harness failed: setup, a node, a panic.
-    Crashed,
-}
-
-impl Verdict {
-    /// The verdict of a run from its exit code (0 valid, 1 invalid, 2 unknown, else crashed).
-    pub fn of_exit_code(code: u8) -> Verdict {
-        match code {
-            0 => Verdict::Valid,
-            1 => Verdict::Invalid,
-            2 => Verdict::Unknown,
-            _ => Verdict::Crashed,
-        }
-    }
-
-    /// The exit code that goes with it: 0 valid, 1 invalid, 2 unknown, 255 crashed.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Verdict::Valid => 0,
-            Verdict::Invalid => 1,
-            Verdict::Unknown => 2,
-            Verdict::Crashed => 255,
-        }
-    }
-
-    /// The lowercase word, as in `campaign.json`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Valid => "valid",
-            Verdict::Invalid => "invalid",
-            Verdict::Unknown => "unknown",
-            Verdict::Crashed => "crashed",
-        }
-    }
-
-    /// True unless valid: invalid, unknown and crashed runs all fail a campaign.
-    pub fn failing(self) -> bool {
-        self != Verdict::Valid
-    }
-
-    /// A campaign's verdict: crashed if any run crashed, else unknown if any was unknown, else
-    /// invalid if any was invalid, else valid. No runs at all is unknown (nothing passed).
-    pub fn of_campaign<'a>(runs: impl IntoIterator<Item = &'a RunRow>) -> Verdict {
-        let severity = |v: Verdict| match v {
-            Verdict::Valid => 0,
-            Verdict::Invalid => 1,
-            Verdict::Unknown => 2,
-            Verdict::Crashed => 3,
-        };
-        runs.into_iter().map(|r| r.verdict).max_by_key(|v| severity(*v)).unwrap_or(Verdict::Unknown)
-    }
-}
 
 /// How many runs ended each way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -164,7 +102,7 @@ pub struct Campaign {
     pub stamp: String,
     /// Seconds from start until now (or the end).
     pub duration_s: f64,
-    /// The worst verdict of its runs (see [`Verdict::of_campaign`]).
+    /// The worst verdict of its runs (see [`Verdict::worst`]; no runs is unknown).
     pub verdict: Verdict,
     /// The exit code of `faultline campaign`.
     pub exit_code: u8,
@@ -185,7 +123,7 @@ pub struct Campaign {
 impl Campaign {
     /// The record of `runs`, compared with `previous` (the last campaign of the same name).
     pub fn new(name: &str, stamp: &str, duration_s: f64, runs: Vec<RunRow>, previous: Option<&Campaign>) -> Campaign {
-        let verdict = Verdict::of_campaign(&runs);
+        let verdict = Verdict::worst(runs.iter().map(|r| r.verdict));
         Campaign {
             format: FORMAT.to_string(),
             version: VERSION,
@@ -229,13 +167,10 @@ impl Campaign {
         Ok(campaign)
     }
 
-    /// Writes it to `path` through a temporary file and a rename, so a reader (or a crash)
-    /// never sees half a record.
+    /// Writes it to `path`, replacing the file whole (see [`crate::layout::replace_file`]).
     pub fn write(&self, path: &Path) -> Result<(), String> {
         let text = serde_json::to_string_pretty(self).map_err(|e| format!("{}: {e}", path.display()))?;
-        let staging = path.with_extension("json.tmp");
-        std::fs::write(&staging, text).map_err(|e| format!("{}: {e}", staging.display()))?;
-        std::fs::rename(&staging, path).map_err(|e| format!("{}: {e}", path.display()))
+        crate::layout::replace_file(path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
     }
 }
 
@@ -304,13 +239,12 @@ pub(crate) mod tests {
         let runs =
             |vs: &[Verdict]| vs.iter().enumerate().map(|(i, v)| row(&format!("r{i}"), *v, None)).collect::<Vec<_>>();
         use Verdict::*;
-        assert_eq!(Verdict::of_campaign(&runs(&[Valid, Valid])), Valid);
-        assert_eq!(Verdict::of_campaign(&runs(&[Valid, Invalid])), Invalid);
-        assert_eq!(Verdict::of_campaign(&runs(&[Invalid, Unknown, Valid])), Unknown);
-        assert_eq!(Verdict::of_campaign(&runs(&[Unknown, Crashed, Invalid])), Crashed);
-        assert_eq!(Verdict::of_campaign(&runs(&[])), Unknown);
-        assert_eq!([Valid, Invalid, Unknown, Crashed].map(Verdict::exit_code), [0, 1, 2, 255]);
-        assert_eq!([0, 1, 2, 255, 254].map(Verdict::of_exit_code), [Valid, Invalid, Unknown, Crashed, Crashed]);
+        let of = |vs: &[Verdict]| Campaign::new("n", "20261123T095753Z", 1.0, runs(vs), None).verdict;
+        assert_eq!(of(&[Valid, Valid]), Valid);
+        assert_eq!(of(&[Valid, Invalid]), Invalid);
+        assert_eq!(of(&[Invalid, Unknown, Valid]), Invalid, "invalid outranks unknown, as in checkers");
+        assert_eq!(of(&[Unknown, Crashed, Invalid]), Crashed);
+        assert_eq!(of(&[]), Unknown);
         let cut_short = Campaign::new("n", "20261123T095753Z", 1.0, runs(&[Valid]), None).with_planned(3);
         assert_eq!((cut_short.verdict, cut_short.exit_code, cut_short.planned), (Unknown, 2, 3));
         let whole = Campaign::new("n", "20261123T095753Z", 1.0, runs(&[Valid]), None).with_planned(1);

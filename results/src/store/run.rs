@@ -1,13 +1,9 @@
-//! One run folder as a listing row: what `results.json` says (the runner's `ResultsFile`).
+//! One run folder as a listing row: what its record (`results.json`) says.
 
-use serde_json::{Map, Value};
-
-use super::{is_stamp, json, Found};
-use crate::campaign::Verdict;
+use super::{is_stamp, Found};
 use crate::page::Link;
-
-/// The exit code of a run whose harness failed.
-const CRASHED_EXIT: u64 = 255;
+use crate::record::{RunRecord, RECORD};
+use crate::verdict::Verdict;
 
 /// The campaign a run belongs to.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,41 +68,30 @@ pub(super) fn read(found: &Found, campaign: Option<&CampaignRef>) -> RunSummary 
         links: found.links(&["index.html", "results.json"], &["history.jsonl", "harness.log"]),
         campaign: campaign.cloned(),
     };
-    if !found.dir.join("results.json").is_file() {
+    if !found.dir.join(RECORD).is_file() {
         run.note =
             Some("no results.json yet: the run is going on, or stopped before its analysis (see harness.log)".into());
         return run;
     }
-    match json::read_object(&found.dir, "results.json") {
-        Ok(doc) => fill(&mut run, &doc),
-        Err(reason) => run.note = Some(reason),
+    match RunRecord::read(&found.dir.join(RECORD)) {
+        Ok(record) => fill(&mut run, record),
+        Err(e) => run.note = Some(format!("{RECORD}: {}", e.problem)),
     }
     run
 }
 
-/// Fills `run` from the fields of its `results.json`.
-fn fill(run: &mut RunSummary, doc: &Map<String, Value>) {
-    if let Some(test) = json::string(doc, "test") {
-        run.test = test;
+/// Fills `run` from its record.
+fn fill(run: &mut RunSummary, record: RunRecord) {
+    if !record.test.is_empty() {
+        run.test = record.test.clone();
     }
-    run.seed = doc.get("seed").and_then(Value::as_u64);
-    run.target = json::string(doc, "target");
-    run.workload = json::string(doc, "workload");
-    run.ops = doc.get("stats").and_then(|s| s.get("client_ops")).and_then(Value::as_u64);
-    run.anomalies = json::distinct_strings(
-        json::array(doc, "results")
-            .iter()
-            .flat_map(|r| r.get("anomalies").and_then(Value::as_array).into_iter().flatten())
-            .filter_map(|a| a.get("kind")),
-    );
-    let errors = json::array(doc, "harness_errors");
-    if doc.get("exit_code").and_then(Value::as_u64) == Some(CRASHED_EXIT) {
-        run.verdict = Some(Verdict::Crashed);
-        run.note = errors.first().map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_string));
-        return;
+    run.seed = record.seed;
+    run.ops = Some(record.stats.client_ops);
+    run.anomalies = record.anomaly_kinds();
+    run.verdict = Some(record.verdict());
+    if run.verdict == Some(Verdict::Crashed) {
+        run.note = record.harness_errors.into_iter().next();
     }
-    run.verdict = json::verdict(doc, "validity");
-    if run.verdict.is_none() {
-        run.note = Some("results.json: `validity` is missing or not one of valid, invalid, unknown".into());
-    }
+    run.target = record.target;
+    run.workload = record.workload;
 }

@@ -115,7 +115,7 @@ fn runs_carry_their_verdict_anomalies_and_links() {
 
     let broken = run(&store, "broken/20261122T000000Z");
     assert_eq!((broken.test.as_str(), broken.verdict), ("broken", None));
-    assert!(broken.note.as_deref().is_some_and(|n| n.contains("results.json is not valid JSON")), "{broken:?}");
+    assert!(broken.note.as_deref().is_some_and(|n| n.contains("results.json: not valid JSON")), "{broken:?}");
 
     let going = run(&store, "going/20261126T000000Z");
     assert_eq!(going.verdict, None);
@@ -177,7 +177,7 @@ fn odd_names_are_linked_encoded_and_the_walk_is_bounded() {
     assert_eq!(store.runs.len(), 1, "too deep and hidden folders are not runs: {:#?}", store.runs);
     let odd = &store.runs[0];
     assert_eq!(odd.test, "a b<c>#?");
-    assert_eq!(odd.note.as_deref(), Some("results.json is not a JSON object"));
+    assert_eq!(odd.note.as_deref(), Some("results.json: not a JSON object"));
     assert_eq!(hrefs(&odd.links), ["a%20b%3Cc%3E%23%3F/20261101T000000Z/results.json"]);
 }
 

@@ -1,0 +1,118 @@
+//! A run folder's page: the HTML result bundle rendered from what the run left there (its
+//! history, its record `results.json`, the configuration in `test.json`, links to the logs),
+//! without checking again. The runner calls [`render`] with the history and record it already
+//! has; `faultline analyze` calls [`render_folder`], which reads them first.
+
+use std::path::Path;
+
+use checkers::history::load_path;
+use checkers::History;
+use serde_json::Value;
+
+use crate::bundle::{self, Bundle, BundleError};
+use crate::page::{Link, RunMeta};
+use crate::record::{RunRecord, RECORD};
+
+/// The history's file name in a run's folder.
+pub const HISTORY: &str = "history.jsonl";
+
+/// Files of a run worth a link from its page, in this order, when they exist.
+const RUN_FILES: [(&str, &str); 4] = [
+    (HISTORY, "the history"),
+    (RECORD, "the checkers' results"),
+    ("test.json", "the test's configuration"),
+    ("harness.log", "the harness's log"),
+];
+
+/// Why a run folder's page could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The folder's history or record is missing or unreadable (bad input).
+    #[error("{0}")]
+    Input(String),
+    /// The bundle could not be written.
+    #[error(transparent)]
+    Write(#[from] BundleError),
+}
+
+/// A configuration value as a page shows it: strings as they are, the rest as compact JSON;
+/// `None` for values with nothing to show (null, empty lists and maps).
+fn shown(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::Array(a) if a.is_empty() => None,
+        Value::Object(o) if o.is_empty() => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Notes for the verdict box: an interrupted run, harness errors, unanswered final reads.
+fn notes(record: &RunRecord) -> Vec<String> {
+    let mut notes = Vec::new();
+    if record.interrupted {
+        notes.push("The run was interrupted.".to_string());
+    }
+    notes.extend(record.harness_errors.iter().map(|e| format!("Harness error: {e}")));
+    if !record.unanswered_final_reads.is_empty() {
+        notes.push(format!("Final reads never answered from: {}", record.unanswered_final_reads.join(", ")));
+    }
+    notes
+}
+
+/// Every file under `dir` (recursively, not following symlinks), relative to `root`, sorted.
+fn files_under(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            files_under(root, &path, out);
+        } else if let Ok(relative) = path.strip_prefix(root) {
+            out.push(relative.to_string_lossy().into_owned());
+        }
+    }
+    out.sort();
+}
+
+/// The page's title, configuration rows (the history's header, then `test.json`, then the
+/// record's fields), notes and links for the run folder `dir`.
+pub fn meta(dir: &Path, history: &History, record: &RunRecord) -> RunMeta {
+    let name = dir.file_name().map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
+    let mut meta = RunMeta::from_history(history, &name);
+    let test = std::fs::read_to_string(dir.join("test.json")).ok().and_then(|t| serde_json::from_str(&t).ok());
+    let Some(Value::Object(mut fields)) = serde_json::to_value(record).ok() else { return meta };
+    fields.remove("results");
+    let test_fields = match test {
+        Some(Value::Object(map)) => map.into_iter().collect(),
+        _ => Vec::new(),
+    };
+    for (key, value) in test_fields.into_iter().chain(fields) {
+        if let Some(text) = shown(&value).filter(|_| !meta.config.iter().any(|(k, _)| *k == key)) {
+            meta.config.push((key, text));
+        }
+    }
+    meta.notes = notes(record);
+    for (file, what) in RUN_FILES {
+        if dir.join(file).exists() {
+            meta.links.push(Link::new(format!("{file} ({what})"), file));
+        }
+    }
+    let mut node_files = Vec::new();
+    files_under(dir, &dir.join("nodes"), &mut node_files);
+    meta.links.extend(node_files.into_iter().map(|f| Link::new(f.clone(), f)));
+    meta
+}
+
+/// Renders the page of the run folder `dir` from its loaded history and record.
+pub fn render(dir: &Path, history: &History, record: &RunRecord) -> Result<Bundle, BundleError> {
+    bundle::write(dir, history, &record.results, &meta(dir, history, record))
+}
+
+/// Reads the run folder `dir`'s history and record and renders its page; returns what was
+/// written and the record.
+pub fn render_folder(dir: &Path) -> Result<(Bundle, RunRecord), RenderError> {
+    let history = load_path(&dir.join(HISTORY)).map_err(|e| RenderError::Input(e.to_string()))?;
+    let record = RunRecord::read(&dir.join(RECORD)).map_err(|e| RenderError::Input(e.to_string()))?;
+    let bundle = render(dir, &history, &record)?;
+    Ok((bundle, record))
+}
