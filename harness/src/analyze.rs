@@ -25,7 +25,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     let dir = &args.run_dir;
     match render_folder(dir) {
         Ok((bundle, record)) => {
-            println!(
+            crate::exit::say!(
                 "{}: {} — wrote {} ({:.1} MB)",
                 dir.display(),
                 bundle.verdict,

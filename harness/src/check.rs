@@ -82,7 +82,7 @@ pub struct CheckOptions {
     #[arg(long, value_parser = clap::value_parser!(checkers::txn::ConsistencyModel))]
     pub consistency_model: Option<checkers::txn::ConsistencyModel>,
     /// Give up (verdict `unknown`) after this many seconds of search per file.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = crate::limits::budget)]
     pub time_budget: Option<f64>,
 }
 
@@ -201,7 +201,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         .collect();
     match args.format {
         Format::Text => outcomes.iter().for_each(|(name, outcome)| print_text(name, outcome)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&as_json(&outcomes)).unwrap_or_default()),
+        Format::Json => crate::exit::say!("{}", serde_json::to_string_pretty(&as_json(&outcomes)).unwrap_or_default()),
     }
     exit_code(&outcomes)
 }
@@ -210,14 +210,14 @@ fn print_text(name: &str, outcome: &FileOutcome) {
     match outcome {
         FileOutcome::Unreadable(message) => eprintln!("faultline check: {message}"),
         FileOutcome::Checked(result) => {
-            println!("{} {name}", result.validity);
+            crate::exit::say!("{} {name}", result.validity);
             if let Some(reason) = &result.unknown_reason {
-                println!("    {reason}");
+                crate::exit::say!("    {reason}");
             }
             for anomaly in &result.anomalies {
                 for (i, line) in anomaly.explanation.lines().enumerate() {
                     let lead = if i == 0 { format!("{}: ", anomaly.kind) } else { "  ".to_string() };
-                    println!("    {lead}{line}");
+                    crate::exit::say!("    {lead}{line}");
                 }
             }
         }

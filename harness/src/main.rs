@@ -9,6 +9,7 @@ mod analyze;
 mod campaign;
 mod check;
 mod exit;
+mod limits;
 mod report;
 mod run;
 mod serve;

@@ -36,13 +36,17 @@ fn default_out(history: &Path) -> PathBuf {
     PathBuf::from(format!("{stem}-report"))
 }
 
-/// Copies the history into the bundle, unless it is already there (copying a file onto itself
-/// would empty it).
-fn copy_history(from: &Path, to: &Path) -> std::io::Result<()> {
-    if to.exists() && std::fs::canonicalize(from)? == std::fs::canonicalize(to)? {
+/// Copies the history into the bundle as `out/name` (through a temporary file, never through a
+/// symlink), unless it is already there.
+fn copy_history(from: &Path, out: &Path, name: &str) -> Result<(), String> {
+    let to = out.join(name);
+    let same = |a: &Path, b: &Path| a.canonicalize().ok().zip(b.canonicalize().ok()).is_some_and(|(a, b)| a == b);
+    if to.symlink_metadata().is_ok_and(|m| m.is_file()) && same(from, &to) {
         return Ok(());
     }
-    std::fs::copy(from, to).map(drop)
+    let mut source = std::fs::File::open(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    results::fsx::write_atomic_with(out, name, |file| std::io::copy(&mut source, file).map(drop))
+        .map_err(|e| e.to_string())
 }
 
 /// The test configuration rows for the page: what was checked, and how.
@@ -92,7 +96,10 @@ pub fn run(args: ReportArgs) -> ExitCode {
     let checked = started.elapsed();
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.history));
     let name = args.history.file_name().map_or_else(|| "history".into(), |n| n.to_string_lossy().into_owned());
-    if let Err(e) = std::fs::create_dir_all(&out).and_then(|()| copy_history(&args.history, &out.join(&name))) {
+    let copied = std::fs::create_dir_all(&out)
+        .map_err(|e| format!("{}: {e}", out.display()))
+        .and_then(|()| copy_history(&args.history, &out, &name));
+    if let Err(e) = copied {
         eprintln!("faultline report: cannot copy the history into {}: {e}", out.display());
         return ExitCode::from(exit::HARNESS_FAILED);
     }
@@ -109,13 +116,13 @@ pub fn run(args: ReportArgs) -> ExitCode {
     }
     record.stats.check_s = checked.as_secs_f64();
     if let Err(e) = record.write(&out.join(RECORD)) {
-        eprintln!("faultline report: cannot write {e}");
+        eprintln!("faultline report: {e}");
         return ExitCode::from(exit::HARNESS_FAILED);
     }
     let rendered = Instant::now();
     match results::write(&out, &history, std::slice::from_ref(&result), &meta) {
         Ok(bundle) => {
-            println!(
+            crate::exit::say!(
                 "{}: {} — wrote {} ({:.1} MB; checked in {:.2} s, rendered in {:.2} s)",
                 args.history.display(),
                 bundle.verdict,

@@ -87,6 +87,18 @@ impl FromStr for Family {
     }
 }
 
+impl Intent {
+    /// The node this intent names by name (`isolate n3`, `kill n2`), if it names one.
+    pub fn named_node(&self) -> Option<&str> {
+        match self {
+            Intent::Partition(PartitionShape::Isolate(Who::Node(n)))
+            | Intent::Kill(Who::Node(n))
+            | Intent::Pause(Who::Node(n)) => Some(n),
+            _ => None,
+        }
+    }
+}
+
 impl FromStr for Who {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Who, ParseError> {

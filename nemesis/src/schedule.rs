@@ -11,6 +11,9 @@ use serde::Deserialize;
 
 use crate::intent::{Family, Intent, PartitionShape, Who};
 
+/// The latest a step may be (and the longest a run's times may be): a week, in seconds.
+pub const MAX_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
+
 /// One step: at `at` since the run started, do `intent`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleStep {
@@ -51,8 +54,12 @@ impl ScriptedSchedule {
         })?;
         let mut out = Vec::with_capacity(steps.len());
         for (i, step) in steps.into_iter().enumerate() {
-            if !step.at.is_finite() || step.at < 0.0 {
-                return Err(format!("{file}: step {}: at = {} must be a number of seconds ≥ 0", i + 1, step.at));
+            if !(0.0..=MAX_SECONDS).contains(&step.at) {
+                return Err(format!(
+                    "{file}: step {}: at = {:?} must be a number of seconds from 0 to {MAX_SECONDS} (a week)",
+                    i + 1,
+                    step.at
+                ));
             }
             let at = Duration::from_secs_f64(step.at);
             if out.last().is_some_and(|prev: &ScheduleStep| prev.at > at) {
@@ -65,6 +72,11 @@ impl ScriptedSchedule {
             out.push(ScheduleStep { at, intent: step.intent });
         }
         Ok(ScriptedSchedule { steps: out, next: 0 })
+    }
+
+    /// Every step, in time order.
+    pub fn steps(&self) -> &[ScheduleStep] {
+        &self.steps
     }
 
     /// The next step, or `None` when the script is done.
@@ -135,6 +147,10 @@ mod tests {
         let err = ScriptedSchedule::parse("- {at: 1, do: heal, when: 3}\n", "s.yaml").unwrap_err();
         assert!(err.contains("when"), "{err}");
         assert!(ScriptedSchedule::parse("- {at: 3, do: heal}\n- {at: 2, do: heal}\n", "s.yaml").is_err());
+        for at in ["1e300", "-1", ".nan", ".inf"] {
+            let err = ScriptedSchedule::parse(&format!("- {{at: {at}, do: heal}}\n"), "s.yaml").unwrap_err();
+            assert!(err.contains("s.yaml: step 1") && err.contains("a week"), "{at}: {err}");
+        }
     }
 
     #[test]

@@ -10,20 +10,16 @@ use serde_json::json;
 
 use crate::analysis::Analysis;
 use crate::effects::Recovery;
+use crate::fsx::{self, FsxError};
 use crate::page::{self, Link, RunMeta};
 use crate::plots::{self, PlotContext, PlotError};
 
 /// Why a bundle could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
-    /// A file or folder could not be written.
-    #[error("cannot write {path}: {source}")]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// What the operating system said.
-        source: std::io::Error,
-    },
+    /// A file or folder could not be written (or a symlink was in the way).
+    #[error(transparent)]
+    Write(#[from] FsxError),
     /// A plot failed.
     #[error(transparent)]
     Plot(#[from] PlotError),
@@ -43,16 +39,11 @@ pub struct Bundle {
     pub verdict: &'static str,
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BundleError> {
-    std::fs::write(path, bytes).map_err(|source| BundleError::Io { path: path.to_path_buf(), source })
-}
-
 /// Renders the bundle of `history` judged by `results` into `dir` (created if missing).
 /// `meta.links` come first in the page's files list; links to the plots and `effects.json` are
 /// added after them.
 pub fn write(dir: &Path, history: &History, results: &[CheckResult], meta: &RunMeta) -> Result<Bundle, BundleError> {
-    let plot_dir = dir.join("plots");
-    std::fs::create_dir_all(&plot_dir).map_err(|source| BundleError::Io { path: plot_dir.clone(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| FsxError::Io { path: dir.to_path_buf(), source })?;
     let analysis = Analysis::of(history);
     let drops: Vec<(u64, u64)> = analysis.drops.iter().map(|d| (d.from, d.to)).collect();
     let ctx = PlotContext { faults: &analysis.periods, drops: &drops, end: analysis.end };
@@ -64,16 +55,15 @@ pub fn write(dir: &Path, history: &History, results: &[CheckResult], meta: &RunM
     ];
     let mut meta = meta.clone();
     for (id, svg) in &plots {
-        write_file(&plot_dir.join(format!("{id}.svg")), svg.as_bytes())?;
+        fsx::write_atomic(dir, &format!("plots/{id}.svg"), svg.as_bytes())?;
         meta.links.push(Link::new(format!("plots/{id}.svg"), format!("plots/{id}.svg")));
     }
-    write_file(&dir.join("effects.json"), effects_json(&analysis).as_bytes())?;
+    fsx::write_atomic(dir, "effects.json", effects_json(&analysis).as_bytes())?;
     meta.links.push(Link::new("effects.json (fault effects and unexplained drops)", "effects.json"));
     let verdict = page::verdict_word(results);
     let html = page::render(history, results, &meta, &analysis, plots)?;
-    let index = dir.join("index.html");
-    write_file(&index, html.as_bytes())?;
-    Ok(Bundle { index, index_bytes: html.len() as u64, verdict })
+    fsx::write_atomic(dir, "index.html", html.as_bytes())?;
+    Ok(Bundle { index: dir.join("index.html"), index_bytes: html.len() as u64, verdict })
 }
 
 /// Fault effects and unexplained drops for machines; times in ns.

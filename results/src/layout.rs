@@ -44,17 +44,6 @@ pub fn point_latest(dir: &Path) -> io::Result<()> {
     std::fs::rename(&staging, parent.join(LATEST))
 }
 
-/// Writes `bytes` to `path` through a temporary file beside it, synced and renamed, so a reader
-/// (or a crash) never sees half a file.
-pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    use std::io::Write;
-    let name = path.file_name().map_or_else(Default::default, |n| n.to_string_lossy().into_owned());
-    let staging = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let mut file = std::fs::File::create(&staging)?;
-    file.write_all(bytes).and_then(|()| file.sync_all())?;
-    std::fs::rename(&staging, path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

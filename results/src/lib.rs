@@ -28,6 +28,7 @@ pub mod counterexample;
 pub mod cycles;
 pub mod effects;
 pub mod faults;
+pub mod fsx;
 pub mod layout;
 pub mod listing;
 pub mod metrics;

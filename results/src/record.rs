@@ -197,10 +197,10 @@ impl RunRecord {
         RunRecord::parse(&text).map_err(error)
     }
 
-    /// Writes the record to `path`, replacing the file whole (see [`crate::layout::replace_file`]).
+    /// Writes the record to `path`, replacing the file whole and never through a symlink (see [`crate::fsx::write_file`]).
     pub fn write(&self, path: &Path) -> Result<(), String> {
         let text = serde_json::to_string_pretty(self).map_err(|e| format!("{}: {e}", path.display()))?;
-        crate::layout::replace_file(path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
+        crate::fsx::write_file(path, text.as_bytes()).map_err(|e| e.to_string())
     }
 }
 

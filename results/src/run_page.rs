@@ -60,15 +60,33 @@ fn notes(record: &RunRecord) -> Vec<String> {
     notes
 }
 
-/// Every file under `dir` (recursively, not following symlinks), relative to `root`, sorted.
-fn files_under(root: &Path, dir: &Path, out: &mut Vec<String>) {
+/// At most this many node files get a link (a run has a few per node).
+const MAX_NODE_FILES: usize = 1000;
+/// Folders deeper than this below `nodes/` are not looked into.
+const MAX_NODE_DEPTH: usize = 4;
+
+/// The files under `dir` (recursively, at most [`MAX_NODE_DEPTH`] deep and [`MAX_NODE_FILES`]
+/// of them), relative to `root`, sorted. Symlinks are never followed (a link to `.` would make
+/// the walk endless, one to `/` huge), nor is `dir` itself when it is one.
+fn files_under(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) {
+    if depth > MAX_NODE_DEPTH || dir.symlink_metadata().map_or(true, |m| !m.is_dir()) {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
+        if out.len() >= MAX_NODE_FILES {
+            break;
+        }
         let path = entry.path();
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            files_under(root, &path, out);
-        } else if let Ok(relative) = path.strip_prefix(root) {
-            out.push(relative.to_string_lossy().into_owned());
+        // DirEntry::file_type does not follow symlinks.
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => files_under(root, &path, depth + 1, out),
+            Ok(t) if t.is_file() => {
+                if let Ok(relative) = path.strip_prefix(root) {
+                    out.push(relative.to_string_lossy().into_owned());
+                }
+            }
+            _ => {}
         }
     }
     out.sort();
@@ -98,7 +116,7 @@ pub fn meta(dir: &Path, history: &History, record: &RunRecord) -> RunMeta {
         }
     }
     let mut node_files = Vec::new();
-    files_under(dir, &dir.join("nodes"), &mut node_files);
+    files_under(dir, &dir.join("nodes"), 0, &mut node_files);
     meta.links.extend(node_files.into_iter().map(|f| Link::new(f.clone(), f)));
     meta
 }

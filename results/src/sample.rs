@@ -125,7 +125,7 @@ pub fn register_history(client_ops: usize, workers: u64, seconds: u64, seed: u64
 pub fn run_folder(dir: &Path, test: &str, seed: u64, checked: &[CheckResult]) -> Result<Bundle, BundleError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| BundleError::Io { path, source }
+        move |source| BundleError::Write(crate::fsx::FsxError::Io { path, source })
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let mut history = register_history(300, 3, 6, seed);
@@ -133,7 +133,7 @@ pub fn run_folder(dir: &Path, test: &str, seed: u64, checked: &[CheckResult]) ->
     header.target = Some("etcd".into());
     header.workload = Some("register".into());
     let path = dir.join("history.jsonl");
-    let file = std::fs::File::create(&path).map_err(io(&path))?;
+    let file = crate::fsx::create_new(&path)?;
     let mut writer = HistoryWriter::new(file, &header).map_err(io(&path))?;
     history.ops.iter().try_for_each(|op| writer.write(op)).map_err(io(&path))?;
     writer.finish().map_err(io(&path))?;
@@ -154,8 +154,7 @@ pub fn run_folder(dir: &Path, test: &str, seed: u64, checked: &[CheckResult]) ->
         ("test.json", test_json.to_string()),
         ("harness.log", format!("sample run of {test}\n")),
     ] {
-        let path = dir.join(file);
-        std::fs::write(&path, text).map_err(io(&path))?;
+        crate::fsx::write_atomic(dir, file, text.as_bytes())?;
     }
     let mut meta = RunMeta::from_history(&history, test);
     meta.links = ["history.jsonl", "results.json", "test.json", "harness.log"].map(|f| Link::new(f, f)).into();

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::file::{error, CampaignFile, Key, Lined};
+use crate::limits;
 use crate::run::config::{Fields, Plan};
 
 /// One run of a campaign.
@@ -165,8 +166,9 @@ fn seeds(path: &Path, file: &CampaignFile) -> Result<Vec<u64>, String> {
             Ok(seeds.value.clone())
         }
         (None, Some(count)) => {
-            if count.value == 0 {
-                return Err(error(path, count.referenced.line(), "seed-count: 0; run at least one seed"));
+            if count.value == 0 || u64::from(count.value) > limits::MAX_RUNS {
+                let fix = format!("seed-count: {}; run from 1 to {} seeds", count.value, limits::MAX_RUNS);
+                return Err(error(path, count.referenced.line(), fix));
             }
             let first = file.seed.as_ref().map_or(1, |s| s.value);
             Ok((0..u64::from(count.value)).map(|k| first.wrapping_add(k)).collect())
@@ -239,6 +241,17 @@ pub fn expand(file: &CampaignFile, path: &Path) -> Result<Expanded, String> {
     if repetitions == 0 {
         let line = file.repetitions.as_ref().map_or(0, |r| r.referenced.line());
         return Err(error(path, line, "repetitions: 0; run each cell and seed at least once"));
+    }
+    let planned = axes
+        .iter()
+        .try_fold(seeds.len() as u64 * u64::from(repetitions), |n, choices| n.checked_mul(choices.len() as u64))
+        .filter(|n| *n <= limits::MAX_RUNS);
+    if planned.is_none() {
+        return Err(format!(
+            "{}: the matrix times the seeds times the repetitions makes more than {} runs; split the campaign",
+            path.display(),
+            limits::MAX_RUNS
+        ));
     }
     let mut runs = Vec::new();
     let mut ids = HashSet::new();
@@ -373,7 +386,7 @@ seeds: [11, 12]
         let err = error_of("name: c\ntest:\n  rate: 10\n  seed: 3\nseeds: [1]\n");
         assert!(err.contains("line 4") && err.contains("seed-count"), "{err}");
         let err = error_of("name: c\ntest: {time-limit: -1}\nseeds: [1]\n");
-        assert!(err.contains("cell test") && err.contains("positive"), "{err}");
+        assert!(err.contains("cell test") && err.contains("above 0"), "{err}");
         let err = error_of("name: c\nmatrix:\n  nemesis: [kill, kill]\nseeds: [1]\n");
         assert!(err.contains("line 3") && err.contains("also the label"), "{err}");
         let err = error_of("name: c\nmatrix:\n  nemesis: [{name: a, nemesis-schedule: missing.yaml}]\nseeds: [1]\n");
@@ -389,5 +402,13 @@ seeds: [11, 12]
         assert!(error_of("name: ../up\nseeds: [1]\n").contains("line 1"));
         assert!(error_of("name: c\nseeds: [1]\nrepetitions: 0\n").contains("line 3"));
         assert!(error_of("name: c\nmatrix: [workload]\nseeds: [1]\n").contains("line 2"));
+        let err = error_of("name: c\nseed-count: 4000000000\n");
+        assert!(err.contains("line 2") && err.contains("from 1 to 10000 seeds"), "{err}");
+        let err = error_of("name: c\nseed-count: 1000\nrepetitions: 4000000000\n");
+        assert!(err.contains("more than 10000 runs"), "{err}");
+        let err = error_of("name: c\nmatrix:\n  rate: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\nseed-count: 1000\n");
+        assert!(err.contains("more than 10000 runs"), "{err}");
+        let err = error_of("name: c\ntest: {time-limit: 1e300}\nseeds: [1]\n");
+        assert!(err.contains("time-limit = 1e300") && err.contains("a week"), "{err}");
     }
 }

@@ -116,7 +116,10 @@ pub fn run(args: CampaignArgs) -> ExitCode {
         eprintln!("faultline campaign: {}: {e}", dir.display());
         return ExitCode::from(exit::HARNESS_FAILED);
     }
-    if let Err(e) = std::fs::copy(&args.file, dir.join(FILE_COPY)) {
+    let copied = std::fs::read(&args.file)
+        .map_err(|e| e.to_string())
+        .and_then(|text| results::fsx::write_atomic(&dir, FILE_COPY, &text).map_err(|e| e.to_string()));
+    if let Err(e) = copied {
         eprintln!("faultline campaign: copying {} into {}: {e}", args.file.display(), dir.display());
     }
     let n = campaign.runs.len();
@@ -134,7 +137,7 @@ pub fn run(args: CampaignArgs) -> ExitCode {
         let started = Instant::now();
         let figures = one_run(&session, spec, &dir.join("runs").join(&spec.id));
         let row = row(spec, &figures, started.elapsed().as_secs_f64());
-        println!("{}", run_line(k + 1, n, &row));
+        crate::exit::say!("{}", run_line(k + 1, n, &row));
         publisher.add(row, figures.explanations);
         if let Err(e) = publisher.write() {
             eprintln!("faultline campaign: {e}");
@@ -148,6 +151,6 @@ pub fn run(args: CampaignArgs) -> ExitCode {
         eprintln!("faultline campaign: {}: cannot update the `latest` link: {e}", parent.display());
     }
     let record = publisher.record();
-    println!("{}", publish::summary(&record, &dir));
+    crate::exit::say!("{}", publish::summary(&record, &dir));
     ExitCode::from(record.exit_code)
 }

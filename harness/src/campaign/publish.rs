@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use results::campaign::{self, junit, page, Campaign, RunRow, RECORD};
+use results::fsx;
 
 /// A campaign's record as its runs end.
 pub struct Publisher {
@@ -57,10 +58,9 @@ impl Publisher {
         let record = self.record();
         record.write(&self.dir.join(RECORD))?;
         let html = page::render(&record).map_err(|e| format!("the campaign page: {e}"))?;
-        let index = self.dir.join("index.html");
-        std::fs::write(&index, html).map_err(|e| format!("{}: {e}", index.display()))?;
-        let xml = self.dir.join("junit.xml");
-        std::fs::write(&xml, junit::render(&record, &self.explanations)).map_err(|e| format!("{}: {e}", xml.display()))
+        fsx::write_atomic(&self.dir, "index.html", html.as_bytes()).map_err(|e| e.to_string())?;
+        let xml = junit::render(&record, &self.explanations);
+        fsx::write_atomic(&self.dir, "junit.xml", xml.as_bytes()).map_err(|e| e.to_string())
     }
 }
 

@@ -136,7 +136,7 @@ pub fn finish(plan: &Plan, seed: u64, run_id: &str, dir: &Path, mut recorded: Re
     }
     let word = if harness_failed { "harness failed" } else { record.validity.as_str() };
     let s = &record.stats;
-    println!(
+    crate::exit::say!(
         "{word}: {} ops at {:.1} ops/s, {} faults, cluster up in {:.1} s; results in {}{page}",
         s.client_ops,
         s.ops_per_s,

@@ -9,6 +9,8 @@ use std::time::Duration;
 use nemesis::{Family, ScriptedSchedule};
 use serde::{Deserialize, Serialize};
 
+use crate::limits;
+
 /// `faultline test` flags.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TestArgs {
@@ -213,6 +215,9 @@ impl FromStr for NodeNames {
                 return Err(format!("node name {name:?}: use 1–12 letters, digits or dashes, e.g. n1,n2,n3"));
             }
         }
+        if let Some((_, twice)) = names.iter().enumerate().find(|(i, n)| names[..*i].contains(n)) {
+            return Err(format!("node name {twice:?} is listed twice; name each node once"));
+        }
         Ok(NodeNames(names))
     }
 }
@@ -294,14 +299,6 @@ pub struct Plan {
     pub results_dir: PathBuf,
 }
 
-fn positive(name: &str, v: f64) -> Result<f64, String> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(format!("{name} = {v}: must be a positive number"))
-    }
-}
-
 impl Plan {
     /// Reads the test file (if any), applies the flags over it, fills defaults and validates.
     pub fn new(args: TestArgs) -> Result<Plan, String> {
@@ -350,26 +347,41 @@ impl Plan {
         f.target.get_or_insert(TargetName::Etcd);
         let workload = *f.workload.get_or_insert(WorkloadName::Register);
         let nodes = f.nodes.get_or_insert_with(|| NodeNames((1..=5).map(|i| format!("n{i}")).collect())).0.clone();
-        let concurrency = match *f.concurrency.get_or_insert(Concurrency::PerNode(2)) {
-            Concurrency::Fixed(n) => n,
-            Concurrency::PerNode(k) => k * nodes.len(),
-        };
-        let time_limit = positive("time-limit", *f.time_limit.get_or_insert(60.0))?;
-        let interval = positive("nemesis-interval", *f.nemesis_interval.get_or_insert(10.0))?;
-        let rate = positive("rate", *f.rate.get_or_insert(50.0))?;
+        let asked = *f.concurrency.get_or_insert(Concurrency::PerNode(2));
+        let concurrency = match asked {
+            Concurrency::Fixed(n) => Some(n),
+            Concurrency::PerNode(k) => k.checked_mul(nodes.len()),
+        }
+        .filter(|n| *n <= limits::MAX_CONCURRENCY)
+        .ok_or_else(|| format!("concurrency = {asked}: use at most {} client workers", limits::MAX_CONCURRENCY))?;
+        let time_limit = limits::seconds("time-limit", *f.time_limit.get_or_insert(60.0))?;
+        let interval = limits::seconds("nemesis-interval", *f.nemesis_interval.get_or_insert(10.0))?;
+        let rate = limits::rate(*f.rate.get_or_insert(50.0))?;
         let test_count = *f.test_count.get_or_insert(1);
-        if test_count == 0 {
-            return Err("test-count = 0: run at least one test".into());
+        if test_count == 0 || u64::from(test_count) > limits::MAX_RUNS {
+            return Err(format!("test-count = {test_count}: run from 1 to {} tests", limits::MAX_RUNS));
         }
         let seed = *f.seed.get_or_insert_with(rand::random);
         let schedule = match &f.nemesis_schedule {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-                Schedule::Scripted(ScriptedSchedule::parse(&text, &path.display().to_string())?)
+                let scripted = ScriptedSchedule::parse(&text, &path.display().to_string())?;
+                let stranger = scripted
+                    .steps()
+                    .iter()
+                    .find_map(|s| s.intent.named_node().filter(|n| !nodes.iter().any(|m| m == n)));
+                if let Some(stranger) = stranger {
+                    return Err(format!(
+                        "{}: names node {stranger}, which is not one of the nodes ({}); name one of them or add it to nodes",
+                        path.display(),
+                        nodes.join(",")
+                    ));
+                }
+                Schedule::Scripted(scripted)
             }
             None => {
                 let families = f.nemesis.get_or_insert(Families(vec![Family::Partition, Family::Kill, Family::Pause]));
-                Schedule::Random(families.0.clone(), Duration::from_secs_f64(interval))
+                Schedule::Random(families.0.clone(), interval)
             }
         };
         let name = f.name.get_or_insert_with(|| {
@@ -382,7 +394,7 @@ impl Plan {
             nodes,
             workload,
             concurrency,
-            time_limit: Duration::from_secs_f64(time_limit),
+            time_limit,
             test_count,
             seed,
             rate,
@@ -425,6 +437,6 @@ mod tests {
         assert!(err.contains("libfaketime") && err.contains("line 2"), "{err}");
         let err = file("concurrency: lots\n").unwrap_err();
         assert!(err.contains("2n") && err.contains("line 1"), "{err}");
-        assert!(file("time-limit: -1\n").unwrap_err().contains("positive"));
+        assert!(file("time-limit: -1\n").unwrap_err().contains("above 0"));
     }
 }

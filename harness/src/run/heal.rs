@@ -22,10 +22,10 @@ pub fn heal() -> ExitCode {
     };
     let (healed, failures) = journal::heal_leftovers();
     for run in &healed {
-        println!("healed {run}");
+        crate::exit::say!("healed {run}");
     }
     if healed.is_empty() {
-        println!("nothing to heal");
+        crate::exit::say!("nothing to heal");
     }
     for failure in &failures {
         eprintln!("faultline heal: {failure}");

@@ -42,7 +42,7 @@ impl LogSink {
 
     /// Sends later lines to `path`.
     pub fn switch(&self, path: &Path) -> std::io::Result<()> {
-        let file = File::create(path)?;
+        let file = results::fsx::create_new(path).map_err(std::io::Error::other)?;
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(file);
         Ok(())
     }

@@ -185,7 +185,10 @@ async fn one_run(
     eprintln!("faultline: run {} seed {seed}, results in {}", run_id, dir.display());
     let mut fields = plan.fields.clone();
     fields.seed = Some(seed);
-    let _ = std::fs::write(dir.join("test.json"), serde_json::to_string_pretty(&fields).unwrap_or_default());
+    let test_json = serde_json::to_string_pretty(&fields).unwrap_or_default();
+    if let Err(e) = results::fsx::write_atomic(dir, "test.json", test_json.as_bytes()) {
+        eprintln!("faultline: {e}");
+    }
     let journal = match Journal::create(dir, &run_id) {
         Ok(j) => j,
         Err(e) => {
@@ -302,7 +305,7 @@ async fn provision(
         for file in target.configure(&node.spec, &cluster) {
             let name = file.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
             let local = node.dir.join(name);
-            std::fs::write(&local, &file.contents).map_err(|e| format!("{}: {e}", local.display()))?;
+            results::fsx::write_file(&local, file.contents.as_bytes()).map_err(|e| e.to_string())?;
             node.upload(&local, &file.path)
                 .map_err(|e| format!("{}: uploading {}: {e}", node.spec.name, file.path.display()))?;
         }

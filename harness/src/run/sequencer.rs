@@ -2,7 +2,6 @@
 //! history writer, so file order = index order = time order. The writer thread streams the
 //! history to disk and flushes at least every second.
 
-use std::fs::File;
 use std::path::Path;
 use std::sync::mpsc;
 use std::sync::Mutex;
@@ -32,7 +31,7 @@ impl Writer {
 impl Sequencer {
     /// Starts a history at `path` with `header`; time 0 is now.
     pub fn start(path: &Path, header: &Header) -> std::io::Result<(Sequencer, Writer)> {
-        let mut writer = HistoryWriter::new(File::create(path)?, header)?;
+        let mut writer = HistoryWriter::new(results::fsx::create_new(path).map_err(std::io::Error::other)?, header)?;
         writer.flush()?;
         let (tx, rx) = mpsc::channel::<Op>();
         let handle = std::thread::spawn(move || -> std::io::Result<()> {

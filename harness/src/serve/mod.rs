@@ -65,7 +65,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let addr = listener.local_addr().map_err(|e| format!("cannot tell the address listened on: {e}"))?;
     let signals = StopSignals::catch()?;
     warn_if_exposed(addr);
-    println!("faultline serve: http://{addr}/ (store {})", args.results_dir.display());
+    crate::exit::say!("faultline serve: http://{addr}/ (store {})", args.results_dir.display());
     let app = routes::router(args.results_dir, args.per_page);
     let stop = CancellationToken::new();
     let server = axum::serve(listener, app).with_graceful_shutdown(stop.clone().cancelled_owned());

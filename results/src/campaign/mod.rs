@@ -167,10 +167,10 @@ impl Campaign {
         Ok(campaign)
     }
 
-    /// Writes it to `path`, replacing the file whole (see [`crate::layout::replace_file`]).
+    /// Writes it to `path`, replacing the file whole and never through a symlink (see [`crate::fsx::write_file`]).
     pub fn write(&self, path: &Path) -> Result<(), String> {
         let text = serde_json::to_string_pretty(self).map_err(|e| format!("{}: {e}", path.display()))?;
-        crate::layout::replace_file(path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
+        crate::fsx::write_file(path, text.as_bytes()).map_err(|e| e.to_string())
     }
 }
 
