@@ -24,6 +24,7 @@ pub mod analysis;
 pub mod axis;
 pub mod bundle;
 pub mod campaign;
+pub mod context;
 pub mod counterexample;
 pub mod cycles;
 pub mod effects;

@@ -9,6 +9,7 @@ use askama::Template;
 use checkers::{CheckResult, History, OpType, Validity};
 
 use crate::analysis::Analysis;
+use crate::context::{Context, Part};
 use crate::effects::Recovery;
 use crate::metrics::{Count, Stretch};
 use crate::spans::invocation_index;
@@ -93,9 +94,29 @@ pub fn verdict_word(results: &[CheckResult]) -> &'static str {
     results.iter().map(|r| r.validity).reduce(Validity::merge).map_or("unchecked", Validity::as_str)
 }
 
+/// A context line as (text, fault row it links to) pieces.
+type ContextView = Vec<(String, Option<usize>)>;
+
+fn context_views(cx: &Context<'_>, anomaly: &checkers::Anomaly) -> Vec<ContextView> {
+    cx.explain(anomaly)
+        .into_iter()
+        .map(|line| {
+            line.parts
+                .into_iter()
+                .map(|part| match part {
+                    Part::Text(t) => (t, None),
+                    Part::Fault(k, t) => (t, Some(k)),
+                })
+                .collect()
+        })
+        .collect()
+}
+
 struct AnomalyView {
     kind: String,
     explanation: String,
+    /// Where it happened: nodes, faults, the writes involved.
+    context: Vec<ContextView>,
     /// (index as the checker gave it, index of the invocation in the timeline)
     ops: Vec<(u64, u64)>,
     lin: Option<counterexample::LinDiagram>,
@@ -131,7 +152,7 @@ struct IndexPage<'a> {
     title: &'a str,
     verdict: &'static str,
     headline: String,
-    reasons: Vec<String>,
+    reasons: Vec<(String, Vec<ContextView>)>,
     notes: &'a [String],
     facts: String,
     checkers: Vec<CheckerView>,
@@ -154,7 +175,7 @@ fn pretty(v: &serde_json::Value) -> String {
     text::cut(&serde_json::to_string_pretty(v).unwrap_or_else(|e| e.to_string()), MAX_JSON)
 }
 
-fn checker_views(history: &History, results: &[CheckResult]) -> Vec<CheckerView> {
+fn checker_views(history: &History, results: &[CheckResult], cx: &Context<'_>) -> Vec<CheckerView> {
     let completions = history.completions();
     results
         .iter()
@@ -169,6 +190,7 @@ fn checker_views(history: &History, results: &[CheckResult]) -> Vec<CheckerView>
                 .map(|a| AnomalyView {
                     kind: a.kind.clone(),
                     explanation: a.explanation.clone(),
+                    context: context_views(cx, a),
                     ops: a.ops.iter().map(|&i| (i, invocation_index(history, i))).collect(),
                     lin: counterexample::diagram(history, &completions, &a.detail),
                     cycle: cycles::diagram(history, &a.detail),
@@ -180,7 +202,9 @@ fn checker_views(history: &History, results: &[CheckResult]) -> Vec<CheckerView>
         .collect()
 }
 
-fn headline(results: &[CheckResult]) -> (String, Vec<String>) {
+/// The verdict's headline and its reasons: the first anomalies of each invalid checker (the
+/// very first with its context), and why each unknown one could not decide.
+fn headline(results: &[CheckResult], cx: &Context<'_>) -> (String, Vec<(String, Vec<ContextView>)>) {
     if results.is_empty() {
         return ("No checker ran on this history.".to_string(), Vec::new());
     }
@@ -200,16 +224,16 @@ fn headline(results: &[CheckResult]) -> (String, Vec<String>) {
         match r.validity {
             Validity::Invalid => {
                 for a in r.anomalies.iter().take(3) {
-                    reasons.push(format!("{} · {}: {}", r.checker, a.kind, text::cut(&a.explanation, 300)));
+                    let context = if reasons.is_empty() { context_views(cx, a) } else { Vec::new() };
+                    reasons.push((format!("{} · {}: {}", r.checker, a.kind, text::cut(&a.explanation, 300)), context));
                 }
                 if r.anomalies.len() > 3 {
-                    reasons.push(format!("{} · and {} more anomalies below", r.checker, r.anomalies.len() - 3));
+                    reasons.push((format!("{} · and {} more anomalies below", r.checker, r.anomalies.len() - 3), Vec::new()));
                 }
             }
-            Validity::Unknown => reasons.push(format!(
-                "{}: unknown, {}",
-                r.checker,
-                r.unknown_reason.as_deref().unwrap_or("no reason given")
+            Validity::Unknown => reasons.push((
+                format!("{}: unknown, {}", r.checker, r.unknown_reason.as_deref().unwrap_or("no reason given")),
+                Vec::new(),
             )),
             Validity::Valid => {}
         }
@@ -282,7 +306,8 @@ pub fn render(
     analysis: &Analysis,
     plots: Vec<(&'static str, String)>,
 ) -> Result<String, askama::Error> {
-    let (headline, reasons) = headline(results);
+    let cx = Context::new(history, &analysis.periods);
+    let (headline, reasons) = headline(results, &cx);
     let client_ops = history.ops.iter().filter(|op| op.is_client() && op.kind == OpType::Invoke).count();
     let span = if crate::spans::has_real_times(history) && analysis.end > 0 {
         format!("over {}", text::duration(analysis.end))
@@ -304,7 +329,7 @@ pub fn render(
         reasons,
         notes: &meta.notes,
         facts,
-        checkers: checker_views(history, results),
+        checkers: checker_views(history, results, &cx),
         plots,
         faults: fault_rows(analysis),
         drops: drop_rows(analysis),
