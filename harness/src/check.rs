@@ -171,7 +171,8 @@ fn parse_failed_cas(text: &str) -> Result<FailedCas, String> {
 
 /// The outcome for one file.
 enum FileOutcome {
-    Checked(CheckResult),
+    /// The result, and each anomaly's context in the run (nodes, faults, writes).
+    Checked(CheckResult, Vec<Vec<String>>),
     Unreadable(String),
 }
 
@@ -190,7 +191,12 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 Ok(history) => {
                     history.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
                     match args.options.run(&history) {
-                        Ok(result) => FileOutcome::Checked(result),
+                        Ok(result) => {
+                            let periods = results::faults::fault_periods(&history);
+                            let cx = results::context::Context::new(&history, &periods);
+                            let context = result.anomalies.iter().map(|a| cx.text(a)).collect();
+                            FileOutcome::Checked(result, context)
+                        }
                         Err(message) => FileOutcome::Unreadable(format!("{name}: {message}")),
                     }
                 }
@@ -209,15 +215,18 @@ pub fn run(args: CheckArgs) -> ExitCode {
 fn print_text(name: &str, outcome: &FileOutcome) {
     match outcome {
         FileOutcome::Unreadable(message) => eprintln!("faultline check: {message}"),
-        FileOutcome::Checked(result) => {
+        FileOutcome::Checked(result, context) => {
             crate::exit::say!("{} {name}", result.validity);
             if let Some(reason) = &result.unknown_reason {
                 crate::exit::say!("    {reason}");
             }
-            for anomaly in &result.anomalies {
+            for (anomaly, context) in result.anomalies.iter().zip(context) {
                 for (i, line) in anomaly.explanation.lines().enumerate() {
                     let lead = if i == 0 { format!("{}: ", anomaly.kind) } else { "  ".to_string() };
                     crate::exit::say!("    {lead}{line}");
+                }
+                for line in context {
+                    crate::exit::say!("      {line}");
                 }
             }
         }
@@ -228,7 +237,9 @@ fn as_json(outcomes: &[(String, FileOutcome)]) -> serde_json::Value {
     outcomes
         .iter()
         .map(|(name, outcome)| match outcome {
-            FileOutcome::Checked(result) => json!({"file": name, "validity": result.validity, "result": result}),
+            FileOutcome::Checked(result, context) => {
+                json!({"file": name, "validity": result.validity, "result": result, "context": context})
+            }
             FileOutcome::Unreadable(message) => json!({"file": name, "error": message}),
         })
         .collect()
@@ -240,7 +251,7 @@ fn exit_code(outcomes: &[(String, FileOutcome)]) -> ExitCode {
     for (_, outcome) in outcomes {
         match outcome {
             FileOutcome::Unreadable(_) => return ExitCode::from(exit::BAD_INPUT),
-            FileOutcome::Checked(result) => worst = worst.merge(result.validity),
+            FileOutcome::Checked(result, _) => worst = worst.merge(result.validity),
         }
     }
     exit::for_validity(worst)

@@ -40,6 +40,20 @@ fn invalid_history_is_explained_and_exits_one() {
 }
 
 #[test]
+fn each_anomaly_is_placed_in_its_run() {
+    // A real etcd run: serializable reads, n3 isolated from 2 s to 12 s.
+    let stale = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../results/tests/fixtures/etcd-stale-read.jsonl");
+    let output =
+        faultline(&["check", "--checker", "linearizable", "--model", "cas-register", &stale.display().to_string()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].starts_with("    nonlinearizable: read returned 4 on key 0"), "{text}");
+    assert!(lines[2].starts_with("      op 743 served by n3, during fault 1 (partition: isolate n3"), "{text}");
+    assert!(lines[2].contains("last written by op 670 and overwritten by op 676"), "{text}");
+}
+
+#[test]
 fn independent_flag_splits_keys() {
     let file = fixture("faultline/independent-valid.edn");
     let split = faultline(&["check", "--checker", "linearizable", "--model", "cas-register", "--independent", &file]);

@@ -168,7 +168,10 @@ fn isolated_node_serves_stale_serializable_reads_and_the_checker_says_so() {
             })
     });
     assert!(stale_on_n3, "no anomaly names a read on isolated n3: {anomalies:?}");
-    assert!(out.contains("on n3"), "the printed explanation should name the node: {out}");
+    assert!(
+        out.contains("served by n3, during fault 1 (partition: isolate n3"),
+        "the printed explanation should name the node and the fault: {out}"
+    );
     assert_eq!(leftovers(&run), Vec::<String>::new());
 
     let (code, out, run) = test_run(&dir, &args);

@@ -53,7 +53,8 @@ impl std::fmt::Display for Line {
     }
 }
 
-/// Most ops described for an anomaly that is neither a stuck read nor a cycle.
+/// Most ops described for an anomaly that is neither a stuck read nor a cycle (only those
+/// whose node is recorded are).
 const MAX_OPS: usize = 4;
 
 /// What [`Context::explain`] needs from a history, computed once.
@@ -95,7 +96,8 @@ impl<'a> Context<'a> {
         if let Some(cycle) = detail.get("cycle").and_then(Value::as_array) {
             return cycle.iter().filter_map(|edge| self.edge(edge)).collect();
         }
-        let stuck = detail.get("cannot_place").and_then(|s| s.get(0)).and_then(|s| s.get("index")).and_then(Value::as_u64);
+        let stuck =
+            detail.get("cannot_place").and_then(|s| s.get(0)).and_then(|s| s.get("index")).and_then(Value::as_u64);
         if let Some(read) = stuck.and_then(|i| self.invoke_of(i)) {
             let key = detail.get("key").filter(|k| !k.is_null());
             let first = Line::default().text(format!("op {}", self.history.ops[read].index));
@@ -110,7 +112,17 @@ impl<'a> Context<'a> {
                 seen.push(p);
             }
         }
-        seen.into_iter().take(MAX_OPS).map(|p| self.served(p)).collect()
+        // Without the node that served them, the ops say nothing the explanation does not.
+        let on_a_node = |p: &usize| {
+            let (inv, done) = self.span(*p);
+            Self::node(inv, done).is_some()
+        };
+        seen.into_iter().filter(on_a_node).take(MAX_OPS).map(|p| self.served(p)).collect()
+    }
+
+    /// [`Context::explain`] as plain text, one string per line.
+    pub fn text(&self, anomaly: &Anomaly) -> Vec<String> {
+        self.explain(anomaly).iter().map(Line::to_string).collect()
     }
 
     /// The position of the invocation of the op with `index` (itself or its completion's).
@@ -181,12 +193,15 @@ impl<'a> Context<'a> {
         self.on_node(line, p, true)
     }
 
+    /// The node that served an op: its completion's, else its invocation's.
+    fn node<'o>(inv: &'o Op, done: Option<&'o Op>) -> Option<&'o str> {
+        done.and_then(|d| d.node.as_deref()).or(inv.node.as_deref())
+    }
+
     /// Adds the node that served op `p` and the faults on it then (named in full when `full`).
     fn on_node(&self, mut line: Line, p: usize, full: bool) -> Line {
         let (inv, done) = self.span(p);
-        let Some(node) = done.and_then(|d| d.node.as_deref()).or(inv.node.as_deref()) else {
-            return line.text(": no node recorded");
-        };
+        let Some(node) = Self::node(inv, done) else { return line };
         let verb = match done.map(|d| d.kind) {
             Some(OpType::Ok) if *inv.f == *"read" => "served by",
             Some(OpType::Ok) => "acknowledged by",
@@ -257,7 +272,8 @@ impl<'a> Context<'a> {
         let Some(w) = (0..returned).rev().find(|&p| self.written(p, key) == Some(v) && took_effect(p)) else {
             if v.is_null() {
                 let first = (0..read).find(|&p| self.written(p, key).is_some() && self.acked_before(p, inv.time))?;
-                let said = format!(", returned nil though op {} had written{key_text} before the read began", index(first));
+                let said =
+                    format!(", returned nil though op {} had written{key_text} before the read began", index(first));
                 return Some((said, vec![first]));
             }
             return Some((format!(", returned {vt}, which no write invoked before it returned wrote"), Vec::new()));
@@ -274,7 +290,9 @@ impl<'a> Context<'a> {
             return Some((format!(", returned {vt}, last written by op {}", index(w)), vec![w]));
         };
         let ago = match self.completion[o].map(|c| &self.history.ops[c]) {
-            Some(d) if self.real_time => format!(" {} before the read began", text::duration(inv.time.saturating_sub(d.time))),
+            Some(d) if self.real_time => {
+                format!(" {} before the read began", text::duration(inv.time.saturating_sub(d.time)))
+            }
             _ => " before the read began".to_string(),
         };
         let said = format!(", returned {vt}, last written by op {} and overwritten by op {}{ago}", index(w), index(o));
@@ -353,11 +371,28 @@ mod tests {
         let lines = cx.explain(&anomaly);
         let texts: Vec<String> = lines.iter().map(Line::to_string).collect();
         assert_eq!(texts.len(), 3, "{texts:#?}");
-        assert!(texts[0].starts_with("op 6 served by n3, during fault 1 (partition: isolate n3, 0.000 s to 0.000 s)"), "{}", texts[0]);
-        assert!(texts[0].ends_with(", returned 1, last written by op 0 and overwritten by op 4 0 µs before the read began"), "{}", texts[0]);
+        assert!(
+            texts[0].starts_with("op 6 served by n3, during fault 1 (partition: isolate n3, 0.000 s to 0.000 s)"),
+            "{}",
+            texts[0]
+        );
+        assert!(
+            texts[0].ends_with(", returned 1, last written by op 0 and overwritten by op 4 0 µs before the read began"),
+            "{}",
+            texts[0]
+        );
         assert!(lines[0].parts.contains(&Part::Fault(0, cx.fault_name(0))));
-        assert!(texts[1].starts_with("op 0 (write 1 → ok 1 by process 0") && texts[1].ends_with("acknowledged by n1, no fault on n1 then"), "{}", texts[1]);
-        assert!(texts[2].starts_with("op 4 (write 2") && texts[2].ends_with("acknowledged by n2, no fault on n2 then"), "{}", texts[2]);
+        assert!(
+            texts[1].starts_with("op 0 (write 1 → ok 1 by process 0")
+                && texts[1].ends_with("acknowledged by n1, no fault on n1 then"),
+            "{}",
+            texts[1]
+        );
+        assert!(
+            texts[2].starts_with("op 4 (write 2") && texts[2].ends_with("acknowledged by n2, no fault on n2 then"),
+            "{}",
+            texts[2]
+        );
     }
 
     #[test]
@@ -374,8 +409,13 @@ mod tests {
         };
         let texts: Vec<String> = cx.explain(&cycle).iter().map(Line::to_string).collect();
         assert_eq!(texts.len(), 2);
-        assert!(texts[0].starts_with("wr on x=1: op 0 acknowledged by n1 → op 6 served by n3, during fault 1"), "{}", texts[0]);
-        let lost = Anomaly { kind: "lost".into(), ops: vec![4, 5, 99], explanation: String::new(), detail: Value::Null };
+        assert!(
+            texts[0].starts_with("wr on x=1: op 0 acknowledged by n1 → op 6 served by n3, during fault 1"),
+            "{}",
+            texts[0]
+        );
+        let lost =
+            Anomaly { kind: "lost".into(), ops: vec![4, 5, 99], explanation: String::new(), detail: Value::Null };
         let texts: Vec<String> = cx.explain(&lost).iter().map(Line::to_string).collect();
         assert_eq!(texts.len(), 1, "{texts:?}");
         assert!(texts[0].ends_with("acknowledged by n2, no fault on n2 then"), "{}", texts[0]);

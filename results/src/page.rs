@@ -228,7 +228,10 @@ fn headline(results: &[CheckResult], cx: &Context<'_>) -> (String, Vec<(String, 
                     reasons.push((format!("{} · {}: {}", r.checker, a.kind, text::cut(&a.explanation, 300)), context));
                 }
                 if r.anomalies.len() > 3 {
-                    reasons.push((format!("{} · and {} more anomalies below", r.checker, r.anomalies.len() - 3), Vec::new()));
+                    reasons.push((
+                        format!("{} · and {} more anomalies below", r.checker, r.anomalies.len() - 3),
+                        Vec::new(),
+                    ));
                 }
             }
             Validity::Unknown => reasons.push((

@@ -129,7 +129,7 @@ fn jepsen_etcd_history_shows_its_faults() {
     let html = read(dir.path());
     assert!(html.contains("<title>etcd.edn — valid</title>"));
     // Jepsen's classic nemesis: :info :start / :stop pairs, each a fault row.
-    let rows = html.matches("<tr><td><b>start</b>").count();
+    let rows = html.matches("</td><td><b>start</b>").count();
     assert!(rows >= 2, "{rows} fault rows");
     assert!(!html.contains("<td class=\"num\">not healed</td>"));
 }
@@ -140,7 +140,7 @@ fn nemesis_descriptions_and_nodes_reach_the_faults_table() {
     let dir = tempdir().unwrap();
     write(dir.path(), &h, &[], &RunMeta::from_history(&h, "cas-failure.edn")).unwrap();
     let html = read(dir.path());
-    assert_eq!(html.matches("<tr><td><b>start</b>").count(), 2);
+    assert_eq!(html.matches("</td><td><b>start</b>").count(), 2);
     assert!(html.contains("Cut off [:n3 #[:n4 :n5 :n1]"));
     assert!(html.contains("stop: fully connected"));
 }

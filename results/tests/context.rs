@@ -8,8 +8,10 @@ use std::path::PathBuf;
 use checkers::history::{load_path, Semantics, SemanticsOverride};
 use checkers::linearizable::{check, ModelKind, Options};
 use checkers::Validity;
+use results::campaign::figures::RunFigures;
 use results::context::{Context, Part};
 use results::faults::fault_periods;
+use results::record::RunRecord;
 use results::{write, RunMeta};
 use tempfile::tempdir;
 
@@ -31,11 +33,33 @@ fn a_stale_read_on_isolated_n3_names_the_node_the_isolation_and_the_overwritten_
     eprintln!("{}\n  {}", result.anomalies[0].explanation, texts.join("\n  "));
     assert_eq!(texts.len(), 3, "{texts:#?}");
     // The first line: the node, the isolation, the write that was overwritten and by what.
-    assert!(texts[0].starts_with("op 743 served by n3, during fault 1 (partition: isolate n3, 2.001 s"), "{}", texts[0]);
+    assert!(
+        texts[0].starts_with("op 743 served by n3, during fault 1 (partition: isolate n3, 2.001 s"),
+        "{}",
+        texts[0]
+    );
     assert!(texts[0].contains("returned 4, last written by op 670 and overwritten by op 676"), "{}", texts[0]);
     assert!(lines[0].parts.iter().any(|p| matches!(p, Part::Fault(0, _))), "the fault is linked: {:?}", lines[0].parts);
-    assert!(texts[1].starts_with("op 670 (write [0,4] → ok") && texts[1].contains("acknowledged by n1"), "{}", texts[1]);
-    assert!(texts[2].starts_with("op 676 (cas [0,[4,1]] → ok") && texts[2].contains("acknowledged by n1"), "{}", texts[2]);
+    assert!(
+        texts[1].starts_with("op 670 (write [0,4] → ok") && texts[1].contains("acknowledged by n1"),
+        "{}",
+        texts[1]
+    );
+    assert!(
+        texts[2].starts_with("op 676 (cas [0,[4,1]] → ok") && texts[2].contains("acknowledged by n1"),
+        "{}",
+        texts[2]
+    );
+
+    // The campaign's row (and so its JUnit failure) carries the same lines.
+    let record = RunRecord::of_results("stale", vec![result.clone()]);
+    let figures = RunFigures::of(&record, Some(&history), 1);
+    assert!(
+        figures.explanations[0].starts_with("nonlinearizable: read returned 4 on key 0"),
+        "{:?}",
+        figures.explanations
+    );
+    assert_eq!(figures.explanations[1], format!("  {}", texts[0]));
 
     // The page's verdict box says the same under the first anomaly, linking the fault's row.
     let dir = tempdir().unwrap();

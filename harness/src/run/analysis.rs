@@ -34,25 +34,16 @@ pub struct Analyzed {
     pub history: Option<History>,
 }
 
-/// Up to three anomalies per result, each followed by the ops it involves and their nodes, and
-/// why a result is unknown.
+/// Up to three anomalies per result, each followed by its context in the run (the nodes that
+/// served its ops, the faults on them, the writes involved), and why a result is unknown.
 fn explain(history: &History, results: &[CheckResult]) -> Vec<String> {
+    let periods = results::faults::fault_periods(history);
+    let cx = results::context::Context::new(history, &periods);
     let mut lines = Vec::new();
     for result in results {
         for anomaly in result.anomalies.iter().take(3) {
-            let ops: Vec<String> = anomaly
-                .ops
-                .iter()
-                .filter_map(|i| history.ops.iter().find(|o| o.index == *i))
-                .map(|o| {
-                    let node = o.node.as_deref().map(|n| format!(" on {n}")).unwrap_or_default();
-                    format!("#{} {} {} by process {}{node}", o.index, o.kind.as_str(), o.f, o.process)
-                })
-                .collect();
             lines.push(format!("  {}: {}", anomaly.kind, anomaly.explanation));
-            if !ops.is_empty() {
-                lines.push(format!("    ops: {}", ops.join("; ")));
-            }
+            lines.extend(cx.text(anomaly).into_iter().map(|line| format!("    {line}")));
         }
         if let Some(reason) = &result.unknown_reason {
             lines.push(format!("  unknown: {reason}"));

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use checkers::History;
 
+use crate::context::Context;
 use crate::metrics::ok_quantiles;
 use crate::record::{RunRecord, RECORD};
 use crate::spans::client_spans;
@@ -23,7 +24,8 @@ pub struct RunFigures {
     pub verdict: Verdict,
     /// Anomaly kinds, each once, in the order first found.
     pub anomalies: Vec<String>,
-    /// Up to [`MAX_EXPLANATIONS`] anomalies as `kind: explanation`, and why a result is unknown.
+    /// Up to [`MAX_EXPLANATIONS`] lines: anomalies as `kind: explanation`, each followed by its
+    /// context in the run indented (when the history was read), and why a result is unknown.
     pub explanations: Vec<String>,
     /// Client ops completed.
     pub ops: u64,
@@ -85,9 +87,17 @@ impl RunFigures {
         figures.ops_per_s = record.stats.ops_per_s;
         figures.faults = record.stats.faults;
         figures.anomalies = record.anomaly_kinds();
+        let periods = history.map(crate::faults::fault_periods).unwrap_or_default();
+        let cx = history.map(|h| Context::new(h, &periods));
         for result in &record.results {
-            let explained = result.anomalies.iter().map(|a| format!("{}: {}", a.kind, one_line(&a.explanation)));
-            figures.explanations.extend(explained);
+            for a in &result.anomalies {
+                if figures.explanations.len() >= MAX_EXPLANATIONS {
+                    break;
+                }
+                figures.explanations.push(format!("{}: {}", a.kind, one_line(&a.explanation)));
+                let context = cx.as_ref().map(|cx| cx.text(a)).unwrap_or_default();
+                figures.explanations.extend(context.iter().map(|line| format!("  {}", one_line(line))));
+            }
             if let Some(reason) = &result.unknown_reason {
                 figures.explanations.push(format!("{} could not decide: {}", result.checker, one_line(reason)));
             }
