@@ -10,6 +10,8 @@ mod campaign;
 mod check;
 mod exit;
 mod limits;
+mod provision;
+mod remote;
 mod report;
 mod run;
 mod serve;

@@ -67,9 +67,24 @@ fn alive(pid: &str) -> bool {
     !stat.is_empty() && !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z')
 }
 
+/// Live daemons of any faultline run (their config lives under /dev/shm/faultline/) whose
+/// command line contains `needle`: pid and command line.
+fn daemons(needle: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains("/dev/shm/faultline/") && cmdline.contains(needle) && alive(&pid) {
+            out.push((pid, cmdline.trim().to_string()));
+        }
+    }
+    out
+}
+
 /// Whatever faultline made that still exists: namespaces, the bridge, our iptables rules, live
 /// daemons of the run, machine-wide journals.
-fn leftovers(run: &Path) -> Vec<String> {
+fn leftovers() -> Vec<String> {
     let mut out = Vec::new();
     out.extend(sh(&["ip", "netns", "list"]).lines().filter(|l| l.starts_with("fl-")).map(|l| format!("netns {l}")));
     for link in std::fs::read_dir("/sys/class/net").unwrap().flatten() {
@@ -83,14 +98,7 @@ fn leftovers(run: &Path) -> Vec<String> {
             sh(&["iptables", "-w", "5", "-S", chain]).lines().filter(|l| l.contains("faultline:")).map(str::to_string),
         );
     }
-    if let Ok(nodes) = std::fs::read_dir(run.join("nodes")) {
-        for node in nodes.flatten() {
-            let pid = std::fs::read_to_string(node.path().join("daemon.pid")).unwrap_or_default();
-            if !pid.is_empty() && alive(&pid) {
-                out.push(format!("process {} of {}", pid.trim(), node.file_name().to_string_lossy()));
-            }
-        }
-    }
+    out.extend(daemons("").into_iter().map(|(pid, cmdline)| format!("process {pid}: {cmdline}")));
     if let Ok(active) = std::fs::read_dir("/var/lib/faultline/active") {
         out.extend(active.flatten().map(|f| format!("journal {}", f.path().display())));
     }
@@ -135,7 +143,7 @@ fn random_partitions_kills_and_pauses_end_valid_and_leave_nothing() {
     assert!(ops.iter().any(|o| o.is_client() && o.kind == OpType::Ok), "no ok client op");
     assert!(ops.iter().any(|o| o.is_client() && o.kind == OpType::Info), "no info client op");
     assert!(ops.iter().any(|o| o.process == Process::nemesis() && o.f == "heal"), "no heal");
-    assert_eq!(leftovers(&run), Vec::<String>::new());
+    assert_eq!(leftovers(), Vec::<String>::new());
     let results: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap();
     assert_eq!(results["validity"], "valid");
     assert!(results["stats"]["ops_per_s"].as_f64().unwrap() > 1.0);
@@ -172,11 +180,11 @@ fn isolated_node_serves_stale_serializable_reads_and_the_checker_says_so() {
         out.contains("served by n3, during fault 1 (partition: isolate n3"),
         "the printed explanation should name the node and the fault: {out}"
     );
-    assert_eq!(leftovers(&run), Vec::<String>::new());
+    assert_eq!(leftovers(), Vec::<String>::new());
 
-    let (code, out, run) = test_run(&dir, &args);
+    let (code, out, _) = test_run(&dir, &args);
     assert_eq!(code, 0, "expected valid with linearizable reads: {out}");
-    assert_eq!(leftovers(&run), Vec::<String>::new());
+    assert_eq!(leftovers(), Vec::<String>::new());
 }
 
 #[test]
@@ -198,7 +206,7 @@ fn a_write_in_flight_to_a_paused_node_is_info_and_the_verdict_holds() {
         .filter(|o| o.kind == OpType::Ok && o.f != "read" && (3.2..8.8).contains(&secs(o)))
         .count();
     assert_eq!(ok_writes_mid_pause, 0, "a paused node acknowledged a write");
-    assert_eq!(leftovers(&run), Vec::<String>::new());
+    assert_eq!(leftovers(), Vec::<String>::new());
 }
 
 /// Starts a long run whose faults are in force after 3 s, and waits until they are. The caller
@@ -235,17 +243,17 @@ fn sigint_mid_fault_heals_everything_within_5_s_and_the_history_is_checkable() {
     let dir = scratch("sigint");
     let mut child = start_mid_fault(&dir);
     let run = run_dir(&dir);
-    assert!(!leftovers(&run).is_empty());
+    assert!(!leftovers().is_empty());
     let sent = Instant::now();
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
-    while !leftovers(&run).is_empty() && sent.elapsed() < Duration::from_secs(10) {
+    while !leftovers().is_empty() && sent.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(50));
     }
     let healed_in = sent.elapsed();
     let status = child.wait().unwrap();
     let mut out = String::new();
     child.stderr.take().unwrap().read_to_string(&mut out).unwrap();
-    assert!(healed_in < Duration::from_secs(5), "healing took {healed_in:?}: {:?}", leftovers(&run));
+    assert!(healed_in < Duration::from_secs(5), "healing took {healed_in:?}: {:?}", leftovers());
     assert!(matches!(status.code(), Some(0..=2)), "exit {status}: {out}");
     let ops = history(&run);
     assert!(ops.iter().any(|o| o.f == "heal" && o.kind == OpType::Ok));
@@ -259,17 +267,16 @@ fn after_kill_9_mid_fault_faultline_heal_leaves_nothing() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch("kill9");
     let mut child = start_mid_fault(&dir);
-    let run = run_dir(&dir);
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(!leftovers(&run).is_empty(), "kill -9 should leave the cluster behind");
+    assert!(!leftovers().is_empty(), "kill -9 should leave the cluster behind");
     let out = Command::new(env!("CARGO_BIN_EXE_faultline")).arg("heal").output().unwrap();
     assert!(out.status.success(), "heal failed: {}", String::from_utf8_lossy(&out.stderr));
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !leftovers(&run).is_empty() && Instant::now() < deadline {
+    while !leftovers().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(leftovers(&run), Vec::<String>::new());
+    assert_eq!(leftovers(), Vec::<String>::new());
 }
 
 #[test]
@@ -287,7 +294,7 @@ fn set_and_rw_register_workloads_end_valid_under_faults() {
         assert_eq!(results["results"][0]["checker"], checker);
         assert_eq!(results["workload"], workload);
         assert!(history(&run).iter().any(|o| o.is_client() && o.kind == OpType::Ok));
-        assert_eq!(leftovers(&run), Vec::<String>::new());
+        assert_eq!(leftovers(), Vec::<String>::new());
     }
 }
 
@@ -298,11 +305,11 @@ fn a_node_that_dies_on_its_own_stops_the_run_heals_everything_and_still_checks()
     let dir = scratch("nodedies");
     let mut child = start_mid_fault(&dir);
     let run = run_dir(&dir);
-    let pid = std::fs::read_to_string(run.join("nodes/n4/daemon.pid")).unwrap();
+    let pid = daemons("n4.etcd.yml").pop().expect("n4's etcd runs").0;
     let died = Instant::now();
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid.trim().parse().unwrap()), nix::sys::signal::Signal::SIGKILL)
         .unwrap();
-    while !leftovers(&run).is_empty() && died.elapsed() < Duration::from_secs(10) {
+    while !leftovers().is_empty() && died.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(50));
     }
     let healed_in = died.elapsed();
@@ -310,7 +317,7 @@ fn a_node_that_dies_on_its_own_stops_the_run_heals_everything_and_still_checks()
     let mut out = String::new();
     child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     child.stderr.take().unwrap().read_to_string(&mut out).unwrap();
-    assert!(healed_in < Duration::from_secs(5), "healing took {healed_in:?}: {:?}", leftovers(&run));
+    assert!(healed_in < Duration::from_secs(5), "healing took {healed_in:?}: {:?}", leftovers());
     assert_eq!(status.code(), Some(255), "a dead node is a harness failure: {out}");
     assert!(out.contains("n4"), "the failure should name the node: {out}");
     let results: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap();
@@ -349,7 +356,7 @@ fn every_scripted_intent_runs_on_a_real_cluster_and_heals() {
     }
     let heals = ops.iter().filter(|o| o.process == Process::nemesis() && o.f == "heal" && o.kind == OpType::Ok).count();
     assert!(heals >= steps.len(), "only {heals} heals");
-    assert_eq!(leftovers(&run), Vec::<String>::new());
+    assert_eq!(leftovers(), Vec::<String>::new());
 }
 
 #[test]
@@ -383,5 +390,5 @@ fn a_leader_kill_shows_in_the_fault_table_with_its_recovery_time() {
     let timed = recovery_cell.starts_with(|c: char| c.is_ascii_digit())
         && (recovery_cell.contains(" s<") || recovery_cell.contains(" ms<"));
     assert!(timed, "the page's fault row ends with the recovery time: {row}");
-    assert_eq!(leftovers(&run), Vec::<String>::new());
+    assert_eq!(leftovers(), Vec::<String>::new());
 }

@@ -1,42 +1,133 @@
-//! Actions: exactly what a resolved fault does to which node, and how each is undone.
+//! Actions: exactly what a resolved fault does to which node, as commands, each with the
+//! command that undoes it.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// One concrete step of a fault on one named node.
+use crate::command::{Command, Daemon, Signal};
+use crate::iptables;
+
+/// What one step of a fault does, in the words the history records (`"did"` of a nemesis op).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "kebab-case")]
-pub enum Action {
-    /// Node `on` drops every packet it receives from node `from` (undone by deleting the rule).
+pub enum Effect {
+    /// Node `on` drops every packet it receives from node `from`.
     Drop {
         /// The receiving node, whose firewall holds the rule.
         on: String,
         /// The sender whose packets are dropped.
         from: String,
     },
-    /// SIGKILL the target's process on `node` (undone by starting it again).
+    /// The target's process on `node` is SIGKILLed.
     Kill {
         /// The node.
         node: String,
     },
-    /// SIGSTOP the target's process on `node` (undone by SIGCONT).
+    /// The target's process on `node` is SIGSTOPped.
     Pause {
         /// The node.
         node: String,
     },
 }
 
-impl Action {
-    /// The nodes this action touches.
+impl Effect {
+    /// The node this effect is done on.
     pub fn node(&self) -> &str {
         match self {
-            Action::Drop { on, .. } => on,
-            Action::Kill { node } | Action::Pause { node } => node,
+            Effect::Drop { on, .. } => on,
+            Effect::Kill { node } | Effect::Pause { node } => node,
+        }
+    }
+
+    /// Whether the target's process on the node is down (killed) while the effect lasts.
+    pub fn stops_the_target(&self) -> bool {
+        matches!(self, Effect::Kill { .. })
+    }
+}
+
+impl std::fmt::Display for Effect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Effect::Drop { on, from } => write!(f, "{on} drops {from}"),
+            Effect::Kill { node } => write!(f, "kill {node}"),
+            Effect::Pause { node } => write!(f, "pause {node}"),
         }
     }
 }
 
+/// Where each node is and what runs there: what turns an effect into commands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// The run's id, which tags every firewall rule.
+    pub run_id: String,
+    /// Each node's address.
+    pub addrs: BTreeMap<String, String>,
+    /// The target's daemon on each node.
+    pub daemons: BTreeMap<String, Daemon>,
+}
+
+/// An effect that cannot be turned into commands: the placement lacks the node.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{effect:?}: the cluster has no {what} for node {node}")]
+pub struct Unplaced {
+    /// The effect.
+    pub effect: Effect,
+    /// The node.
+    pub node: String,
+    /// What is missing: `address` or `daemon`.
+    pub what: &'static str,
+}
+
+/// One concrete step of a fault: the effect, the command that does it and the command that
+/// undoes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Action {
+    /// What it does, for the history and for people.
+    pub effect: Effect,
+    /// The command that does it, on `effect.node()`.
+    pub apply: Command,
+    /// The command that undoes it, on the same node.
+    pub undo: Command,
+}
+
+impl Action {
+    /// The commands of `effect` on the nodes of `placement`.
+    pub fn new(effect: Effect, placement: &Placement) -> Result<Action, Unplaced> {
+        let missing = |node: &str, what| Unplaced { effect: effect.clone(), node: node.to_string(), what };
+        let daemon = |node: &str| placement.daemons.get(node).ok_or_else(|| missing(node, "daemon"));
+        let (apply, undo) = match &effect {
+            Effect::Drop { from, .. } => {
+                let addr = placement.addrs.get(from).ok_or_else(|| missing(from, "address"))?;
+                let rule = |add| Command::Exec { argv: iptables::drop_from(addr, &placement.run_id, add) };
+                (rule(true), rule(false))
+            }
+            Effect::Kill { node } => {
+                let daemon = daemon(node)?;
+                (
+                    Command::Signal { daemon: daemon.reference(), signal: Signal::Sigkill },
+                    Command::Start { daemon: daemon.clone() },
+                )
+            }
+            Effect::Pause { node } => {
+                let daemon = daemon(node)?.reference();
+                (
+                    Command::Signal { daemon: daemon.clone(), signal: Signal::Sigstop },
+                    Command::Signal { daemon, signal: Signal::Sigcont },
+                )
+            }
+        };
+        Ok(Action { effect, apply, undo })
+    }
+
+    /// The node this action runs on.
+    pub fn node(&self) -> &str {
+        self.effect.node()
+    }
+}
+
 /// A resolved fault: the intent it came from and the actions that realise it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
     /// The intent as written, e.g. `isolate leader`.
     pub intent: String,
@@ -50,18 +141,60 @@ impl Fault {
         let mut parts: Vec<String> = Vec::new();
         let mut drops: Vec<(String, Vec<String>)> = Vec::new();
         for action in &self.actions {
-            match action {
-                Action::Drop { on, from } => match drops.iter_mut().find(|(o, _)| o == on) {
+            match &action.effect {
+                Effect::Drop { on, from } => match drops.iter_mut().find(|(o, _)| o == on) {
                     Some((_, froms)) => froms.push(from.clone()),
                     None => drops.push((on.clone(), vec![from.clone()])),
                 },
-                Action::Kill { node } => parts.push(format!("kill {node}")),
-                Action::Pause { node } => parts.push(format!("pause {node}")),
+                effect => parts.push(effect.to_string()),
             }
         }
         for (on, froms) in drops {
             parts.push(format!("{on} drops {}", froms.join(",")));
         }
         format!("{}: {}", self.intent, parts.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::DaemonRef;
+
+    fn placement() -> Placement {
+        let daemon = |n: &str| Daemon {
+            argv: vec!["etcd".into()],
+            env: Vec::new(),
+            log: format!("/d/{n}.log").into(),
+            pidfile: format!("/d/{n}.pid").into(),
+        };
+        Placement {
+            run_id: "r1".into(),
+            addrs: [("n1", "198.18.0.11"), ("n2", "198.18.0.12")].map(|(n, a)| (n.into(), a.into())).into(),
+            daemons: ["n1", "n2"].map(|n| (n.to_string(), daemon(n))).into(),
+        }
+    }
+
+    #[test]
+    fn every_action_carries_the_command_that_undoes_it() {
+        let p = placement();
+        let drop = Action::new(Effect::Drop { on: "n1".into(), from: "n2".into() }, &p).unwrap();
+        let (Command::Exec { argv: add }, Command::Exec { argv: del }) = (&drop.apply, &drop.undo) else {
+            panic!("{drop:?}")
+        };
+        assert_eq!(
+            add.join(" "),
+            "iptables -w 5 -A FAULTLINE -s 198.18.0.12 -m comment --comment faultline:r1 -j DROP"
+        );
+        assert_eq!(del.join(" "), add.join(" ").replace(" -A ", " -D "));
+        let n2 = DaemonRef { pidfile: "/d/n2.pid".into(), exe: "etcd".into() };
+        let pause = Action::new(Effect::Pause { node: "n2".into() }, &p).unwrap();
+        assert_eq!(pause.apply, Command::Signal { daemon: n2.clone(), signal: Signal::Sigstop });
+        assert_eq!(pause.undo, Command::Signal { daemon: n2.clone(), signal: Signal::Sigcont });
+        let kill = Action::new(Effect::Kill { node: "n2".into() }, &p).unwrap();
+        assert_eq!(kill.apply, Command::Signal { daemon: n2, signal: Signal::Sigkill });
+        assert_eq!(kill.undo, Command::Start { daemon: p.daemons["n2"].clone() });
+        let err = Action::new(Effect::Kill { node: "n9".into() }, &p).unwrap_err();
+        assert_eq!((err.node.as_str(), err.what), ("n9", "daemon"));
     }
 }

@@ -74,6 +74,26 @@ fn unavailable(name: &str) -> ParseError {
     ))
 }
 
+impl Family {
+    /// Every family.
+    pub const ALL: [Family; 3] = [Family::Partition, Family::Kill, Family::Pause];
+
+    /// Its name, as `--nemesis` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Partition => "partition",
+            Family::Kill => "kill",
+            Family::Pause => "pause",
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl FromStr for Family {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Family, ParseError> {
@@ -185,6 +205,16 @@ impl Intent {
                 | Intent::Pause(Who::Leader)
                 | Intent::Partition(PartitionShape::Isolate(Who::Leader))
         )
+    }
+
+    /// The family of fault it is (`None` for `heal`).
+    pub fn family(&self) -> Option<Family> {
+        match self {
+            Intent::Partition(_) => Some(Family::Partition),
+            Intent::Kill(_) => Some(Family::Kill),
+            Intent::Pause(_) => Some(Family::Pause),
+            Intent::Heal => None,
+        }
     }
 
     /// The op `f` under which the history records this intent.

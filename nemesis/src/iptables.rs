@@ -1,6 +1,7 @@
-//! The iptables commands of partitions, as argv vectors run inside a node's network namespace.
-//! Every rule lives in faultline's own chain and carries the run id as a comment; nothing here
-//! touches any other chain except the one jump into ours.
+//! Every iptables command faultline runs, as argv vectors: partitions inside a node's network
+//! namespace, and the one rule on the host that lets bridged traffic between the nodes pass.
+//! Every rule carries the run id as a comment; partitions live in faultline's own chain, and
+//! nothing here touches any other chain except the jump into ours and that one accept rule.
 
 /// faultline's chain in each node's `filter` table.
 pub const CHAIN: &str = "FAULTLINE";
@@ -28,9 +29,17 @@ pub fn drop_from(from_addr: &str, run_id: &str, add: bool) -> Vec<String> {
     iptables(&[op, CHAIN, "-s", from_addr, "-m", "comment", "--comment", &comment, "-j", "DROP"])
 }
 
-/// Removes every rule in faultline's chain (heals every partition on that node).
-pub fn flush() -> Vec<String> {
-    iptables(&["-F", CHAIN])
+/// Inserts (`add = true`) or deletes the rule in the host's `chain` (Docker's `DOCKER-USER`, or
+/// `FORWARD`) that accepts traffic bridged between two ports of `bridge`.
+pub fn accept_bridged(chain: &str, bridge: &str, run_id: &str, add: bool) -> Vec<String> {
+    let comment = comment(run_id);
+    let op = if add { "-I" } else { "-D" };
+    iptables(&[op, chain, "-i", bridge, "-o", bridge, "-m", "comment", "--comment", &comment, "-j", "ACCEPT"])
+}
+
+/// Succeeds when the host has Docker's `DOCKER-USER` chain.
+pub fn has_docker_user() -> Vec<String> {
+    iptables(&["-S", "DOCKER-USER"])
 }
 
 #[cfg(test)]
@@ -46,5 +55,7 @@ mod tests {
         );
         assert_eq!(drop_from("198.18.0.12", "r1", false)[3], "-D");
         assert!(setup("r1")[1].contains(&"faultline:r1".to_string()));
+        let accept = accept_bridged("FORWARD", "fl-br0", "r1", true).join(" ");
+        assert_eq!(accept, "iptables -w 5 -I FORWARD -i fl-br0 -o fl-br0 -m comment --comment faultline:r1 -j ACCEPT");
     }
 }

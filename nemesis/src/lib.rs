@@ -1,15 +1,21 @@
 //! The fault vocabulary of faultline: intents ("isolate the leader", "kill a minority"), how an
-//! intent resolves against the cluster's state into concrete actions on named nodes, the argv
-//! commands those actions become, and schedules (random or scripted) that say when to inject
-//! and heal. Pure: nothing here runs a command; the harness does.
+//! intent resolves against the cluster's state into concrete actions on named nodes, the
+//! commands those actions become (each with the command that undoes it), and schedules (random
+//! or scripted) that say when to inject and heal. Pure: nothing here runs a command; the
+//! harness's one executor does.
+//!
+//! Adding a fault family: its intent (`intent.rs`), its resolution into effects (`resolve.rs`)
+//! and the commands of each effect with their undo (`action.rs`); the harness needs no change.
 
 pub mod action;
+pub mod command;
 pub mod intent;
 pub mod iptables;
 pub mod resolve;
 pub mod schedule;
 
-pub use action::{Action, Fault};
+pub use action::{Action, Effect, Fault, Placement};
+pub use command::{Command, Daemon, DaemonRef, Signal};
 pub use intent::{Family, Intent, PartitionShape, Who};
-pub use resolve::{resolve, ClusterState, ResolveError};
+pub use resolve::{resolve, resolve_rng, ClusterState, ResolveError};
 pub use schedule::{RandomSchedule, ScheduleStep, ScriptedSchedule};

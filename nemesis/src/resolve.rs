@@ -1,12 +1,25 @@
-//! Resolution: an intent, the cluster's state and a seeded rng give a concrete [`Fault`].
+//! Resolution: an intent, the cluster's state and a seeded rng give a concrete [`Fault`]: the
+//! effects on named nodes, each turned into commands with their undo by [`Action::new`].
 
 use std::collections::BTreeSet;
 
 use rand::seq::SliceRandom;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
-use crate::action::{Action, Fault};
+use crate::action::{Action, Effect, Fault, Placement, Unplaced};
 use crate::intent::{Intent, PartitionShape, Who};
+
+/// Mixed into the run's seed for the rng of resolution ("neme" in ASCII). The client generator
+/// and the random schedule are seeded with the run's seed itself; this gives the nemesis's
+/// choices (which node is "one", which halves) their own stream, so they do not repeat the
+/// schedule's draws and a change in one does not shift the other.
+pub const RESOLVE_SEED_SALT: u64 = 0x6e65_6d65;
+
+/// The rng resolution draws from in a run seeded with `seed`.
+pub fn resolve_rng(seed: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed ^ RESOLVE_SEED_SALT)
+}
 
 /// What the nemesis knows about the cluster when it resolves an intent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,6 +32,20 @@ pub struct ClusterState {
     pub killed: BTreeSet<String>,
     /// Nodes whose target is paused.
     pub paused: BTreeSet<String>,
+    /// Addresses and daemons, which turn effects into commands.
+    pub placement: Placement,
+}
+
+impl ClusterState {
+    /// Notes an effect in force (a killed or paused node is no candidate for another kill or
+    /// pause).
+    pub fn under(&mut self, effect: &Effect) {
+        match effect {
+            Effect::Kill { node } => self.killed.insert(node.clone()),
+            Effect::Pause { node } => self.paused.insert(node.clone()),
+            Effect::Drop { .. } => false,
+        };
+    }
 }
 
 /// Why an intent cannot be resolved now.
@@ -43,24 +70,28 @@ pub enum ResolveError {
     /// `heal` is not a fault; the harness undoes the active faults.
     #[error("heal is not a fault to resolve")]
     Heal,
+    /// An effect names a node the placement does not know.
+    #[error(transparent)]
+    Unplaced(#[from] Unplaced),
 }
 
 /// Resolves `intent` against `state`; random choices come from `rng`.
 pub fn resolve(intent: &Intent, state: &ClusterState, rng: &mut impl Rng) -> Result<Fault, ResolveError> {
     let name = intent.to_string();
-    let actions = match intent {
+    let effects = match intent {
         Intent::Heal => return Err(ResolveError::Heal),
         Intent::Partition(shape) => partition(shape, state, rng, &name)?,
         Intent::Kill(who) => {
             let eligible: Vec<&String> = state.nodes.iter().filter(|n| !state.killed.contains(*n)).collect();
-            choose(who, state, &eligible, rng, &name)?.into_iter().map(|node| Action::Kill { node }).collect()
+            choose(who, state, &eligible, rng, &name)?.into_iter().map(|node| Effect::Kill { node }).collect()
         }
         Intent::Pause(who) => {
             let eligible: Vec<&String> =
                 state.nodes.iter().filter(|n| !state.killed.contains(*n) && !state.paused.contains(*n)).collect();
-            choose(who, state, &eligible, rng, &name)?.into_iter().map(|node| Action::Pause { node }).collect()
+            choose(who, state, &eligible, rng, &name)?.into_iter().map(|node| Effect::Pause { node }).collect()
         }
     };
+    let actions = effects.into_iter().map(|e| Action::new(e, &state.placement)).collect::<Result<_, _>>()?;
     Ok(Fault { intent: name, actions })
 }
 
@@ -114,12 +145,12 @@ fn choose(
 }
 
 /// Both directions of every pair across the two sides.
-fn cut(a: &[String], b: &[String]) -> Vec<Action> {
+fn cut(a: &[String], b: &[String]) -> Vec<Effect> {
     let mut out = Vec::new();
     for x in a {
         for y in b {
-            out.push(Action::Drop { on: x.clone(), from: y.clone() });
-            out.push(Action::Drop { on: y.clone(), from: x.clone() });
+            out.push(Effect::Drop { on: x.clone(), from: y.clone() });
+            out.push(Effect::Drop { on: y.clone(), from: x.clone() });
         }
     }
     out
@@ -130,7 +161,7 @@ fn partition(
     state: &ClusterState,
     rng: &mut impl Rng,
     intent: &str,
-) -> Result<Vec<Action>, ResolveError> {
+) -> Result<Vec<Effect>, ResolveError> {
     let mut shuffled = state.nodes.clone();
     shuffled.shuffle(rng);
     let n = shuffled.len();
@@ -152,7 +183,7 @@ fn partition(
                 for (j, from) in shuffled.iter().enumerate() {
                     let d = i.abs_diff(j);
                     if d.min(n - d) > reach {
-                        out.push(Action::Drop { on: on.clone(), from: from.clone() });
+                        out.push(Effect::Drop { on: on.clone(), from: from.clone() });
                     }
                 }
             }
@@ -165,7 +196,7 @@ fn partition(
         }
         PartitionShape::OneWay => {
             let on = shuffled[0].clone();
-            shuffled[1..].iter().map(|from| Action::Drop { on: on.clone(), from: from.clone() }).collect()
+            shuffled[1..].iter().map(|from| Effect::Drop { on: on.clone(), from: from.clone() }).collect()
         }
     })
 }
@@ -173,24 +204,39 @@ fn partition(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
-    use rand_chacha::ChaCha8Rng;
+    use crate::command::Daemon;
 
     fn state() -> ClusterState {
-        ClusterState {
-            nodes: (1..=5).map(|i| format!("n{i}")).collect(),
-            leader: Some("n2".into()),
-            ..ClusterState::default()
-        }
+        let nodes: Vec<String> = (1..=5).map(|i| format!("n{i}")).collect();
+        let daemon = |n: &String| Daemon {
+            argv: vec!["etcd".into()],
+            env: Vec::new(),
+            log: format!("/d/{n}.log").into(),
+            pidfile: format!("/d/{n}.pid").into(),
+        };
+        let placement = Placement {
+            run_id: "r1".into(),
+            addrs: nodes.iter().enumerate().map(|(i, n)| (n.clone(), format!("198.18.0.{}", 11 + i))).collect(),
+            daemons: nodes.iter().map(|n| (n.clone(), daemon(n))).collect(),
+        };
+        ClusterState { nodes, leader: Some("n2".into()), placement, ..ClusterState::default() }
+    }
+
+    fn rng(seed: u64) -> ChaCha8Rng {
+        ChaCha8Rng::seed_from_u64(seed)
     }
 
     fn sees(actions: &[Action], on: &str, from: &str) -> bool {
-        !actions.contains(&Action::Drop { on: on.into(), from: from.into() })
+        !actions.iter().any(|a| a.effect == Effect::Drop { on: on.into(), from: from.into() })
+    }
+
+    fn effects(fault: &Fault) -> Vec<Effect> {
+        fault.actions.iter().map(|a| a.effect.clone()).collect()
     }
 
     #[test]
     fn isolate_leader_cuts_it_off_both_ways() {
-        let fault = resolve(&"isolate leader".parse().unwrap(), &state(), &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
+        let fault = resolve(&"isolate leader".parse().unwrap(), &state(), &mut rng(1)).unwrap();
         assert_eq!(fault.actions.len(), 8);
         assert!(!sees(&fault.actions, "n2", "n1") && !sees(&fault.actions, "n1", "n2"));
         assert!(sees(&fault.actions, "n1", "n3"));
@@ -198,7 +244,7 @@ mod tests {
 
     #[test]
     fn ring_gives_every_node_a_different_majority() {
-        let fault = resolve(&"partition ring".parse().unwrap(), &state(), &mut ChaCha8Rng::seed_from_u64(7)).unwrap();
+        let fault = resolve(&"partition ring".parse().unwrap(), &state(), &mut rng(7)).unwrap();
         let mut views = BTreeSet::new();
         let s = state();
         for on in &s.nodes {
@@ -211,7 +257,7 @@ mod tests {
 
     #[test]
     fn bridge_node_sees_everyone_and_halves_do_not_meet() {
-        let fault = resolve(&"partition bridge".parse().unwrap(), &state(), &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        let fault = resolve(&"partition bridge".parse().unwrap(), &state(), &mut rng(3)).unwrap();
         let touched: BTreeSet<&str> = fault.actions.iter().map(|a| a.node()).collect();
         assert_eq!(touched.len(), 4);
         assert_eq!(fault.actions.len(), 8);
@@ -219,8 +265,7 @@ mod tests {
 
     #[test]
     fn one_way_only_blocks_inbound_on_one_node() {
-        let fault =
-            resolve(&"partition one-way".parse().unwrap(), &state(), &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        let fault = resolve(&"partition one-way".parse().unwrap(), &state(), &mut rng(3)).unwrap();
         let on: BTreeSet<&str> = fault.actions.iter().map(|a| a.node()).collect();
         assert_eq!(on.len(), 1);
         assert_eq!(fault.actions.len(), 4);
@@ -230,24 +275,21 @@ mod tests {
     fn kills_skip_dead_nodes_and_need_a_leader_when_asked() {
         let mut s = state();
         s.killed = ["n1", "n3", "n4", "n5"].iter().map(|n| n.to_string()).collect();
-        let fault = resolve(&"kill minority".parse().unwrap(), &s, &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
-        assert_eq!(fault.actions, vec![Action::Kill { node: "n2".into() }]);
+        let fault = resolve(&"kill minority".parse().unwrap(), &s, &mut rng(3)).unwrap();
+        assert_eq!(effects(&fault), vec![Effect::Kill { node: "n2".into() }]);
         s.leader = None;
+        assert!(matches!(resolve(&"kill leader".parse().unwrap(), &s, &mut rng(3)), Err(ResolveError::NoLeader(_))));
         assert!(matches!(
-            resolve(&"kill leader".parse().unwrap(), &s, &mut ChaCha8Rng::seed_from_u64(3)),
-            Err(ResolveError::NoLeader(_))
-        ));
-        assert!(matches!(
-            resolve(&"pause n9".parse().unwrap(), &s, &mut ChaCha8Rng::seed_from_u64(3)),
+            resolve(&"pause n9".parse().unwrap(), &s, &mut rng(3)),
             Err(ResolveError::UnknownNode { .. })
         ));
     }
 
     #[test]
     fn majority_and_minority_sizes() {
-        let f = resolve(&"pause majority".parse().unwrap(), &state(), &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        let f = resolve(&"pause majority".parse().unwrap(), &state(), &mut rng(3)).unwrap();
         assert_eq!(f.actions.len(), 3);
-        let f = resolve(&"pause minority".parse().unwrap(), &state(), &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        let f = resolve(&"pause minority".parse().unwrap(), &state(), &mut rng(3)).unwrap();
         assert_eq!(f.actions.len(), 2);
     }
 }

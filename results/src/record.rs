@@ -35,6 +35,8 @@ pub struct Stats {
     pub fail: u64,
     /// Completions of type info.
     pub info: u64,
+    /// Completions of type fail whose node refused the connection (the worker backed off).
+    pub refused: u64,
     /// `client_ops / workload_s`.
     pub ops_per_s: f64,
     /// Faults injected.

@@ -3,6 +3,8 @@
 //! ops with faultline's error classes, and answers what the nemesis asks (who leads).
 
 pub mod etcd;
+pub mod registry;
 pub mod target;
 
+pub use registry::{registry, Entry, Supports, TargetOptions};
 pub use target::{BoxFuture, Client, Cluster, Completion, ConfigFile, Daemon, NodeSpec, Target};

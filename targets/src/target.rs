@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use checkers::{OpType, Value};
+pub use nemesis::Daemon;
 use workloads::Invocation;
 
 /// A boxed future, so targets and clients can be trait objects.
@@ -31,18 +32,6 @@ pub struct Cluster {
     pub data_root: PathBuf,
 }
 
-/// A long-running process the harness starts on a node, with its pidfile and log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Daemon {
-    /// The command.
-    pub argv: Vec<String>,
-    /// Extra environment.
-    pub env: Vec<(String, String)>,
-    /// The file on the node that receives stdout and stderr; the harness downloads it into
-    /// the run folder at teardown.
-    pub log: PathBuf,
-}
-
 /// A configuration file the harness uploads to a node before starting the daemon.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigFile {
@@ -61,6 +50,9 @@ pub struct Completion {
     pub value: Value,
     /// Why it failed or is indeterminate.
     pub error: Option<String>,
+    /// The node refused the connection: nothing was sent (the worker backs off before its next
+    /// op rather than spin against a node that is down).
+    pub refused: bool,
 }
 
 /// A client bound to one node.
@@ -68,6 +60,8 @@ pub trait Client: Send + Sync {
     /// Executes one op: `ok` when it took effect, `fail` only when it provably did not, `info`
     /// when it may have.
     fn invoke<'a>(&'a self, op: &'a Invocation) -> BoxFuture<'a, Completion>;
+    /// Whether this client knows how to run `op` (pure: decodes it, sends nothing).
+    fn runs(&self, op: &Invocation) -> bool;
 }
 
 /// A system under test.
@@ -76,10 +70,10 @@ pub trait Target: Send + Sync {
     fn name(&self) -> &'static str;
     /// A command that succeeds when the target is installed.
     fn probe(&self) -> Vec<String>;
-    /// Commands that install it on the host (the nodes share the host's files).
+    /// Commands that install it on a node (run when `probe` fails there).
     fn install(&self) -> Vec<Vec<String>>;
-    /// Commands that stop and disable a copy the package may have started in the root
-    /// namespace; their failures are harmless (nothing to stop).
+    /// Commands run on a node after installing: stop and disable a copy the package may have
+    /// started as a system service; their failures are harmless (nothing to stop).
     fn quiesce_host(&self) -> Vec<Vec<String>>;
     /// The files `node` needs before its daemon starts.
     fn configure(&self, node: &NodeSpec, cluster: &Cluster) -> Vec<ConfigFile>;

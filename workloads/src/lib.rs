@@ -13,3 +13,21 @@ pub mod rw_register;
 pub mod set;
 
 pub use generator::{Context, Event, Generator, Invocation, Next};
+
+use serde_json::json;
+
+/// Every workload faultline runs, by name.
+pub const NAMES: [&str; 3] = ["register", "set", "rw-register"];
+
+/// One invocation of each kind workload `name` issues (a client that runs the workload must
+/// take them all); `None` for a name that is no workload.
+pub fn examples(name: &str) -> Option<Vec<Invocation>> {
+    Some(match name {
+        "register" => {
+            vec![register::read(0), Invocation::new("write", json!([0, 1])), Invocation::new("cas", json!([0, [1, 2]]))]
+        }
+        "set" => vec![Invocation::new("add", json!(0)), set::read()],
+        "rw-register" => vec![Invocation::new("txn", json!([["r", 0, null], ["w", 1, 2]]))],
+        _ => return None,
+    })
+}

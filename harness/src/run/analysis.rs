@@ -99,7 +99,7 @@ pub fn finish(plan: &Plan, seed: u64, run_id: &str, dir: &Path, mut recorded: Re
     record.exit_code = Some(verdict.exit_code());
     record.run_id = Some(run_id.to_string());
     record.seed = Some(seed);
-    record.target = Some("etcd".into());
+    record.target = Some(plan.target_name().to_string());
     record.workload = Some(plan.workload.to_string());
     record.nodes = plan.nodes.clone();
     record.concurrency = Some(plan.concurrency);

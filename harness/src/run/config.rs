@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use nemesis::{Family, ScriptedSchedule};
 use serde::{Deserialize, Serialize};
+use targets::registry::{self, list};
+use targets::{Target, TargetOptions};
 
 use crate::limits;
 
@@ -28,9 +30,9 @@ pub struct Fields {
     /// The test's name (the results folder is results/<name>/<timestamp>).
     #[arg(long)]
     pub name: Option<String>,
-    /// The system under test: etcd.
+    /// The system under test, by its name in the target registry (etcd).
     #[arg(long)]
-    pub target: Option<TargetName>,
+    pub target: Option<String>,
     /// The workload: register, set or rw-register.
     #[arg(long)]
     pub workload: Option<WorkloadName>,
@@ -61,11 +63,11 @@ pub struct Fields {
     /// Target ops per second over all workers.
     #[arg(long)]
     pub rate: Option<f64>,
-    /// Serializable (non-quorum) reads, as Jepsen's etcd test names them.
+    /// Target option: serializable (non-quorum) reads, as Jepsen's etcd test names them.
     #[arg(long)]
     #[serde(default)]
     pub serializable: bool,
-    /// Start etcd with --pre-vote.
+    /// Target option: start etcd with --pre-vote.
     #[arg(long)]
     #[serde(default)]
     pub pre_vote: bool,
@@ -110,29 +112,6 @@ impl<'de> Deserialize<'de> for StrOrNum {
     }
 }
 
-/// Supported targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetName {
-    /// etcd 3.4.
-    Etcd,
-}
-
-impl FromStr for TargetName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<TargetName, String> {
-        match s {
-            "etcd" => Ok(TargetName::Etcd),
-            other => Err(format!("unknown target {other:?}; use etcd")),
-        }
-    }
-}
-
-impl std::fmt::Display for TargetName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("etcd")
-    }
-}
-
 /// Supported workloads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkloadName {
@@ -151,7 +130,7 @@ impl FromStr for WorkloadName {
             "register" => Ok(WorkloadName::Register),
             "set" => Ok(WorkloadName::Set),
             "rw-register" => Ok(WorkloadName::RwRegister),
-            other => Err(format!("unknown workload {other:?}; use register, set or rw-register")),
+            other => Err(format!("unknown workload {other:?}; faultline runs {}", workloads::NAMES.join(", "))),
         }
     }
 }
@@ -182,15 +161,7 @@ impl FromStr for Families {
 
 impl std::fmt::Display for Families {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names: Vec<&str> = self
-            .0
-            .iter()
-            .map(|f| match f {
-                Family::Partition => "partition",
-                Family::Kill => "kill",
-                Family::Pause => "pause",
-            })
-            .collect();
+        let names: Vec<&str> = self.0.iter().map(|f| f.name()).collect();
         f.write_str(if names.is_empty() { "none" } else { "" })?;
         f.write_str(&names.join(","))
     }
@@ -257,7 +228,6 @@ impl std::fmt::Display for Concurrency {
     }
 }
 
-from_str_de!(TargetName);
 from_str_de!(WorkloadName);
 from_str_de!(Families);
 from_str_de!(NodeNames);
@@ -279,6 +249,10 @@ pub struct Plan {
     pub fields: Fields,
     /// Test name.
     pub name: String,
+    /// The target's registry entry.
+    pub target: &'static targets::Entry,
+    /// The options its target is built with.
+    pub target_options: TargetOptions,
     /// Node names.
     pub nodes: Vec<String>,
     /// The workload.
@@ -344,7 +318,9 @@ impl Plan {
 
     /// Fills defaults into `f` and validates it (a campaign builds its runs' fields itself).
     pub fn from_fields(mut f: Fields) -> Result<Plan, String> {
-        f.target.get_or_insert(TargetName::Etcd);
+        let target = registry::find(f.target.get_or_insert_with(|| "etcd".to_string()))?;
+        let target_options = TargetOptions { serializable: f.serializable, pre_vote: f.pre_vote };
+        target.with_options(&target_options)?;
         let workload = *f.workload.get_or_insert(WorkloadName::Register);
         let nodes = f.nodes.get_or_insert_with(|| NodeNames((1..=5).map(|i| format!("n{i}")).collect())).0.clone();
         let asked = *f.concurrency.get_or_insert(Concurrency::PerNode(2));
@@ -384,13 +360,16 @@ impl Plan {
                 Schedule::Random(families.0.clone(), interval)
             }
         };
+        supports(target, workload, &schedule)?;
         let name = f.name.get_or_insert_with(|| {
             let mode = if f.serializable { "serializable" } else { "linearizable" };
-            format!("etcd-{workload}-{mode}")
+            format!("{}-{workload}-{mode}", target.name)
         });
         Plan::check_folder_name(name)?;
         Ok(Plan {
             name: name.clone(),
+            target,
+            target_options,
             nodes,
             workload,
             concurrency,
@@ -403,6 +382,46 @@ impl Plan {
             fields: f,
         })
     }
+}
+
+impl Plan {
+    /// The system under test, built with the plan's options.
+    pub fn target(&self) -> Box<dyn Target> {
+        (self.target.build)(&self.target_options)
+    }
+
+    /// The target's name.
+    pub fn target_name(&self) -> &'static str {
+        self.target.name
+    }
+}
+
+/// Refuses what `target` cannot run: the workload, a fault family of the schedule, an intent
+/// that needs a leader from a target that cannot tell one. Each message names what it supports.
+fn supports(target: &targets::Entry, workload: WorkloadName, schedule: &Schedule) -> Result<(), String> {
+    let can = &target.supports;
+    if !can.workloads.contains(&workload.to_string().as_str()) {
+        return Err(format!(
+            "target {} does not run workload {workload}; it runs: {}",
+            target.name,
+            list(can.workloads)
+        ));
+    }
+    let families: Vec<Family> = match schedule {
+        Schedule::Random(families, _) => families.clone(),
+        Schedule::Scripted(script) => script.steps().iter().filter_map(|s| s.intent.family()).collect(),
+    };
+    if let Some(family) = families.iter().find(|f| !can.faults.contains(f)) {
+        let names: Vec<&str> = can.faults.iter().map(|f| f.name()).collect();
+        return Err(format!("target {} cannot undergo {family} faults; it supports: {}", target.name, list(&names)));
+    }
+    if let Schedule::Scripted(script) = schedule {
+        let leader = script.steps().iter().find(|s| s.intent.needs_leader()).map(|s| &s.intent);
+        if let (Some(intent), false) = (leader, can.leader) {
+            return Err(format!("target {} cannot tell which node leads, so `{intent}` cannot run", target.name));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -438,5 +457,26 @@ mod tests {
         let err = file("concurrency: lots\n").unwrap_err();
         assert!(err.contains("2n") && err.contains("line 1"), "{err}");
         assert!(file("time-limit: -1\n").unwrap_err().contains("above 0"));
+    }
+
+    #[test]
+    fn the_target_comes_from_the_registry_and_refuses_what_it_cannot_run() {
+        let err = file("target: nosuch\n").unwrap_err();
+        assert!(err.contains("nosuch") && err.contains("etcd"), "{err}");
+        let plan = file("target: etcd\npre-vote: true\n").unwrap();
+        assert_eq!((plan.target_name(), plan.target().name()), ("etcd", "etcd"));
+        let limited = targets::Entry {
+            supports: targets::Supports { workloads: &["set"], leader: false, faults: &[Family::Kill], options: &[] },
+            ..*plan.target
+        };
+        let random = |f: Vec<Family>| Schedule::Random(f, Duration::from_secs(1));
+        let err = supports(&limited, WorkloadName::Register, &random(vec![])).unwrap_err();
+        assert!(err.contains("does not run workload register; it runs: set"), "{err}");
+        let err = supports(&limited, WorkloadName::Set, &random(vec![Family::Kill, Family::Pause])).unwrap_err();
+        assert!(err.contains("pause faults; it supports: kill"), "{err}");
+        let script = ScriptedSchedule::parse("- {at: 1, do: kill leader}\n", "s.yaml").unwrap();
+        let err = supports(&limited, WorkloadName::Set, &Schedule::Scripted(script)).unwrap_err();
+        assert!(err.contains("kill leader"), "{err}");
+        assert!(supports(&limited, WorkloadName::Set, &random(vec![Family::Kill])).is_ok());
     }
 }

@@ -1,22 +1,51 @@
-//! What every task of a live run shares.
+//! The context of one run, which its phases share: [`Setup`] until the cluster stands, then
+//! [`Run`], which every task of the live run holds.
 
-use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use checkers::{OpType, Process, Value};
+use nemesis::Placement;
 use targets::{Cluster, Target};
 use tokio_util::sync::CancellationToken;
 
+use super::config::Plan;
+use super::faults::Active;
 use super::journal::Journal;
 use super::node::Node;
 use super::sequencer::Sequencer;
+use super::start::Started;
+use super::workload::Touched;
+use crate::provision::Provisioner;
+
+/// A run before its cluster exists.
+pub struct Setup {
+    /// The validated test.
+    pub plan: Plan,
+    /// This run's seed.
+    pub seed: u64,
+    /// The run's id (tags rules, files and the cluster token).
+    pub run_id: String,
+    /// The run's folder.
+    pub dir: PathBuf,
+    /// Undo records.
+    pub journal: Journal,
+    /// The system under test, built from the registry.
+    pub target: Box<dyn Target>,
+    /// Makes the nodes.
+    pub provisioner: Box<dyn Provisioner>,
+    /// Fired by Ctrl-C, SIGTERM or a failure: everything winds down and heals now.
+    pub cancel: CancellationToken,
+}
 
 /// Counts of recorded client completions.
 #[derive(Debug, Default)]
 pub struct Counts {
     /// ok completions.
     pub ok: AtomicU64,
+    /// Completions whose node refused the connection (a subset of fail).
+    pub refused: AtomicU64,
     /// fail completions.
     pub fail: AtomicU64,
     /// info completions.
@@ -27,8 +56,10 @@ pub struct Counts {
 
 /// The live run.
 pub struct Run {
-    /// The run's id.
-    pub run_id: String,
+    /// The validated test.
+    pub plan: Plan,
+    /// This run's seed.
+    pub seed: u64,
     /// Stamps and writes ops.
     pub seq: Sequencer,
     /// Undo records.
@@ -37,14 +68,18 @@ pub struct Run {
     pub nodes: Vec<Node>,
     /// The cluster as the target sees it.
     pub cluster: Cluster,
+    /// Addresses and daemons, as the nemesis resolves faults against them.
+    pub placement: Placement,
+    /// Faults in force.
+    pub active: Active,
     /// The system under test.
     pub target: Box<dyn Target>,
     /// Fired by Ctrl-C, SIGTERM or a failure: everything winds down and heals now.
     pub cancel: CancellationToken,
     /// Completion counts (progress, stats).
     pub counts: Counts,
-    /// Every register key a client touched (the final reads read them all).
-    pub keys: Mutex<BTreeSet<u64>>,
+    /// What the workload's ops touched (the final reads read it all).
+    pub touched: Touched,
     /// The next unused client process number.
     pub next_process: AtomicU64,
     /// What the nemesis is doing now (for the progress line).
@@ -54,6 +89,32 @@ pub struct Run {
 }
 
 impl Run {
+    /// The live run on a started cluster, recording into `seq`.
+    pub fn new(setup: Setup, started: Started, seq: Sequencer) -> Run {
+        let placement = Placement {
+            run_id: setup.run_id.clone(),
+            addrs: started.nodes.iter().map(|n| (n.spec.name.clone(), n.spec.addr.clone())).collect(),
+            daemons: started.nodes.iter().map(|n| (n.spec.name.clone(), n.daemon.clone())).collect(),
+        };
+        Run {
+            touched: Touched::new(setup.plan.workload),
+            plan: setup.plan,
+            seed: setup.seed,
+            seq,
+            journal: setup.journal,
+            nodes: started.nodes,
+            cluster: started.cluster,
+            placement,
+            active: Active::default(),
+            target: setup.target,
+            cancel: setup.cancel,
+            counts: Counts::default(),
+            next_process: AtomicU64::new(0),
+            fault_now: Mutex::default(),
+            failures: Mutex::default(),
+        }
+    }
+
     /// Records why the run must stop, and stops it.
     pub fn fail(&self, why: String) {
         tracing::error!("{why}");

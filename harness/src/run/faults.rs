@@ -6,77 +6,33 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use checkers::{OpType, Process};
-use nemesis::{resolve, Action, ClusterState, Fault, Intent, RandomSchedule, ScheduleStep};
-use nix::sys::signal::Signal;
-use rand::SeedableRng;
+use nemesis::{resolve, resolve_rng, Action, ClusterState, Effect, Fault, Intent, RandomSchedule, ScheduleStep};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 use tokio::sync::Mutex;
 
 use super::config::Schedule;
 use super::context::Run;
-use super::journal::Undo;
-use super::netns::in_netns;
-
-const EXEC_TIMEOUT: Duration = Duration::from_secs(5);
+use super::executor;
 
 /// One injected action and its journal entry.
 struct Applied {
     action: Action,
-    journal_id: Option<u64>,
+    journal_id: u64,
 }
 
 /// Faults injected and not yet healed.
 #[derive(Default)]
 pub struct Active(Mutex<Vec<(Fault, Vec<Applied>)>>);
 
-fn addr(run: &Run, name: &str) -> String {
-    run.node(name).map(|n| n.spec.addr.clone()).unwrap_or_default()
-}
-
-async fn apply(run: &Run, action: &Action) -> Result<Option<u64>, String> {
+async fn apply(run: &Run, action: &Action) -> Result<u64, String> {
     let node = run.node(action.node()).ok_or_else(|| format!("no node {}", action.node()))?;
-    match action {
-        Action::Drop { on, from } => {
-            let undo = in_netns(on, &nemesis::iptables::drop_from(&addr(run, from), &run.run_id, false));
-            let id = run
-                .journal
-                .made(&format!("{on} drops {from}"), Undo::Command { argv: undo })
-                .map_err(|e| e.to_string())?;
-            node.exec(&nemesis::iptables::drop_from(&addr(run, from), &run.run_id, true), EXEC_TIMEOUT).await?;
-            Ok(Some(id))
-        }
-        Action::Kill { .. } => {
-            node.kill().await?;
-            Ok(None)
-        }
-        Action::Pause { node: name } => {
-            let id = run
-                .journal
-                .made(&format!("pause {name}"), Undo::Resume { pidfile: node.pidfile() })
-                .map_err(|e| e.to_string())?;
-            node.signal(Signal::SIGSTOP).await?;
-            Ok(Some(id))
-        }
-    }
+    executor::apply(&run.journal, node.remote.as_ref(), action).await
 }
 
 async fn unapply(run: &Run, applied: &Applied) -> Result<(), String> {
     let node = run.node(applied.action.node()).ok_or_else(|| format!("no node {}", applied.action.node()))?;
-    match &applied.action {
-        Action::Drop { from, .. } => {
-            node.exec(&nemesis::iptables::drop_from(&addr(run, from), &run.run_id, false), EXEC_TIMEOUT).await?;
-        }
-        Action::Kill { .. } => {
-            let daemon = run.target.daemon(&node.spec, &run.cluster);
-            node.start(&daemon, &run.journal, run.target.stop_grace()).await?;
-        }
-        Action::Pause { .. } => node.signal(Signal::SIGCONT).await?,
-    }
-    if let Some(id) = applied.journal_id {
-        run.journal.done(id).map_err(|e| e.to_string())?;
-    }
-    Ok(())
+    executor::unmake(&run.journal, node.remote.as_ref(), applied.journal_id, &applied.action.undo).await
 }
 
 impl Active {
@@ -96,19 +52,12 @@ impl Active {
         let mut state = ClusterState {
             nodes: run.nodes.iter().map(|n| n.spec.name.clone()).collect(),
             leader,
+            placement: run.placement.clone(),
             ..ClusterState::default()
         };
         for (_, applied) in self.0.lock().await.iter() {
             for a in applied {
-                match &a.action {
-                    Action::Kill { node } => {
-                        state.killed.insert(node.clone());
-                    }
-                    Action::Pause { node } => {
-                        state.paused.insert(node.clone());
-                    }
-                    Action::Drop { .. } => {}
-                }
+                state.under(&a.action.effect);
             }
         }
         state
@@ -133,6 +82,8 @@ impl Active {
                 return;
             }
         };
+        // Held while the actions run, so the watchdog never sees a kill that is not listed yet.
+        let mut active = self.0.lock().await;
         let mut applied = Vec::new();
         let mut error = None;
         for action in &fault.actions {
@@ -144,14 +95,27 @@ impl Active {
                 }
             }
         }
-        let did: Vec<&Action> = applied.iter().map(|a| &a.action).collect();
+        let did: Vec<&Effect> = applied.iter().map(|a| &a.action.effect).collect();
         let value = json!({ "intent": fault.intent, "did": did, "nodes_state": { "leader": state.leader } });
         let kind = if error.is_some() { OpType::Info } else { OpType::Ok };
         run.seq.record(Process::nemesis(), kind, f, value, None, error.clone());
         run.counts.faults.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(fault = %fault.describe(), error = ?error, "injected");
         *run.fault_now.lock().unwrap_or_else(|e| e.into_inner()) = fault.describe();
-        self.0.lock().await.push((fault, applied));
+        active.push((fault, applied));
+    }
+
+    /// The nodes whose target a fault in force stopped on purpose, while `check` runs with the
+    /// faults held still (no fault is injected or healed meanwhile).
+    pub async fn while_still<T>(&self, check: impl AsyncFnOnce(&[String]) -> T) -> T {
+        let active = self.0.lock().await;
+        let down: Vec<String> = active
+            .iter()
+            .flat_map(|(_, applied)| applied.iter().map(|a| &a.action.effect))
+            .filter(|e| e.stops_the_target())
+            .map(|e| e.node().to_string())
+            .collect();
+        check(&down).await
     }
 
     /// Heals every active fault, newest first, recording one `heal` op. Returns failures.
@@ -176,13 +140,14 @@ impl Active {
     }
 }
 
-/// Follows `schedule` until `until` (time since the run started) or cancellation.
-pub async fn nemesis(run: Arc<Run>, active: Arc<Active>, schedule: Schedule, seed: u64, until: Duration) {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6e656d65);
-    let (mut random, mut scripted) = match schedule {
-        Schedule::Random(families, interval) => (Some(RandomSchedule::new(&families, interval, seed)), None),
+/// Follows the plan's schedule until its time limit or cancellation.
+pub async fn nemesis(run: Arc<Run>) {
+    let mut rng = resolve_rng(run.seed);
+    let (mut random, mut scripted) = match run.plan.schedule.clone() {
+        Schedule::Random(families, interval) => (Some(RandomSchedule::new(&families, interval, run.seed)), None),
         Schedule::Scripted(s) => (None, Some(s)),
     };
+    let until = run.plan.time_limit;
     loop {
         let step: Option<ScheduleStep> = match (&mut random, &mut scripted) {
             (Some(r), _) => r.next_step(),
@@ -200,9 +165,9 @@ pub async fn nemesis(run: Arc<Run>, active: Arc<Active>, schedule: Schedule, see
         }
         match step.intent {
             Intent::Heal => {
-                active.heal(&run).await;
+                run.active.heal(&run).await;
             }
-            intent => active.inject(&run, &intent, &mut rng).await,
+            intent => run.active.inject(&run, &intent, &mut rng).await,
         }
     }
 }

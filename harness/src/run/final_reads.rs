@@ -8,10 +8,21 @@ use checkers::OpType;
 use workloads::Invocation;
 
 use super::context::Run;
+use super::start::READY_LIMIT;
+
+/// The final-reads phase: waits until every node answers, then reads what the workload touched
+/// from every node. Returns the reads never answered.
+pub async fn phase(run: &Arc<Run>) -> Vec<String> {
+    let not_ready = wait_ready(run, READY_LIMIT).await;
+    if !not_ready.is_empty() {
+        tracing::warn!("after healing, {} never answered", not_ready.join(", "));
+    }
+    final_reads(run, run.touched.final_reads(), Duration::from_secs(60)).await
+}
 
 /// Waits until every node answers a linearizable read, up to `limit`. Returns the nodes that
 /// never did.
-pub async fn wait_ready(run: &Run, limit: Duration) -> Vec<String> {
+async fn wait_ready(run: &Run, limit: Duration) -> Vec<String> {
     let deadline = Instant::now() + limit;
     let mut waiting: Vec<&targets::NodeSpec> = run.nodes.iter().map(|n| &n.spec).collect();
     while !waiting.is_empty() && Instant::now() < deadline {
@@ -58,7 +69,7 @@ async fn read_all(run: Arc<Run>, node: usize, reads: Vec<Invocation>, deadline: 
 }
 
 /// Runs `reads` on every node (nodes in parallel). Returns what went unanswered.
-pub async fn final_reads(run: &Arc<Run>, reads: Vec<Invocation>, limit: Duration) -> Vec<String> {
+async fn final_reads(run: &Arc<Run>, reads: Vec<Invocation>, limit: Duration) -> Vec<String> {
     let deadline = Instant::now() + limit;
     let tasks: Vec<_> =
         (0..run.nodes.len()).map(|i| tokio::spawn(read_all(run.clone(), i, reads.clone(), deadline))).collect();

@@ -7,59 +7,42 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
+use nemesis::Command;
 use serde::{Deserialize, Serialize};
+
+use super::executor;
+use crate::remote::{connect, Reach, Remote};
 
 /// The folder of machine-wide state files, one per live run.
 pub const STATE_DIR: &str = "/var/lib/faultline/active";
-
-/// How to undo one thing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "undo", rename_all = "kebab-case")]
-pub enum Undo {
-    /// Run this command (delete a rule, a namespace, a bridge, a folder).
-    Command {
-        /// The command.
-        argv: Vec<String>,
-    },
-    /// SIGCONT the process in this pidfile (a pause).
-    Resume {
-        /// The pidfile.
-        pidfile: PathBuf,
-    },
-    /// Stop the process in this pidfile: SIGCONT, SIGTERM, then SIGKILL after the grace.
-    Stop {
-        /// The pidfile.
-        pidfile: PathBuf,
-        /// The executable's file name, checked against /proc before signalling (pid reuse).
-        exe: String,
-        /// Milliseconds between SIGTERM and SIGKILL.
-        grace_ms: u64,
-    },
-}
 
 /// One journal line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "entry", rename_all = "kebab-case")]
 pub enum Entry {
     /// Something made or broken, with its undo.
-    Made {
-        /// Unique within the run.
-        id: u64,
-        /// What it is, for people.
-        what: String,
-        /// How to undo it.
-        #[serde(flatten)]
-        undo: Undo,
-    },
+    Made(Pending),
     /// The entry with this id was undone.
     Done {
         /// The id.
         id: u64,
     },
+}
+
+/// Something made or broken and not yet undone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// Unique within the run.
+    pub id: u64,
+    /// What it is, for people.
+    pub what: String,
+    /// The node it was done on (`host` for the controller).
+    pub node: String,
+    /// How to reach that node (never a secret: no key contents, no passwords).
+    pub reach: Reach,
+    /// The command that undoes it.
+    pub undo: Command,
 }
 
 /// The journal of one live run.
@@ -76,9 +59,13 @@ impl Journal {
     /// Opens `run_dir/journal.jsonl` and the machine-wide state file for `run_id`.
     pub fn create(run_dir: &Path, run_id: &str) -> std::io::Result<Journal> {
         fs::create_dir_all(STATE_DIR)?;
-        let state_file = Path::new(STATE_DIR).join(format!("{run_id}.jsonl"));
-        let files = (append(&run_dir.join("journal.jsonl"))?, append(&state_file)?, 0);
-        Ok(Journal { files: Mutex::new(files), state_file })
+        Journal::open(run_dir, &Path::new(STATE_DIR).join(format!("{run_id}.jsonl")))
+    }
+
+    /// Opens `run_dir/journal.jsonl` and the state file `state_file`.
+    pub fn open(run_dir: &Path, state_file: &Path) -> std::io::Result<Journal> {
+        let files = (append(&run_dir.join("journal.jsonl"))?, append(state_file)?, 0);
+        Ok(Journal { files: Mutex::new(files), state_file: state_file.to_path_buf() })
     }
 
     fn write(&self, entry: &Entry) -> std::io::Result<()> {
@@ -90,14 +77,15 @@ impl Journal {
         files.1.sync_data()
     }
 
-    /// Records how to undo `what` before it is done; returns the entry's id.
-    pub fn made(&self, what: &str, undo: Undo) -> std::io::Result<u64> {
+    /// Records how to undo `what`, about to be done on `remote`'s node; returns the entry's id.
+    pub fn made(&self, what: &str, remote: &dyn Remote, undo: Command) -> std::io::Result<u64> {
         let id = {
             let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
             files.2 += 1;
             files.2
         };
-        self.write(&Entry::Made { id, what: what.to_string(), undo })?;
+        let (node, reach) = (remote.node().to_string(), remote.reach());
+        self.write(&Entry::Made(Pending { id, what: what.to_string(), node, reach, undo }))?;
         Ok(id)
     }
 
@@ -118,95 +106,50 @@ impl Journal {
 }
 
 /// The entries of a journal file still to undo, newest first. A torn last line is skipped.
-pub fn pending(path: &Path) -> std::io::Result<Vec<(u64, String, Undo)>> {
+pub fn pending(path: &Path) -> std::io::Result<Vec<Pending>> {
     let mut made = Vec::new();
     let mut done = std::collections::HashSet::new();
     for line in BufReader::new(File::open(path)?).lines() {
         match serde_json::from_str::<Entry>(&line?) {
-            Ok(Entry::Made { id, what, undo }) => made.push((id, what, undo)),
+            Ok(Entry::Made(entry)) => made.push(entry),
             Ok(Entry::Done { id }) => {
                 done.insert(id);
             }
             Err(_) => continue,
         }
     }
-    made.retain(|(id, _, _)| !done.contains(id));
+    made.retain(|entry| !done.contains(&entry.id));
     made.reverse();
     Ok(made)
 }
 
-fn pid_of(pidfile: &Path, exe: Option<&str>) -> Option<Pid> {
-    let pid: i32 = fs::read_to_string(pidfile).ok()?.trim().parse().ok()?;
-    if let Some(exe) = exe {
-        let cmdline = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-        let argv0 = cmdline.split(|b| *b == 0).next()?;
-        if !String::from_utf8_lossy(argv0).ends_with(exe) {
-            return None;
+/// Undoes everything `path` still lists, newest first, each on its node through a remote made
+/// from the entry; returns the failures (one line each). Restarts of killed daemons are
+/// skipped (see [`Command::heals_a_crashed_run`]).
+pub async fn heal_file(path: &Path) -> Vec<String> {
+    let entries = match pending(path) {
+        Ok(entries) => entries,
+        Err(e) => return vec![format!("{}: {e}", path.display())],
+    };
+    let mut failures = Vec::new();
+    for entry in entries.iter().filter(|e| e.undo.heals_a_crashed_run()) {
+        let remote = connect(&entry.node, &entry.reach);
+        if let Err(e) = executor::heal(remote.as_ref(), &entry.undo).await {
+            failures.push(format!("undoing {}: {e}", entry.what));
         }
     }
-    Some(Pid::from_raw(pid))
+    failures
 }
 
-fn alive(pid: Pid) -> bool {
-    fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
-        .unwrap_or(false)
-}
-
-/// What `ip` and `iptables` say when the thing to undo is already gone: undoing is idempotent.
-const ALREADY_GONE: [&str; 5] = [
-    "Cannot find device",
-    "No such file or directory",
-    "does a matching rule exist",
-    "No chain/target/match",
-    "does not exist",
-];
-
-/// Undoes one entry. Returns a line describing a failure, if any.
-pub fn undo(undo: &Undo) -> Result<(), String> {
-    match undo {
-        Undo::Command { argv } => {
-            let out = std::process::Command::new(&argv[0])
-                .args(&argv[1..])
-                .output()
-                .map_err(|e| format!("{}: {e}", argv.join(" ")))?;
-            let said = String::from_utf8_lossy(&out.stderr);
-            if out.status.success() || ALREADY_GONE.iter().any(|gone| said.contains(gone)) {
-                Ok(())
-            } else {
-                Err(format!("{}: {}", argv.join(" "), said.trim()))
-            }
-        }
-        Undo::Resume { pidfile } => {
-            if let Some(pid) = pid_of(pidfile, None) {
-                let _ = kill(pid, Signal::SIGCONT);
-            }
-            Ok(())
-        }
-        Undo::Stop { pidfile, exe, grace_ms } => {
-            let Some(pid) = pid_of(pidfile, Some(exe)) else { return Ok(()) };
-            let _ = kill(pid, Signal::SIGCONT);
-            let _ = kill(pid, Signal::SIGTERM);
-            let deadline = Instant::now() + Duration::from_millis(*grace_ms);
-            while alive(pid) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            if alive(pid) {
-                let _ = kill(pid, Signal::SIGKILL);
-            }
-            Ok(())
-        }
-    }
-}
-
-/// Undoes everything `path` still lists, newest first; returns the failures (one line each).
-pub fn heal_file(path: &Path) -> Vec<String> {
-    match pending(path) {
-        Ok(entries) => {
-            entries.iter().filter_map(|(_, what, u)| undo(u).err().map(|e| format!("undoing {what}: {e}"))).collect()
-        }
-        Err(e) => vec![format!("{}: {e}", path.display())],
-    }
+/// [`heal_file`] from code that is not async (a panic hook, the start of a session): on a
+/// thread of its own with a runtime of its own, so it works inside a runtime too.
+pub fn heal_file_blocking(path: &Path) -> Vec<String> {
+    let path = path.to_path_buf();
+    let healer = std::thread::spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(heal_file(&path)),
+        Err(e) => vec![format!("cannot start a runtime to heal {}: {e}", path.display())],
+    });
+    healer.join().unwrap_or_else(|_| vec!["the healer panicked".to_string()])
 }
 
 /// Heals every leftover machine-wide state file (crashed earlier runs) and removes them.
@@ -217,7 +160,7 @@ pub fn heal_leftovers() -> (Vec<String>, Vec<String>) {
     let Ok(dir) = fs::read_dir(STATE_DIR) else { return (healed, failures) };
     for file in dir.flatten() {
         let path = file.path();
-        let errs = heal_file(&path);
+        let errs = heal_file_blocking(&path);
         if errs.is_empty() {
             let _ = fs::remove_file(&path);
         }
@@ -230,26 +173,29 @@ pub fn heal_leftovers() -> (Vec<String>, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::remote::exec::argv;
+    use crate::remote::local::LocalRemote;
 
     #[test]
-    fn pending_lists_undone_entries_newest_first() {
-        let dir = std::env::temp_dir().join(format!("fl-journal-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("j.jsonl");
-        let cmd = |s: &str| Undo::Command { argv: vec!["true".into(), s.into()] };
-        let mut text = String::new();
-        for (id, what) in [(1, "a"), (2, "b"), (3, "c")] {
-            text += &serde_json::to_string(&Entry::Made { id, what: what.into(), undo: cmd(what) }).unwrap();
-            text.push('\n');
+    fn pending_lists_undone_entries_newest_first_and_healing_runs_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path(), &dir.path().join("state.jsonl")).unwrap();
+        let host = LocalRemote::host("host");
+        let file = |what: &str| dir.path().join(what).to_string_lossy().into_owned();
+        for what in ["a", "b", "c"] {
+            fs::write(file(what), "").unwrap();
+            journal.made(what, &host, Command::Exec { argv: argv(&["rm", &file(what)]) }).unwrap();
         }
-        text += &serde_json::to_string(&Entry::Done { id: 2 }).unwrap();
-        text += "\n{\"entry\":\"ma";
-        fs::write(&path, text).unwrap();
-        let whats: Vec<String> = pending(&path).unwrap().into_iter().map(|(_, w, _)| w).collect();
+        journal.done(2).unwrap();
+        let mut text = fs::read_to_string(journal.state_file()).unwrap();
+        text += "{\"entry\":\"ma";
+        fs::write(journal.state_file(), text).unwrap();
+        let whats: Vec<String> = pending(journal.state_file()).unwrap().into_iter().map(|p| p.what).collect();
         assert_eq!(whats, ["c", "a"]);
-        assert!(heal_file(&path).is_empty());
-        let gone = Undo::Command { argv: vec!["ip".into(), "link".into(), "del".into(), "fl-no-such-link".into()] };
-        assert_eq!(undo(&gone), Ok(()));
-        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(pending(journal.state_file()).unwrap()[0].reach, Reach::Local);
+        assert!(heal_file_blocking(journal.state_file()).is_empty());
+        assert!(!Path::new(&file("a")).exists() && !Path::new(&file("c")).exists());
+        assert!(Path::new(&file("b")).exists(), "a done entry is not undone");
+        assert!(heal_file_blocking(journal.state_file()).is_empty(), "healing twice is harmless");
     }
 }

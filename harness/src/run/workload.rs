@@ -1,7 +1,9 @@
 //! What the runner needs of each workload: its generator, the semantics its client guarantees,
-//! its final reads and the checker that judges it.
+//! what its ops touched (for the final reads), which ops only read, and the checker that judges
+//! it. The worker loop asks these and knows nothing about any one workload.
 
 use std::collections::BTreeSet;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use checkers::history::Semantics;
@@ -9,6 +11,9 @@ use checkers::linearizable::{self, ModelKind, Options};
 use checkers::txn::{ConsistencyModel, TxnOptions};
 use checkers::{CheckResult, History};
 use workloads::generator::{time_limit, BoxGen};
+use workloads::register::RegisterOp;
+use workloads::rw_register::Mop;
+use workloads::set::SetOp;
 use workloads::{register, rw_register, set, Invocation};
 
 use super::config::{Plan, WorkloadName};
@@ -36,14 +41,44 @@ pub fn semantics(workload: WorkloadName) -> Semantics {
     }
 }
 
-/// The reads every node answers after healing: each touched register key, or the whole set;
-/// none for transactions (Elle needs no final read).
-pub fn final_reads(workload: WorkloadName, keys: &BTreeSet<u64>) -> Vec<Invocation> {
-    match workload {
-        WorkloadName::Register => keys.iter().map(|k| register::read(*k)).collect(),
-        WorkloadName::Set => vec![set::read()],
-        WorkloadName::RwRegister => Vec::new(),
+/// What a run's ops touched, as its final reads need it.
+pub struct Touched {
+    workload: WorkloadName,
+    /// The register keys any op touched.
+    keys: Mutex<BTreeSet<u64>>,
+}
+
+impl Touched {
+    /// Nothing touched yet by `workload`'s ops.
+    pub fn new(workload: WorkloadName) -> Touched {
+        Touched { workload, keys: Mutex::default() }
     }
+
+    /// Notes what `op` touches, before it is invoked.
+    pub fn observe(&self, op: &Invocation) {
+        if let Some(reg) = RegisterOp::decode(op) {
+            self.keys.lock().unwrap_or_else(|e| e.into_inner()).insert(reg.key());
+        }
+    }
+
+    /// The reads every node answers after healing: each touched register key, or the whole
+    /// set; none for transactions (Elle needs no final read).
+    pub fn final_reads(&self) -> Vec<Invocation> {
+        match self.workload {
+            WorkloadName::Register => {
+                self.keys.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|k| register::read(*k)).collect()
+            }
+            WorkloadName::Set => vec![set::read()],
+            WorkloadName::RwRegister => Vec::new(),
+        }
+    }
+}
+
+/// Whether `op` only reads: cut short, it changed nothing (`fail`, not `info`).
+pub fn only_reads(op: &Invocation) -> bool {
+    matches!(RegisterOp::decode(op), Some(RegisterOp::Read(_)))
+        || matches!(SetOp::decode(op), Some(SetOp::Read))
+        || rw_register::decode(op).is_some_and(|mops| mops.iter().all(|m| matches!(m, Mop::Read(_))))
 }
 
 /// Judges a history of `workload`.
@@ -64,5 +99,26 @@ pub fn check(workload: WorkloadName, history: &History) -> CheckResult {
                 TxnOptions { consistency_model: ConsistencyModel::StrictSerializable, ..TxnOptions::default() };
             checkers::txn::check_rw_register(history, &options)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn final_reads_cover_what_was_touched_and_reads_are_told_apart() {
+        let touched = Touched::new(WorkloadName::Register);
+        for op in [register::read(3), Invocation::new("write", json!([1, 4])), Invocation::new("add", json!(2))] {
+            touched.observe(&op);
+        }
+        assert_eq!(touched.final_reads(), [register::read(1), register::read(3)]);
+        assert_eq!(Touched::new(WorkloadName::Set).final_reads(), [set::read()]);
+        assert!(Touched::new(WorkloadName::RwRegister).final_reads().is_empty());
+        assert!(only_reads(&register::read(0)) && only_reads(&set::read()));
+        assert!(only_reads(&Invocation::new("txn", json!([["r", 1, null]]))));
+        assert!(!only_reads(&Invocation::new("txn", json!([["r", 1, null], ["w", 2, 3]]))));
+        assert!(!only_reads(&Invocation::new("cas", json!([0, [1, 2]]))));
     }
 }

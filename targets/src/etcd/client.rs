@@ -71,6 +71,11 @@ impl EtcdClient {
         self.post("/v3/kv/range", &gateway::range("faultline/probe", false)).await.is_ok()
     }
 
+    /// Whether `op` is one this client runs (a register op, a set op or a transaction).
+    pub fn runs(op: &Invocation) -> bool {
+        RegisterOp::decode(op).is_some() || SetOp::decode(op).is_some() || rw_register::decode(op).is_some()
+    }
+
     async fn execute(&self, op: &Invocation) -> Completion {
         if let Some(reg) = RegisterOp::decode(op) {
             return self.register(op, reg).await;
@@ -88,7 +93,7 @@ impl EtcdClient {
     /// `fail` when it never reached etcd or only read, `info` when it may have written.
     async fn request(&self, op: &Invocation, path: &str, body: &Value, writes: bool) -> Result<Value, Completion> {
         self.post(path, body).await.map_err(|trouble| match trouble {
-            Trouble::NotSent(e) => done(OpType::Fail, op.value.clone(), Some(e)),
+            Trouble::NotSent(e) => Completion { refused: true, ..done(OpType::Fail, op.value.clone(), Some(e)) },
             Trouble::Maybe(e) => done(if writes { OpType::Info } else { OpType::Fail }, op.value.clone(), Some(e)),
         })
     }
@@ -150,11 +155,15 @@ impl EtcdClient {
 }
 
 fn done(kind: OpType, value: Value, error: Option<String>) -> Completion {
-    Completion { kind, value, error }
+    Completion { kind, value, error, refused: false }
 }
 
 impl Client for EtcdClient {
     fn invoke<'a>(&'a self, op: &'a Invocation) -> BoxFuture<'a, Completion> {
         Box::pin(self.execute(op))
+    }
+
+    fn runs(&self, op: &Invocation) -> bool {
+        EtcdClient::runs(op)
     }
 }

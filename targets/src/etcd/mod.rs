@@ -9,7 +9,25 @@ use std::time::Duration;
 
 pub use client::EtcdClient;
 
+use nemesis::Family;
+
+use crate::registry::{Entry, Supports, TargetOptions};
 use crate::target::{BoxFuture, Client, Cluster, ConfigFile, Daemon, NodeSpec, Target};
+
+/// etcd's line in the target registry.
+pub const ENTRY: Entry = Entry {
+    name: "etcd",
+    about: "etcd 3.4 (Debian's etcd-server), a static cluster, clients through the JSON gateway",
+    supports: Supports {
+        workloads: &["register", "set", "rw-register"],
+        leader: true,
+        faults: &[Family::Partition, Family::Kill, Family::Pause],
+        options: &["serializable", "pre-vote"],
+    },
+    build: |options: &TargetOptions| {
+        Box::new(Etcd { serializable: options.serializable, pre_vote: options.pre_vote, ..Etcd::default() })
+    },
+};
 
 /// The etcd target and its options.
 #[derive(Debug, Clone)]
@@ -89,6 +107,7 @@ impl Target for Etcd {
             argv: vec!["etcd".into(), "--config-file".into(), config],
             env: Vec::new(),
             log: cluster.data_root.join(format!("{}.etcd.log", node.name)),
+            pidfile: cluster.data_root.join(format!("{}.etcd.pid", node.name)),
         }
     }
 

@@ -1,4 +1,5 @@
-//! Running argv commands with a timeout: the only place faultline starts short-lived programs.
+//! Running argv commands on the controller with a timeout: the only place faultline starts
+//! short-lived programs (remotes on this machine run theirs through it).
 
 use std::process::Stdio;
 use std::time::Duration;

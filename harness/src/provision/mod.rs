@@ -1,0 +1,32 @@
+//! Provisioning: making the nodes of a run and handing back a [`Remote`] for each. Every step
+//! is journaled before it is taken (undone by the journal at teardown, on a signal, or by
+//! `faultline heal`), so a provisioner has no teardown of its own.
+//!
+//! Provisioners: [`netns::Netns`] (one network namespace per node on this machine).
+
+pub mod netns;
+
+use targets::{BoxFuture, NodeSpec};
+
+use crate::remote::Remote;
+use crate::run::journal::Journal;
+
+/// A node made for a run: its name and address, and how to reach it.
+pub struct Provisioned {
+    /// Its name and address in the run's network.
+    pub spec: NodeSpec,
+    /// Its control channel.
+    pub remote: Box<dyn Remote>,
+}
+
+/// Makes the nodes of a run.
+pub trait Provisioner: Send + Sync {
+    /// Makes one node per name (run `run_id`), journaling the undo of each step before taking
+    /// it; the nodes come back in the order of `names`.
+    fn provision<'a>(
+        &'a self,
+        names: &'a [String],
+        run_id: &'a str,
+        journal: &'a Journal,
+    ) -> BoxFuture<'a, Result<Vec<Provisioned>, String>>;
+}

@@ -1,0 +1,117 @@
+//! The first phase of a run: make the nodes (through the provisioner), install the target where
+//! it is missing, give each node its data folder and config files, start the daemons and wait
+//! until every node answers. Everything made is journaled first.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use nemesis::Command;
+use targets::{Cluster, Target};
+
+use super::context::Setup;
+use super::executor::make;
+use super::node::Node;
+use crate::provision::Provisioned;
+use crate::remote::Remote;
+
+/// How long the cluster may take to answer after start and after healing.
+pub const READY_LIMIT: Duration = Duration::from_secs(60);
+
+/// A started cluster.
+pub struct Started {
+    /// The nodes, in the cluster's order.
+    pub nodes: Vec<Node>,
+    /// The cluster as the target sees it.
+    pub cluster: Cluster,
+    /// How long the daemons took to answer after launch.
+    pub up: Duration,
+}
+
+/// Provisions the nodes and starts the target on them.
+pub async fn start(setup: &Setup) -> Result<Started, String> {
+    let provisioned = setup.provisioner.provision(&setup.plan.nodes, &setup.run_id, &setup.journal).await?;
+    let data_root = PathBuf::from("/dev/shm/faultline").join(&setup.run_id);
+    let specs = provisioned.iter().map(|p| p.spec.clone()).collect();
+    let cluster = Cluster { run_id: setup.run_id.clone(), nodes: specs, data_root };
+    let mut nodes = Vec::new();
+    for Provisioned { spec, remote } in provisioned {
+        install(setup.target.as_ref(), remote.as_ref()).await?;
+        let dir = setup.dir.join("nodes").join(&spec.name);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let daemon = setup.target.daemon(&spec, &cluster);
+        let node = Node { spec, remote, daemon, dir };
+        prepare(setup, &node, &cluster).await?;
+        nodes.push(node);
+    }
+    let launched = Instant::now();
+    let grace_ms = setup.target.stop_grace().as_millis() as u64;
+    for node in &nodes {
+        let stop = Command::Stop { daemon: node.daemon_ref(), grace_ms };
+        let what = format!("{} on {}", node.daemon.argv[0], node.spec.name);
+        make(&setup.journal, node.remote.as_ref(), &what, stop, &[Command::Start { daemon: node.daemon.clone() }])
+            .await?;
+    }
+    for node in &nodes {
+        wait_ready(setup.target.as_ref(), node, launched + READY_LIMIT).await?;
+    }
+    let up = launched.elapsed();
+    tracing::info!("cluster up in {:.2} s", up.as_secs_f64());
+    Ok(Started { nodes, cluster, up })
+}
+
+/// Installs the target on the node when its probe fails there.
+async fn install(target: &dyn Target, remote: &dyn Remote) -> Result<(), String> {
+    if remote.exec(&target.probe(), Duration::from_secs(10)).await.is_ok() {
+        return Ok(());
+    }
+    eprintln!("faultline: installing {} on {}", target.name(), remote.node());
+    for step in target.install() {
+        remote.exec(&step, Duration::from_secs(600)).await?;
+    }
+    for step in target.quiesce_host() {
+        if let Err(e) = remote.exec(&step, Duration::from_secs(30)).await {
+            tracing::info!("quiescing {} after installing it: {e}", target.name());
+        }
+    }
+    Ok(())
+}
+
+/// The node's data folder (journaled), a wiped data dir, and its config files (a copy of each
+/// in the node's folder of the run, uploaded to the node).
+async fn prepare(setup: &Setup, node: &Node, cluster: &Cluster) -> Result<(), String> {
+    let root = cluster.data_root.to_string_lossy().into_owned();
+    let argv = |parts: &[&str]| Command::Exec { argv: parts.iter().map(|s| s.to_string()).collect() };
+    let remote = node.remote.as_ref();
+    make(&setup.journal, remote, "data on tmpfs", argv(&["rm", "-rf", &root]), &[argv(&["mkdir", "-p", &root])])
+        .await?;
+    for step in setup.target.wipe(&node.spec, cluster) {
+        remote.exec(&step, Duration::from_secs(30)).await?;
+    }
+    for file in setup.target.configure(&node.spec, cluster) {
+        let local = node.dir.join(file.path.file_name().unwrap_or_default());
+        results::fsx::write_file(&local, file.contents.as_bytes()).map_err(|e| e.to_string())?;
+        remote.upload(&local, &file.path).await?;
+    }
+    Ok(())
+}
+
+/// Waits until `node` answers, or fails naming the node and where its log went.
+async fn wait_ready(target: &dyn Target, node: &Node, deadline: Instant) -> Result<(), String> {
+    while !target.ready(&node.spec).await {
+        let trouble = match node.remote.alive(&node.daemon_ref()).await {
+            Ok(false) => Some("exited".to_string()),
+            Err(e) => Some(format!("cannot be watched ({e})")),
+            Ok(true) if Instant::now() > deadline => Some(format!("did not answer within {READY_LIMIT:?}")),
+            Ok(true) => None,
+        };
+        if let Some(trouble) = trouble {
+            let log = match node.collect(&node.daemon.log).await {
+                Ok(kept) => format!("see {}", kept.display()),
+                Err(e) => e,
+            };
+            return Err(format!("{} on {} {trouble}; {log}", target.name(), node.spec.name));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
