@@ -21,12 +21,12 @@ pub enum Effect {
     },
     /// The target's process on `node` is SIGKILLed.
     Kill {
-        /// The node.
+        /// The node whose target dies.
         node: String,
     },
     /// The target's process on `node` is SIGSTOPped.
     Pause {
-        /// The node.
+        /// The node whose target freezes.
         node: String,
     },
 }
@@ -71,9 +71,9 @@ pub struct Placement {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{effect:?}: the cluster has no {what} for node {node}")]
 pub struct Unplaced {
-    /// The effect.
+    /// The effect that could not be placed.
     pub effect: Effect,
-    /// The node.
+    /// The node the placement lacks.
     pub node: String,
     /// What is missing: `address` or `daemon`.
     pub what: &'static str,

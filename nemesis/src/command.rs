@@ -24,7 +24,7 @@ pub enum Signal {
 /// on the node.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Daemon {
-    /// The command.
+    /// The program and its arguments.
     pub argv: Vec<String>,
     /// Extra environment.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -59,24 +59,24 @@ pub struct DaemonRef {
 pub enum Command {
     /// Run this argv to completion (an iptables rule, a folder to remove, ...).
     Exec {
-        /// The command.
+        /// The program and its arguments.
         argv: Vec<String>,
     },
     /// Start this daemon.
     Start {
-        /// The daemon.
+        /// What to run, with its log and pidfile.
         daemon: Daemon,
     },
     /// Send a signal to a daemon (nothing when it is not running).
     Signal {
-        /// The daemon.
+        /// Which daemon, by pidfile.
         daemon: DaemonRef,
-        /// The signal.
+        /// Which signal to send.
         signal: Signal,
     },
     /// Stop a daemon: SIGCONT (it may be paused), SIGTERM, then SIGKILL after the grace.
     Stop {
-        /// The daemon.
+        /// Which daemon, by pidfile.
         daemon: DaemonRef,
         /// Milliseconds between SIGTERM and SIGKILL.
         grace_ms: u64,

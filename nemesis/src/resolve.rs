@@ -57,7 +57,7 @@ pub enum ResolveError {
     /// The intent names a node the cluster does not have.
     #[error("{intent}: no node named {node}; the nodes are {nodes}")]
     UnknownNode {
-        /// The intent.
+        /// The intent as written.
         intent: String,
         /// The name given.
         node: String,

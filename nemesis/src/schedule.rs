@@ -19,7 +19,7 @@ pub const MAX_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
 pub struct ScheduleStep {
     /// When, since the start of the run.
     pub at: Duration,
-    /// What.
+    /// The intent to inject (or `heal`).
     pub intent: Intent,
 }
 

@@ -21,7 +21,7 @@ pub use targets::BoxFuture;
 /// Something that went wrong on a node; displays as one line that names the node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteError {
-    /// The node.
+    /// The node it happened on.
     pub node: String,
     /// What went wrong.
     pub message: String,

@@ -255,13 +255,13 @@ pub struct Plan {
     pub target_options: TargetOptions,
     /// Node names.
     pub nodes: Vec<String>,
-    /// The workload.
+    /// The workload its clients run.
     pub workload: WorkloadName,
     /// Client workers.
     pub concurrency: usize,
     /// Workload duration.
     pub time_limit: Duration,
-    /// Runs.
+    /// How many runs of the test, one after another (seeds seed, seed + 1, ...).
     pub test_count: u32,
     /// The seed of the first run (run k uses seed + k).
     pub seed: u64,

@@ -25,7 +25,7 @@ pub enum Entry {
     Made(Pending),
     /// The entry with this id was undone.
     Done {
-        /// The id.
+        /// The id of the `made` entry that is undone.
         id: u64,
     },
 }
