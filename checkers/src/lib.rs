@@ -2,6 +2,7 @@
 //! validating histories, and every analysis of a history. Pure functions: no network, no clock,
 //! no async runtime; the only I/O is reading and writing history files.
 
+pub mod checker;
 pub mod history;
 pub mod linearizable;
 pub mod simulate;

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use checkers::checker::{self, CheckSpec, CheckerOptions};
 use checkers::history::{load_path, FailedCas, History, NilRead, Semantics, SemanticsOverride};
-use checkers::{linearizable, workload, CheckResult, Validity};
+use checkers::{linearizable, CheckResult, Validity};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
@@ -34,35 +35,13 @@ pub enum Format {
     Json,
 }
 
-/// The checkers `--checker` can name.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
-pub enum CheckerName {
-    /// Linearizability against a model (`--model`).
-    Linearizable,
-    /// Elle-style list-append transactions (`--consistency-model`).
-    ListAppend,
-    /// Elle-style read/write register transactions (`--consistency-model`).
-    RwRegister,
-    /// Adds and a final read.
-    Set,
-    /// Adds and reads over time: stable, lost, stale elements.
-    SetFull,
-    /// Increments and reads within bounds.
-    Counter,
-    /// Transfers conserve the total; no negative balances.
-    Bank,
-    /// Generated ids are unique.
-    UniqueIds,
-    /// Reads of groups of keys agree on one order (group size 3).
-    LongFork,
-}
-
-/// Which checker to run and how to read the history: shared by `check` and `report`.
+/// Which checker to run and how to read the history: shared by `check` and `report`. Every
+/// option is refused by checkers that do not take it (see `checkers::checker`).
 #[derive(Args, Clone)]
 pub struct CheckOptions {
     /// The checker to run.
-    #[arg(long, value_enum)]
-    pub checker: CheckerName,
+    #[arg(long, value_parser = checker_names())]
+    pub checker: String,
     /// The model for `--checker linearizable`: register, cas-register, multi-register, set, queue, mutex.
     #[arg(long, value_parser = clap::value_parser!(linearizable::ModelKind))]
     pub model: Option<linearizable::ModelKind>,
@@ -86,62 +65,45 @@ pub struct CheckOptions {
     pub time_budget: Option<f64>,
 }
 
+/// `--checker`'s values: the registry's names, each with what it checks.
+fn checker_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        checker::REGISTRY.iter().map(|c| clap::builder::PossibleValue::new(c.name()).help(c.about())),
+    )
+}
+
 impl CheckOptions {
-    /// Resolves the semantics for one history: header first, then these flags.
-    pub fn semantics(&self, history: &History) -> Semantics {
-        let overrides = SemanticsOverride {
-            nil_read: self.nil_read,
-            failed_cas: self.failed_cas,
-            independent: self.independent.then_some(true),
+    /// The checker and its options, as the registry takes them.
+    pub fn spec(&self) -> CheckSpec {
+        let options = CheckerOptions {
+            model: self.model,
+            init: self.init.clone(),
+            semantics: SemanticsOverride {
+                nil_read: self.nil_read,
+                failed_cas: self.failed_cas,
+                independent: self.independent.then_some(true),
+            },
+            consistency_model: self.consistency_model,
+            time_budget: self.time_budget.map(Duration::from_secs_f64),
+            memory_budget_bytes: None,
         };
-        Semantics::resolve(history.header.as_ref(), overrides)
+        CheckSpec::new(&self.checker, options)
     }
 
-    /// Checks that the flags fit together before any file is read.
+    /// Resolves the semantics for one history: header first, then these flags.
+    pub fn semantics(&self, history: &History) -> Semantics {
+        self.spec().options.semantics_for(history)
+    }
+
+    /// Checks that the flags fit the checker before any file is read: an option it does not
+    /// take is refused, naming the options it takes.
     pub fn validate(&self) -> Result<(), String> {
-        match (self.checker, self.model) {
-            (CheckerName::Linearizable, None) => {
-                let names: Vec<&str> = linearizable::ModelKind::ALL.iter().map(|m| m.name()).collect();
-                Err(format!("--checker linearizable needs --model: one of {}", names.join(", ")))
-            }
-            _ => Ok(()),
-        }
+        self.spec().prepare().map(drop)
     }
 
     /// Runs the chosen checker on one history.
     pub fn run(&self, history: &History) -> Result<CheckResult, String> {
-        let semantics = self.semantics(history);
-        match self.checker {
-            CheckerName::Linearizable => {
-                let model = self.model.ok_or("--checker linearizable needs --model")?;
-                let options = linearizable::Options {
-                    semantics,
-                    init: self.init.clone(),
-                    time_budget: self.time_budget.map(Duration::from_secs_f64),
-                    ..linearizable::Options::default()
-                };
-                Ok(linearizable::check(history, model, &options))
-            }
-            CheckerName::ListAppend | CheckerName::RwRegister => {
-                let mut options = checkers::txn::TxnOptions::default();
-                if let Some(model) = self.consistency_model {
-                    options.consistency_model = model;
-                }
-                if let Some(seconds) = self.time_budget {
-                    options.cycle_budget = Some(Duration::from_secs_f64(seconds));
-                }
-                Ok(match self.checker {
-                    CheckerName::ListAppend => checkers::txn::check_list_append(history, &options),
-                    _ => checkers::txn::check_rw_register(history, &options),
-                })
-            }
-            CheckerName::Set => Ok(workload::set(history)),
-            CheckerName::SetFull => Ok(workload::set_full(history, &workload::SetFullOptions::default())),
-            CheckerName::Counter => Ok(workload::counter(history)),
-            CheckerName::Bank => Ok(workload::bank(history, &workload::BankOptions::default())),
-            CheckerName::UniqueIds => Ok(workload::unique_ids(history)),
-            CheckerName::LongFork => Ok(workload::long_fork(history, &workload::LongForkOptions::default())),
-        }
+        self.spec().run(history)
     }
 }
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use checkers::history::load_path;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use results::record::{RunRecord, RECORD};
 use results::{Link, RunMeta};
 
@@ -53,9 +53,7 @@ fn copy_history(from: &Path, out: &Path, name: &str) -> Result<(), String> {
 fn config(args: &ReportArgs, semantics: &checkers::history::Semantics) -> Vec<(String, String)> {
     let o = &args.options;
     let mut rows = vec![("history file".to_string(), args.history.display().to_string())];
-    if let Some(checker) = o.checker.to_possible_value() {
-        rows.push(("checker".to_string(), checker.get_name().to_string()));
-    }
+    rows.push(("checker".to_string(), o.checker.clone()));
     if let Some(model) = o.model {
         rows.push(("model".to_string(), model.name().to_string()));
     }

@@ -115,3 +115,27 @@ fn transactional_and_workload_checkers_give_fixture_verdicts() {
     let long_fork = faultline(&["check", "--checker", "long-fork", &fixture("jepsen-checkers/long-fork.edn")]);
     assert_eq!(long_fork.status.code(), Some(1), "{}", stdout(&long_fork));
 }
+
+#[test]
+fn an_option_the_checker_does_not_take_is_refused_before_reading() {
+    let set = fixture("jepsen-checkers/set.edn");
+    let output = faultline(&["check", "--checker", "set", "--independent", &set]);
+    assert_eq!(output.status.code(), Some(254));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(err.trim(), "faultline check: --checker set does not take --independent; it takes no options");
+    let output = faultline(&["check", "--checker", "list-append", "--model", "register", "--init", "0", &set]);
+    assert_eq!(output.status.code(), Some(254));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("does not take --model, --init; it takes --consistency-model, --time-budget"), "{err}");
+    let output = faultline(&["check", "--checker", "nosuch", &set]);
+    assert_eq!(output.status.code(), Some(254));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("linearizable"), "the known checkers are listed");
+}
+
+#[test]
+fn a_history_with_no_ops_for_the_checker_is_unknown() {
+    let counter = fixture("jepsen-checkers/counter.edn");
+    let output = faultline(&["check", "--checker", "unique-ids", &counter]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(stdout(&output).contains("no ops for this checker"), "{}", stdout(&output));
+}

@@ -31,3 +31,18 @@ pub fn examples(name: &str) -> Option<Vec<Invocation>> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_workload_names_checkers_the_registry_accepts() {
+        for specs in [register::checkers(), set::checkers(), rw_register::checkers()] {
+            assert!(!specs.is_empty());
+            for spec in specs {
+                assert!(spec.prepare().is_ok(), "{}: {:?}", spec.checker, spec.prepare().err());
+            }
+        }
+    }
+}

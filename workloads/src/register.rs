@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
+use checkers::checker::{CheckSpec, CheckerOptions};
 use checkers::history::{FailedCas, NilRead, Semantics};
+use checkers::linearizable::ModelKind;
 use checkers::Value;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -55,6 +57,18 @@ pub fn read(key: u64) -> Invocation {
 /// a failed CAS with error `mismatch` was evaluated, and keys are independent.
 pub fn semantics() -> Semantics {
     Semantics { nil_read: NilRead::Absent, failed_cas: FailedCas::Observed, independent: true }
+}
+
+/// The checkers that judge a register history: linearizability per key against the
+/// cas-register model (semantics from the history's header), with a budget of 300 s and 2 GiB.
+pub fn checkers() -> Vec<CheckSpec> {
+    let options = CheckerOptions {
+        model: Some(ModelKind::CasRegister),
+        time_budget: Some(Duration::from_secs(300)),
+        memory_budget_bytes: Some(2 << 30),
+        ..CheckerOptions::default()
+    };
+    vec![CheckSpec::new(checkers::linearizable::CHECKER, options)]
 }
 
 /// The register generator: per key at most `ops_per_key` ops (reads, writes and CAS of values

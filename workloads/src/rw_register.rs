@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
+use checkers::checker::{CheckSpec, CheckerOptions};
 use checkers::history::Semantics;
+use checkers::txn::ConsistencyModel;
 use checkers::Value;
 use rand::Rng;
 use serde_json::json;
@@ -57,6 +59,14 @@ pub fn completed(mops: &[Mop], reads: &[Option<i64>]) -> Value {
 /// Transaction histories are never split by key.
 pub fn semantics() -> Semantics {
     Semantics::default()
+}
+
+/// The checkers that judge an rw-register history: Elle's rw-register checker against strict
+/// serializability (etcd's transactions are linearizable).
+pub fn checkers() -> Vec<CheckSpec> {
+    let options =
+        CheckerOptions { consistency_model: Some(ConsistencyModel::StrictSerializable), ..CheckerOptions::default() };
+    vec![CheckSpec::new("rw-register", options)]
 }
 
 /// Generates transactions over `window` live keys; a key retires after `writes_per_key` writes

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use checkers::checker::{CheckSpec, CheckerOptions};
 use checkers::history::Semantics;
 use checkers::Value;
 use rand_chacha::ChaCha8Rng;
@@ -38,6 +39,11 @@ pub fn read() -> Invocation {
 /// Set histories are not split by key; nil reads and CAS do not occur.
 pub fn semantics() -> Semantics {
     Semantics::default()
+}
+
+/// The checkers that judge a set history: the set checker (adds against the final read).
+pub fn checkers() -> Vec<CheckSpec> {
+    vec![CheckSpec::new("set", CheckerOptions::default())]
 }
 
 /// Adds of 0, 1, 2, ... at about one per `mean_delay`.

@@ -55,15 +55,15 @@ fn explain(history: &History, results: &[CheckResult]) -> Vec<String> {
 /// Checks `history` with the workload's checkers; unanswered final reads turn a valid verdict
 /// into unknown.
 fn check(plan: &Plan, history: &History, unanswered: &[String]) -> Vec<CheckResult> {
-    let mut result = super::workload::check(plan.workload, history);
-    if result.validity == Validity::Valid && !unanswered.is_empty() {
+    let mut results = super::workload::check(plan.workload, history);
+    for result in results.iter_mut().filter(|r| r.validity == Validity::Valid && !unanswered.is_empty()) {
         result.validity = Validity::Unknown;
         result.unknown_reason = Some(format!(
             "final reads never answered after healing ({}): the cluster did not recover",
             unanswered.join(", ")
         ));
     }
-    vec![result]
+    results
 }
 
 /// Loads the history in `dir` (if the run got as far as writing one) and checks it.

@@ -1,5 +1,5 @@
 //! What the runner needs of each workload: its generator, the semantics its client guarantees,
-//! what its ops touched (for the final reads), which ops only read, and the checker that judges
+//! what its ops touched (for the final reads), which ops only read, and the checkers that judge
 //! it. The worker loop asks these and knows nothing about any one workload.
 
 use std::collections::BTreeSet;
@@ -7,8 +7,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use checkers::history::Semantics;
-use checkers::linearizable::{self, ModelKind, Options};
-use checkers::txn::{ConsistencyModel, TxnOptions};
 use checkers::{CheckResult, History};
 use workloads::generator::{time_limit, BoxGen};
 use workloads::register::RegisterOp;
@@ -81,25 +79,24 @@ pub fn only_reads(op: &Invocation) -> bool {
         || rw_register::decode(op).is_some_and(|mops| mops.iter().all(|m| matches!(m, Mop::Read(_))))
 }
 
-/// Judges a history of `workload`.
-pub fn check(workload: WorkloadName, history: &History) -> CheckResult {
-    match workload {
-        WorkloadName::Register => {
-            let options = Options {
-                semantics: history.header.as_ref().map(|h| h.semantics).unwrap_or_default(),
-                init: None,
-                time_budget: Some(Duration::from_secs(300)),
-                memory_budget_bytes: Some(2 << 30),
-            };
-            linearizable::check(history, ModelKind::CasRegister, &options)
-        }
-        WorkloadName::Set => checkers::workload::set(history),
-        WorkloadName::RwRegister => {
-            let options =
-                TxnOptions { consistency_model: ConsistencyModel::StrictSerializable, ..TxnOptions::default() };
-            checkers::txn::check_rw_register(history, &options)
-        }
-    }
+/// Judges a history of `workload` with the checkers the workload names, through the registry.
+pub fn check(workload: WorkloadName, history: &History) -> Vec<CheckResult> {
+    let specs = match workload {
+        WorkloadName::Register => register::checkers(),
+        WorkloadName::Set => set::checkers(),
+        WorkloadName::RwRegister => rw_register::checkers(),
+    };
+    specs
+        .iter()
+        .map(|spec| {
+            spec.run(history).unwrap_or_else(|e| {
+                let mut result = CheckResult::valid(&spec.checker);
+                result.validity = checkers::Validity::Unknown;
+                result.unknown_reason = Some(format!("the workload's checker is misconfigured: {e}"));
+                result
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
