@@ -1,6 +1,7 @@
-//! `faultline campaign` end to end: four short runs of a real 3-node etcd cluster in network
-//! namespaces, twice. Cells: random partitions and kills (valid), and a scripted isolation of
-//! n3 with serializable reads (stale reads: invalid), each with two seeds. Needs root,
+//! `faultline campaign` end to end: six short runs of a real 3-node etcd cluster in network
+//! namespaces, once whole and once as three shards run one after another and merged. Cells:
+//! random partitions and kills (valid), a scripted kill of n1 (valid), and a scripted isolation
+//! of n3 with serializable reads (stale reads: invalid), each with two seeds. Needs root,
 //! iproute2, iptables and etcd-server; ignored unless asked for (`-- --include-ignored`, as CI does as root). Real runs cannot
 //! overlap: one test at a time here, and faultline's machine lock across test binaries.
 
@@ -20,15 +21,19 @@ matrix:
   nemesis:
     - partition,kill
     - {name: isolate-serializable, nemesis-schedule: isolate-n3.yaml, serializable: true, time-limit: 14, concurrency: 4n}
+    - {name: kill-n1, nemesis-schedule: kill-n1.yaml, time-limit: 6}
 seeds: [11, 12]
 ";
+
+/// Kills n1 at 1 s and restarts it at 3 s: a scripted, valid cell.
+const KILL_N1: &str = "- {at: 1, do: kill n1}\n- {at: 3, do: heal}\n";
 
 /// Isolated from 2 s to 12 s: the majority moves on while n3 serves its own stale state to
 /// serializable reads. Writes to n3 time out meanwhile, so its 4 workers read only about once
 /// a second between them (6 s with 2 workers once gave a single read and no stale one).
 const ISOLATE_N3: &str = "- {at: 2, do: isolate n3}\n- {at: 12, do: heal}\n";
 
-const VALID: [&str; 2] = ["partition-kill-s11-r1", "partition-kill-s12-r1"];
+const VALID: [&str; 4] = ["kill-n1-s11-r1", "kill-n1-s12-r1", "partition-kill-s11-r1", "partition-kill-s12-r1"];
 const INVALID: [&str; 2] = ["isolate-serializable-s11-r1", "isolate-serializable-s12-r1"];
 
 fn scratch(name: &str, campaign: &str) -> PathBuf {
@@ -37,6 +42,7 @@ fn scratch(name: &str, campaign: &str) -> PathBuf {
     std::fs::create_dir_all(dir.join("conf")).unwrap();
     std::fs::write(dir.join("conf/campaign.yaml"), campaign).unwrap();
     std::fs::write(dir.join("conf/isolate-n3.yaml"), ISOLATE_N3).unwrap();
+    std::fs::write(dir.join("conf/kill-n1.yaml"), KILL_N1).unwrap();
     dir
 }
 
@@ -44,6 +50,42 @@ fn faultline_campaign(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_faultline"));
     cmd.current_dir(dir).args(["campaign", "-f", "conf/campaign.yaml", "--results-dir", "store"]);
     cmd
+}
+
+/// `faultline campaign ARGS` in `dir`: the exit code and what it printed (stdout, stderr).
+fn faultline(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let Output { status, stdout, stderr } =
+        Command::new(env!("CARGO_BIN_EXE_faultline")).current_dir(dir).arg("campaign").args(args).output().unwrap();
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned());
+    eprintln!("{stderr}{stdout}");
+    (status.code().unwrap_or(-1), stdout, stderr)
+}
+
+/// The campaign as three shards, each its own process into its own folder (as three machines
+/// would), then merged into `store`; returns what `campaign()` returns and the shards' folders.
+fn sharded_campaign(dir: &Path) -> (i32, String, PathBuf, Vec<PathBuf>) {
+    let (code, plan, _) = faultline(dir, &["plan", "-f", "conf/campaign.yaml", "--shards", "3"]);
+    assert_eq!(code, 0);
+    let plan: Value = serde_json::from_str(&plan).unwrap();
+    let planned: Vec<usize> =
+        plan["shards"].as_array().unwrap().iter().map(|s| s["runs"].as_array().unwrap().len()).collect();
+    assert_eq!(planned.iter().sum::<usize>(), 6, "{plan:#}");
+    let mut shards = Vec::new();
+    for i in 0..3 {
+        let out = format!("machine{i}");
+        let (code, _, err) =
+            faultline(dir, &["run", "-f", "conf/campaign.yaml", "--shard", &format!("{i}/3"), "--results-dir", &out]);
+        assert!(code == 0 || code == 1, "shard {i}: {err}");
+        let parent = dir.join(&out).join("shards/etcd-ci");
+        let shard = std::fs::read_dir(&parent).unwrap().flatten().find(|e| e.file_name() != "latest").unwrap().path();
+        assert_eq!(json(&shard.join("shard.json"))["shard"].as_str(), Some(format!("{i}/3").as_str()));
+        shards.push(shard);
+    }
+    let (code, stdout, stderr) =
+        faultline(dir, &["merge", "machine0", "machine1", "machine2", "--results-dir", "store"]);
+    let latest = std::fs::canonicalize(dir.join("store/campaigns/etcd-ci/latest")).unwrap();
+    (code, stdout + &stderr, latest, shards)
 }
 
 /// Runs the campaign from `dir` (the schedule is found next to the campaign file, not in the
@@ -88,7 +130,7 @@ fn check_campaign(dir: &Path, code: i32, out: &str) -> Value {
     assert_eq!(
         [&totals["runs"], &totals["valid"], &totals["invalid"], &totals["unknown"], &totals["crashed"]]
             .map(|v| v.as_u64()),
-        [Some(4), Some(2), Some(2), Some(0), Some(0)],
+        [Some(6), Some(4), Some(2), Some(0), Some(0)],
         "{record:#}"
     );
     let runs = record["runs"].as_array().unwrap();
@@ -111,12 +153,14 @@ fn check_campaign(dir: &Path, code: i32, out: &str) -> Value {
     }
     let mut all: Vec<&str> = runs.iter().map(|r| r["id"].as_str().unwrap()).collect();
     all.sort();
-    assert_eq!(all, [INVALID[0], INVALID[1], VALID[0], VALID[1]]);
+    let mut expected: Vec<&str> = INVALID.iter().chain(&VALID).copied().collect();
+    expected.sort();
+    assert_eq!(all, expected);
     assert!(std::fs::read_to_string(dir.join("campaign.yaml")).unwrap().contains("name: etcd-ci"), "the file's copy");
 
     let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(page.find("id=\"verdict\"").unwrap() < page.find("id=\"runs\"").unwrap(), "the verdict comes first");
-    assert!(page.contains("data-verdict=\"invalid\"") && page.contains("4 runs: 2 valid, 2 invalid"));
+    assert!(page.contains("data-verdict=\"invalid\"") && page.contains("6 runs: 4 valid, 2 invalid"));
     for id in INVALID {
         assert!(page.contains(&format!("class=\"run failing\" data-run=\"{id}\" data-verdict=\"invalid\"")), "{id}");
         assert!(page.contains(&format!("<a href=\"runs/{id}/index.html\">{id}</a>")));
@@ -126,9 +170,9 @@ fn check_campaign(dir: &Path, code: i32, out: &str) -> Value {
     }
 
     let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
-    assert!(junit.contains("<testsuite name=\"etcd-ci\" tests=\"4\" failures=\"2\" errors=\"0\""), "{junit}");
+    assert!(junit.contains("<testsuite name=\"etcd-ci\" tests=\"6\" failures=\"2\" errors=\"0\""), "{junit}");
     let cases = testcases(&junit);
-    assert_eq!(cases.len(), 4);
+    assert_eq!(cases.len(), 6);
     for (name, case) in cases {
         let failed = case.contains("<failure type=\"invalid\"");
         assert_eq!(failed, INVALID.contains(&name.as_str()), "{name}: {case}");
@@ -140,7 +184,7 @@ fn check_campaign(dir: &Path, code: i32, out: &str) -> Value {
 
 #[test]
 #[ignore = "needs root: network namespaces, iptables and etcd-server"]
-fn a_campaign_judges_every_run_and_the_next_one_compares_with_it() {
+fn a_campaign_judges_every_run_and_the_same_campaign_in_shards_merges_into_one_that_compares_with_it() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch("twice", CAMPAIGN);
     let started = Instant::now();
@@ -148,11 +192,12 @@ fn a_campaign_judges_every_run_and_the_next_one_compares_with_it() {
     let first = check_campaign(&first_dir, code, &out);
     assert!(first["previous"].is_null());
     assert!(std::fs::read_to_string(first_dir.join("index.html")).unwrap().contains("First campaign of this name"));
-    assert_eq!(out.lines().filter(|l| l.starts_with("campaign [")).count(), 4, "one line per run: {out}");
+    assert_eq!(out.lines().filter(|l| l.starts_with("campaign [")).count(), 6, "one line per run: {out}");
     let first_s = started.elapsed().as_secs_f64();
 
-    let (code, out, second_dir) = campaign(&dir);
-    assert_ne!(first_dir, second_dir, "latest moved to the new campaign");
+    let (code, out, second_dir, shards) = sharded_campaign(&dir);
+    let sharded_s = started.elapsed().as_secs_f64() - first_s;
+    assert_ne!(first_dir, second_dir, "latest moved to the merged campaign");
     let second = check_campaign(&second_dir, code, &out);
     let first_stamp = first["stamp"].as_str().unwrap();
     assert_eq!(second["previous"].as_str(), Some(first_stamp));
@@ -160,6 +205,13 @@ fn a_campaign_judges_every_run_and_the_next_one_compares_with_it() {
     assert_eq!(ids(&comparison["still_failing"]), INVALID);
     assert_eq!(ids(&comparison["new_failures"]), Vec::<String>::new());
     assert_eq!(ids(&comparison["fixed"]), Vec::<String>::new());
+    let junit = |d: &Path| {
+        testcases(&std::fs::read_to_string(d.join("junit.xml")).unwrap())
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(junit(&first_dir), junit(&second_dir), "the same JUnit test cases, in the same order");
     let page = std::fs::read_to_string(second_dir.join("index.html")).unwrap();
     assert!(page.contains(&format!("data-previous=\"{first_stamp}\"")));
     let still = &page[page.find("id=\"still\"").expect("a still-failing list")..];
@@ -167,7 +219,27 @@ fn a_campaign_judges_every_run_and_the_next_one_compares_with_it() {
         assert!(still.contains(&format!("<li class=\"still\"><a href=\"#run-{id}\">{id}</a></li>")), "{id}");
     }
     assert!(out.contains(&format!("since {first_stamp}: 0 new failures, 0 fixed, 2 still failing")), "{out}");
-    eprintln!("campaigns took {first_s:.0} s and {:.0} s", started.elapsed().as_secs_f64() - first_s);
+    eprintln!("the campaign took {first_s:.0} s whole and {sharded_s:.0} s as three shards one after another");
+
+    // A shard missing: what it planned did not run, so the merge is at best unknown.
+    let (code, stdout, _) = faultline(&dir, &["merge", "machine0", "machine1", "--results-dir", "partial"]);
+    let partial =
+        json(&std::fs::canonicalize(dir.join("partial/campaigns/etcd-ci/latest")).unwrap().join("campaign.json"));
+    let missing = json(&shards[2].join("shard.json"))["shard_runs"].clone();
+    assert_eq!(ids(&partial["not_run"]), ids(&missing), "{partial:#}");
+    assert_eq!(partial["planned"].as_u64(), Some(6));
+    assert_ne!(partial["verdict"].as_str(), Some("valid"));
+    assert_eq!(code as u64, partial["exit_code"].as_u64().unwrap(), "{stdout}");
+
+    // A shard of another campaign file is refused.
+    let other = json(&shards[1].join("shard.json"));
+    let mut edited = other.clone();
+    edited["file_sha256"] = Value::from("0".repeat(64));
+    std::fs::write(shards[1].join("shard.json"), edited.to_string()).unwrap();
+    let (code, _, err) = faultline(&dir, &["merge", "machine0", "machine1", "--results-dir", "refused"]);
+    assert_eq!(code, 254, "{err}");
+    assert!(err.contains("shards of different campaign files"), "{err}");
+    assert!(!dir.join("refused/campaigns").exists(), "nothing is written for a refused merge");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

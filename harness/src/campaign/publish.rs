@@ -14,15 +14,16 @@ pub struct Publisher {
     stamp: String,
     started: Instant,
     previous: Option<Campaign>,
-    planned: usize,
+    planned: Vec<String>,
+    duration_s: Option<f64>,
     rows: Vec<RunRow>,
     explanations: Vec<Vec<String>>,
 }
 
 impl Publisher {
-    /// A campaign named `name` of `planned` runs in the folder `dir`
+    /// A campaign named `name` of the runs `planned` (ids) in the folder `dir`
     /// (`<store>/campaigns/<name>/<stamp>`), compared with the newest earlier campaign beside it.
-    pub fn new(name: &str, planned: usize, dir: &Path) -> Publisher {
+    pub fn new(name: &str, planned: Vec<String>, dir: &Path) -> Publisher {
         let stamp = dir.file_name().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
         let (previous, skipped) = dir.parent().map_or((None, Vec::new()), |parent| campaign::previous(parent, &stamp));
         for why in skipped {
@@ -35,6 +36,7 @@ impl Publisher {
             started: Instant::now(),
             previous,
             planned,
+            duration_s: None,
             rows: Vec::new(),
             explanations: Vec::new(),
         }
@@ -46,11 +48,16 @@ impl Publisher {
         self.explanations.push(explanations);
     }
 
+    /// Fixes the campaign's duration (a merge takes its shards' longest, not its own time).
+    pub fn set_duration(&mut self, seconds: f64) {
+        self.duration_s = Some(seconds);
+    }
+
     /// The record of the runs so far.
     pub fn record(&self) -> Campaign {
-        let duration_s = self.started.elapsed().as_secs_f64();
+        let duration_s = self.duration_s.unwrap_or_else(|| self.started.elapsed().as_secs_f64());
         Campaign::new(&self.name, &self.stamp, duration_s, self.rows.clone(), self.previous.as_ref())
-            .with_planned(self.planned)
+            .with_planned(&self.planned)
     }
 
     /// Writes `campaign.json`, `index.html` and `junit.xml` for the runs so far.
@@ -61,6 +68,20 @@ impl Publisher {
         fsx::write_atomic(&self.dir, "index.html", html.as_bytes()).map_err(|e| e.to_string())?;
         let xml = junit::render(&record, &self.explanations);
         fsx::write_atomic(&self.dir, "junit.xml", xml.as_bytes()).map_err(|e| e.to_string())
+    }
+
+    /// Writes the files a last time, points `latest` at the folder, prints the summary line and
+    /// returns the campaign's exit code.
+    pub fn finish(&self) -> std::process::ExitCode {
+        if let Err(e) = self.write() {
+            eprintln!("faultline campaign: {e}");
+        }
+        if let Err(e) = results::layout::point_latest(&self.dir) {
+            eprintln!("faultline campaign: {}: cannot update the `latest` link: {e}", self.dir.display());
+        }
+        let record = self.record();
+        crate::exit::say!("{}", summary(&record, &self.dir));
+        std::process::ExitCode::from(record.exit_code)
     }
 }
 
@@ -121,14 +142,14 @@ mod tests {
         let _ = std::fs::remove_dir_all(&parent);
         let first_dir = parent.join("20261122T000000Z");
         std::fs::create_dir_all(&first_dir).unwrap();
-        let mut first = Publisher::new("c", 1, &first_dir);
+        let mut first = Publisher::new("c", vec!["a-s11-r1".into()], &first_dir);
         first.add(row("a-s11-r1", Verdict::Invalid), vec!["stale: read <x>".into()]);
         first.write().unwrap();
         assert!(summary(&first.record(), &first_dir).contains("first campaign of this name"));
 
         let second_dir = parent.join("20261123T000000Z");
         std::fs::create_dir_all(&second_dir).unwrap();
-        let mut second = Publisher::new("c", 2, &second_dir);
+        let mut second = Publisher::new("c", vec!["a-s11-r1".into(), "b-s11-r1".into()], &second_dir);
         second.add(row("a-s11-r1", Verdict::Invalid), Vec::new());
         second.write().unwrap();
         let partial = Campaign::read(&second_dir.join(RECORD)).unwrap();

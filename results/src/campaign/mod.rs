@@ -8,6 +8,7 @@ pub mod compare;
 pub mod figures;
 pub mod junit;
 pub mod page;
+pub mod shard;
 
 use std::path::{Path, PathBuf};
 
@@ -112,6 +113,9 @@ pub struct Campaign {
     /// short (then it is at best unknown: the runs that never ran passed nothing).
     #[serde(default)]
     pub planned: usize,
+    /// The ids of planned runs that did not run (cut short, or a shard that never came back).
+    #[serde(default)]
+    pub not_run: Vec<String>,
     /// Every run that ended, in order.
     pub runs: Vec<RunRow>,
     /// The stamp of the campaign compared with, if any.
@@ -134,17 +138,19 @@ impl Campaign {
             exit_code: verdict.exit_code(),
             totals: Totals::of(&runs),
             planned: runs.len(),
+            not_run: Vec::new(),
             comparison: previous.map(|p| compare(&p.runs, &runs)).unwrap_or_default(),
             previous: previous.map(|p| p.stamp.clone()),
             runs,
         }
     }
 
-    /// The same record for a matrix of `planned` runs: while fewer ended, a valid verdict is
-    /// only unknown.
-    pub fn with_planned(mut self, planned: usize) -> Campaign {
-        self.planned = planned;
-        if self.runs.len() < planned && self.verdict == Verdict::Valid {
+    /// The same record for a matrix of the runs `planned` (ids, in order): while some have not
+    /// run, a valid verdict is only unknown, and `not_run` lists them.
+    pub fn with_planned(mut self, planned: &[String]) -> Campaign {
+        self.planned = planned.len();
+        self.not_run = planned.iter().filter(|id| !self.runs.iter().any(|r| &r.id == *id)).cloned().collect();
+        if !self.not_run.is_empty() && self.verdict == Verdict::Valid {
             self.verdict = Verdict::Unknown;
             self.exit_code = self.verdict.exit_code();
         }
@@ -153,25 +159,43 @@ impl Campaign {
 
     /// Reads a `campaign.json`.
     pub fn read(path: &Path) -> Result<Campaign, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let campaign: Campaign =
-            serde_json::from_str(&text).map_err(|e| format!("{}: not a campaign record: {e}", path.display()))?;
-        if campaign.format != FORMAT || campaign.version != VERSION {
-            return Err(format!(
-                "{}: format {} version {}; this faultline reads {FORMAT} version {VERSION}",
-                path.display(),
-                campaign.format,
-                campaign.version
-            ));
-        }
+        let campaign: Campaign = read_json(path, "a campaign record")?;
+        check_format(path, (&campaign.format, campaign.version), (FORMAT, VERSION))?;
         Ok(campaign)
     }
 
     /// Writes it to `path`, replacing the file whole and never through a symlink (see [`crate::fsx::write_file`]).
     pub fn write(&self, path: &Path) -> Result<(), String> {
-        let text = serde_json::to_string_pretty(self).map_err(|e| format!("{}: {e}", path.display()))?;
-        crate::fsx::write_file(path, text.as_bytes()).map_err(|e| e.to_string())
+        write_json(self, path)
     }
+}
+
+/// Reads the JSON record at `path`, `what` naming it in the error.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: not {what}: {e}", path.display()))
+}
+
+/// Refuses a record whose (format, version) is not the one this faultline reads.
+fn check_format(path: &Path, found: (&str, u32), wanted: (&str, u32)) -> Result<(), String> {
+    if found == wanted {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: format {} version {}; this faultline reads {} version {}",
+        path.display(),
+        found.0,
+        found.1,
+        wanted.0,
+        wanted.1
+    ))
+}
+
+/// Writes `record` to `path`, replacing the file whole and never through a symlink (see
+/// [`crate::fsx::write_file`]).
+fn write_json<T: Serialize>(record: &T, path: &Path) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(record).map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::fsx::write_file(path, text.as_bytes()).map_err(|e| e.to_string())
 }
 
 /// The newest campaign in `parent` (`<store>/campaigns/<name>`) whose folder name sorts before
@@ -245,9 +269,11 @@ pub(crate) mod tests {
         assert_eq!(of(&[Invalid, Unknown, Valid]), Invalid, "invalid outranks unknown, as in checkers");
         assert_eq!(of(&[Unknown, Crashed, Invalid]), Crashed);
         assert_eq!(of(&[]), Unknown);
-        let cut_short = Campaign::new("n", "20261123T095753Z", 1.0, runs(&[Valid]), None).with_planned(3);
+        let planned: Vec<String> = ["r0", "r1", "r2"].map(String::from).to_vec();
+        let cut_short = Campaign::new("n", "20261123T095753Z", 1.0, runs(&[Valid]), None).with_planned(&planned);
         assert_eq!((cut_short.verdict, cut_short.exit_code, cut_short.planned), (Unknown, 2, 3));
-        let whole = Campaign::new("n", "20261123T095753Z", 1.0, runs(&[Valid]), None).with_planned(1);
+        assert_eq!(cut_short.not_run, ["r1", "r2"]);
+        let whole = Campaign::new("n", "20261123T095753Z", 1.0, runs(&[Valid]), None).with_planned(&planned[..1]);
         assert_eq!((whole.verdict, whole.exit_code), (Valid, 0));
         let c = Campaign::new("n", "20261123T095753Z", 1.0, runs(&[Invalid, Valid, Invalid]), None);
         assert_eq!((c.exit_code, c.totals.runs, c.totals.valid, c.totals.invalid), (1, 3, 1, 2));
