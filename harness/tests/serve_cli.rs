@@ -1,7 +1,7 @@
 //! `faultline serve` end to end: the real binary on a free loopback port over a store laid out
 //! as `faultline test` and `faultline campaign` leave it, asked over plain HTTP/1.1.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -248,4 +248,87 @@ fn serve_warns_when_the_results_leave_loopback() {
     let (status, stderr) = open.interrupt();
     assert_eq!(status.code(), Some(0));
     assert!(stderr.contains("warning: listening on 0.0.0.0") && stderr.lines().count() == 1, "{stderr}");
+}
+
+#[test]
+fn serve_never_hands_out_a_file_outside_the_store_through_a_folder_index_or_a_swapped_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = sample_store(tmp.path());
+    let run = store.join("etcd-register/20261123T095753Z");
+    let hostile = store.join("hostile/20261101T000000Z");
+    std::fs::create_dir_all(&hostile).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("secret.txt"), hostile.join("index.html")).unwrap();
+    nix::unistd::mkfifo(&store.join("etcd-register/pipe.log"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let server = start(&store, "127.0.0.1:0");
+
+    for path in ["/hostile/20261101T000000Z/", "/hostile/20261101T000000Z/index.html", "/etcd-register/pipe.log"] {
+        let response = get(&server.addr, path);
+        assert_eq!(response.status, 404, "{path}: {}", response.body);
+        assert!(!response.body.contains("TOP-SECRET"), "{path} leaked");
+    }
+    let index = get(&server.addr, "/etcd-register/20261123T095753Z/");
+    assert_eq!(index.status, 200, "a run folder's own index.html is its page");
+    assert!(index.header("content-type").starts_with("text/html") && index.body.contains("<html"));
+    let bare = get(&server.addr, "/etcd-register/20261123T095753Z");
+    assert_eq!((bare.status, bare.header("location")), (307, "/etcd-register/20261123T095753Z/"));
+
+    // A link swapped between a file of the store and the secret while it is being asked for:
+    // what is opened is checked, so the secret never comes out.
+    let swapped = run.join("swapped.txt");
+    std::fs::write(run.join("inside.txt"), "inside").unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let swapper = {
+        let (stop, swapped, secret, inside) =
+            (stop.clone(), swapped.clone(), tmp.path().join("secret.txt"), run.join("inside.txt"));
+        std::thread::spawn(move || {
+            let staging = swapped.with_extension("staging");
+            let mut flips = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = std::fs::remove_file(&staging);
+                std::os::unix::fs::symlink(if flips.is_multiple_of(2) { &secret } else { &inside }, &staging).unwrap();
+                std::fs::rename(&staging, &swapped).unwrap();
+                flips += 1;
+            }
+            flips
+        })
+    };
+    let mut served = 0;
+    for _ in 0..300 {
+        let response = get(&server.addr, "/etcd-register/20261123T095753Z/swapped.txt");
+        assert!(!response.body.contains("TOP-SECRET"), "a swapped link leaked the secret");
+        served += usize::from(response.status == 200 && response.body == "inside");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(swapper.join().unwrap() >= 10, "the link was swapped while it was asked for");
+    assert!(served > 0, "the file inside was served when the link pointed at it");
+}
+
+#[test]
+fn half_sent_requests_neither_pin_the_server_nor_stay_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = sample_store(tmp.path());
+    let server = start(&store, "127.0.0.1:0");
+    let mut half_sent: Vec<TcpStream> = (0..300)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&server.addr).unwrap();
+            write!(stream, "GET / HTTP/1.1\r\nHost: {}\r\nX-Slow: ", server.addr).unwrap();
+            stream
+        })
+        .collect();
+    let started = Instant::now();
+    let listing = get(&server.addr, "/");
+    assert_eq!(listing.status, 200, "served beside 300 half-sent requests");
+    assert!(started.elapsed() < Duration::from_secs(5), "answered at once: {:?}", started.elapsed());
+    // Each is disconnected once its headers are late (10 s); 25 s is loose.
+    let deadline = Instant::now() + Duration::from_secs(25);
+    for stream in &mut half_sent {
+        let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(10));
+        stream.set_read_timeout(Some(left)).unwrap();
+        let mut byte = [0u8; 512];
+        let read = stream.read(&mut byte);
+        let still_open = matches!(&read, Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut));
+        assert!(!still_open, "a half-sent request was still open after 25 s");
+    }
+    let (status, stderr) = server.interrupt();
+    assert_eq!(status.code(), Some(0), "{stderr}");
 }

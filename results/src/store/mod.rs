@@ -7,12 +7,20 @@
 //! (shown as `unreadable`) and a note that says why; it never hides the folder or fails the scan. The walk is
 //! bounded ([`MAX_DEPTH`]), skips hidden entries and never follows symlinks (the `latest` links
 //! would list every newest run twice).
+//!
+//! [`scan_cached`] keeps each run's row between scans with the modification times of its folder
+//! and its `results.json`, and reads a run again only when one of them changed (every file
+//! faultline writes is renamed into place, which changes its folder's time too), so listing a
+//! store of 500 runs takes a few stat calls per run instead of parsing 500 records.
 
 mod campaign;
 mod json;
 mod run;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
 
 pub use campaign::{CampaignSummary, ComparisonCounts};
 pub use run::{CampaignRef, RunSummary};
@@ -75,13 +83,72 @@ impl Found {
     }
 }
 
+/// What says a run folder changed since its row was read: the modification time of the folder,
+/// and that and the size of its `results.json`.
+type Fingerprint = (Option<SystemTime>, Option<(SystemTime, u64)>);
+
+/// Run rows kept between scans (see [`scan_cached`]); `faultline serve` keeps one.
+#[derive(Debug, Default)]
+pub struct ScanCache {
+    runs: Mutex<HashMap<PathBuf, (Fingerprint, RunSummary)>>,
+}
+
+/// The rows of one scan: those kept from the last one, and those seen in this one (which
+/// replace them, so rows of deleted runs go).
+struct Rows {
+    kept: HashMap<PathBuf, (Fingerprint, RunSummary)>,
+    seen: HashMap<PathBuf, (Fingerprint, RunSummary)>,
+}
+
+impl Rows {
+    /// The kept row of `found` when it was a run folder at the last scan and neither it nor its
+    /// record changed since (a folder that became a campaign changed its time too).
+    fn unchanged(&mut self, found: &Found, campaign: Option<&CampaignRef>) -> Option<RunSummary> {
+        let (print, row) = self.kept.remove(&found.dir)?;
+        if print != fingerprint(&found.dir) || row.campaign.as_ref() != campaign {
+            return None;
+        }
+        self.seen.insert(found.dir.clone(), (print, row.clone()));
+        Some(row)
+    }
+
+    /// Reads the run folder `found` and keeps its row.
+    fn read(&mut self, found: &Found, campaign: Option<&CampaignRef>) -> RunSummary {
+        let print = fingerprint(&found.dir);
+        let row = run::read(found, campaign);
+        self.seen.insert(found.dir.clone(), (print, row.clone()));
+        row
+    }
+}
+
+/// The fingerprint of the run folder `dir` now.
+fn fingerprint(dir: &Path) -> Fingerprint {
+    let modified = |path: &Path| std::fs::symlink_metadata(path).ok().and_then(|m| Some((m.modified().ok()?, m.len())));
+    (modified(dir).map(|(time, _)| time), modified(&dir.join(crate::record::RECORD)))
+}
+
 /// Scans the store at `root`: every run folder and campaign folder below it, newest first.
 pub fn scan(root: &Path) -> Result<Store, StoreError> {
+    scan_with(root, None)
+}
+
+/// As [`scan`], reading again only the runs whose folder or `results.json` changed since the
+/// last scan with `cache`.
+pub fn scan_cached(root: &Path, cache: &ScanCache) -> Result<Store, StoreError> {
+    let mut runs = cache.runs.lock().unwrap_or_else(|e| e.into_inner());
+    let mut rows = Rows { kept: std::mem::take(&mut *runs), seen: HashMap::new() };
+    let store = scan_with(root, Some(&mut rows));
+    *runs = rows.seen;
+    store
+}
+
+fn scan_with(root: &Path, rows: Option<&mut Rows>) -> Result<Store, StoreError> {
     if !root.is_dir() {
         return Err(StoreError::Missing(root.to_path_buf()));
     }
     let mut store = Store::default();
-    walk(Found { dir: root.to_path_buf(), rel: Vec::new() }, None, &mut store);
+    let mut rows = rows;
+    walk(Found { dir: root.to_path_buf(), rel: Vec::new() }, None, &mut store, &mut rows);
     store.campaigns.sort_by(|a, b| b.stamp.cmp(&a.stamp).then_with(|| a.name.cmp(&b.name)));
     store.runs.sort_by(|a, b| b.stamp.cmp(&a.stamp).then_with(|| a.folder.cmp(&b.folder)));
     Ok(store)
@@ -89,7 +156,11 @@ pub fn scan(root: &Path) -> Result<Store, StoreError> {
 
 /// Classifies `found` (campaign, run, or neither) and goes on below it: into campaigns (for
 /// their runs) and plain folders, not into runs (their `nodes/` and `plots/` hold no runs).
-fn walk(found: Found, campaign: Option<&CampaignRef>, store: &mut Store) {
+fn walk(found: Found, campaign: Option<&CampaignRef>, store: &mut Store, rows: &mut Option<&mut Rows>) {
+    if let Some(row) = rows.as_mut().and_then(|rows| rows.unchanged(&found, campaign)) {
+        store.runs.push(row);
+        return;
+    }
     let here;
     let mut campaign = campaign;
     if found.dir.join(crate::campaign::RECORD).is_file() {
@@ -98,7 +169,11 @@ fn walk(found: Found, campaign: Option<&CampaignRef>, store: &mut Store) {
         campaign = Some(&here);
         store.campaigns.push(summary);
     } else if RUN_MARKERS.iter().any(|f| found.dir.join(f).is_file()) {
-        store.runs.push(run::read(&found, campaign));
+        let row = match rows {
+            Some(rows) => rows.read(&found, campaign),
+            None => run::read(&found, campaign),
+        };
+        store.runs.push(row);
         return;
     }
     if found.rel.len() >= MAX_DEPTH {
@@ -113,7 +188,7 @@ fn walk(found: Found, campaign: Option<&CampaignRef>, store: &mut Store) {
         }
         let mut rel = found.rel.clone();
         rel.push(name);
-        walk(Found { dir: entry.path(), rel }, campaign, store);
+        walk(Found { dir: entry.path(), rel }, campaign, store, rows);
     }
 }
 

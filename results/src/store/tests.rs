@@ -227,3 +227,35 @@ fn a_record_written_by_faultline_campaign_reads_back() {
     assert_eq!(c.comparison, None, "the first campaign of its name compares with nothing");
     assert_eq!(c.anomalies, ["nonlinearizable"]);
 }
+
+#[test]
+fn a_cached_scan_lists_what_a_fresh_one_does_and_sees_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    sample_store(root);
+    let cache = ScanCache::default();
+    let fresh = scan(root).unwrap();
+    let first = scan_cached(root, &cache).unwrap();
+    let again = scan_cached(root, &cache).unwrap();
+    assert_eq!((first.runs.clone(), first.campaigns.clone()), (fresh.runs.clone(), fresh.campaigns.clone()));
+    assert_eq!((again.runs, again.campaigns), (fresh.runs, fresh.campaigns));
+
+    // Rewritten in place (no rename, so the folder's time stays): its own time tells.
+    let crashy = root.join("crashy/20261121T000000Z/results.json");
+    std::fs::write(&crashy, json!({"test": "crashy", "validity": "invalid", "results": []}).to_string()).unwrap();
+    // Replaced through a rename, as faultline writes: the folder's time tells.
+    let broken = root.join("broken/20261122T000000Z");
+    crate::fsx::write_atomic(
+        &broken,
+        "results.json",
+        json!({"test": "broken", "validity": "valid"}).to_string().as_bytes(),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(root.join("going")).unwrap();
+    let changed = scan_cached(root, &cache).unwrap();
+    assert_eq!(changed.runs, scan(root).unwrap().runs);
+    assert_eq!(run(&changed, "crashy/20261121T000000Z").verdict, Some(Verdict::Invalid));
+    assert_eq!(run(&changed, "broken/20261122T000000Z").verdict, Some(Verdict::Valid));
+    assert!(changed.runs.iter().all(|r| !r.folder.starts_with("going")), "a deleted run is gone");
+    assert_eq!(cache.runs.lock().unwrap().len(), changed.runs.len(), "the cache keeps only runs that exist");
+}
