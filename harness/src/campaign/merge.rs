@@ -155,7 +155,9 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode, String> {
         let Some((shard, row)) = ran.get(id.as_str()) else { continue };
         copy_tree(&shard.dir.join(&row.dir), &dir.join(&row.dir))
             .map_err(|e| format!("copying {} into {}: {e}", shard.dir.join(&row.dir).display(), dir.display()))?;
-        publisher.add((*row).clone(), shard.record.explanations.get(id).cloned().unwrap_or_default());
+        let mut row = (*row).clone();
+        row.figures.explanations = shard.record.explanations.get(id).cloned().unwrap_or_default();
+        publisher.add(row);
     }
     eprintln!(
         "faultline campaign merge: {} shards, {} of {} runs into {}",

@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use results::campaign::figures::RunFigures;
 use results::campaign::shard::{ShardRecord, SHARDS, SHARD_RECORD};
+use results::campaign::RunFigures;
 use results::campaign::{RunRow, CAMPAIGNS};
 use results::layout;
 
@@ -121,35 +121,28 @@ fn one_run(session: &Result<Session, String>, spec: &RunSpec, dir: &Path) -> Run
 }
 
 /// The row of a run that took `duration_s`.
-fn row(spec: &RunSpec, figures: &RunFigures, duration_s: f64) -> RunRow {
+fn row(spec: &RunSpec, figures: RunFigures, duration_s: f64) -> RunRow {
     RunRow {
         id: spec.id.clone(),
         cell: spec.cell.clone(),
         seed: spec.seed,
         repetition: spec.repetition,
         dir: format!("runs/{}", spec.id),
-        verdict: figures.verdict,
-        anomalies: figures.anomalies.clone(),
-        ops: figures.ops,
-        ops_per_s: figures.ops_per_s,
-        p50_ms: figures.p50_ms,
-        p99_ms: figures.p99_ms,
-        faults: figures.faults,
+        figures,
         duration_s,
-        why: figures.why.clone(),
     }
 }
 
 /// One line for a run that ended.
 fn run_line(k: usize, n: usize, row: &RunRow) -> String {
-    let p99 = row.p99_ms.map_or_else(String::new, |p| format!(", p99 {p:.1} ms"));
-    let why = row.why.as_deref().map_or_else(String::new, |w| format!(": {w}"));
+    let p99 = row.figures.p99_ms.map_or_else(String::new, |p| format!(", p99 {p:.1} ms"));
+    let why = row.figures.why.as_deref().map_or_else(String::new, |w| format!(": {w}"));
     format!(
         "campaign [{k}/{n}] {} {}{why} ({} ops{p99}, {} faults, {:.1} s)",
         row.id,
-        row.verdict.as_str(),
-        row.ops,
-        row.faults,
+        row.figures.verdict.as_str(),
+        row.figures.ops,
+        row.figures.faults,
         row.duration_s
     )
 }
@@ -217,7 +210,7 @@ fn run_whole(args: &RunArgs) -> Result<ExitCode, String> {
     let dir = layout::fresh_dir(&parent, &stamp::utc_now());
     make_folder(&dir, file)?;
     let specs: Vec<&RunSpec> = campaign.runs.iter().collect();
-    Ok(execute(&campaign.name, &specs, &dir, |_, _| Ok(())))
+    Ok(execute(&campaign.name, &specs, &dir, |_| Ok(())))
 }
 
 /// One shard: its runs into `<store>/shards/<name>/<stamp>-shard-I-of-N/`, with `shard.json`
@@ -236,8 +229,8 @@ fn run_shard(args: &RunArgs, shard: ShardId) -> Result<ExitCode, String> {
     record.write(&path)?;
     let specs: Vec<&RunSpec> = campaign.runs.iter().filter(|r| mine.contains(&r.id)).collect();
     eprintln!("faultline campaign {}: shard {shard} of its {} runs", campaign.name, campaign.runs.len());
-    Ok(execute(&campaign.name, &specs, &dir, |row, explanations| {
-        record.explanations.insert(row.id.clone(), explanations.to_vec());
+    Ok(execute(&campaign.name, &specs, &dir, |row| {
+        record.explanations.insert(row.id.clone(), row.figures.explanations.clone());
         record.write(&path)
     }))
 }
@@ -248,7 +241,7 @@ fn execute(
     name: &str,
     specs: &[&RunSpec],
     dir: &Path,
-    mut after_run: impl FnMut(&RunRow, &[String]) -> Result<(), String>,
+    mut after_run: impl FnMut(&RunRow) -> Result<(), String>,
 ) -> ExitCode {
     let n = specs.len();
     let mut publisher = Publisher::new(name, specs.iter().map(|s| s.id.clone()).collect(), dir);
@@ -264,10 +257,10 @@ fn execute(
         }
         let started = Instant::now();
         let figures = one_run(&session, spec, &dir.join("runs").join(&spec.id));
-        let row = row(spec, &figures, started.elapsed().as_secs_f64());
+        let row = row(spec, figures, started.elapsed().as_secs_f64());
         crate::exit::say!("{}", run_line(k + 1, n, &row));
-        let written = after_run(&row, &figures.explanations);
-        publisher.add(row, figures.explanations);
+        let written = after_run(&row);
+        publisher.add(row);
         if let Err(e) = written.and_then(|()| publisher.write()) {
             eprintln!("faultline campaign: {e}");
         }

@@ -17,7 +17,6 @@ pub struct Publisher {
     planned: Vec<String>,
     duration_s: Option<f64>,
     rows: Vec<RunRow>,
-    explanations: Vec<Vec<String>>,
 }
 
 impl Publisher {
@@ -38,14 +37,12 @@ impl Publisher {
             planned,
             duration_s: None,
             rows: Vec::new(),
-            explanations: Vec::new(),
         }
     }
 
-    /// Adds a run that ended, with the explanations of its anomalies.
-    pub fn add(&mut self, row: RunRow, explanations: Vec<String>) {
+    /// Adds a run that ended.
+    pub fn add(&mut self, row: RunRow) {
         self.rows.push(row);
-        self.explanations.push(explanations);
     }
 
     /// Fixes the campaign's duration (a merge takes its shards' longest, not its own time).
@@ -66,7 +63,7 @@ impl Publisher {
         record.write(&self.dir.join(RECORD))?;
         let html = page::render(&record).map_err(|e| format!("the campaign page: {e}"))?;
         fsx::write_atomic(&self.dir, "index.html", html.as_bytes()).map_err(|e| e.to_string())?;
-        let xml = junit::render(&record, &self.explanations);
+        let xml = junit::render(&record);
         fsx::write_atomic(&self.dir, "junit.xml", xml.as_bytes()).map_err(|e| e.to_string())
     }
 
@@ -115,7 +112,7 @@ pub fn summary(record: &Campaign, dir: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use results::campaign::Verdict;
+    use results::campaign::{RunFigures, Verdict};
 
     fn row(id: &str, verdict: Verdict) -> RunRow {
         RunRow {
@@ -124,15 +121,18 @@ mod tests {
             seed: 11,
             repetition: 1,
             dir: format!("runs/{id}"),
-            verdict,
-            anomalies: Vec::new(),
-            ops: 10,
-            ops_per_s: 1.0,
-            p50_ms: Some(1.0),
-            p99_ms: Some(2.0),
-            faults: 0,
+            figures: RunFigures {
+                verdict,
+                anomalies: Vec::new(),
+                ops: 10,
+                ops_per_s: 1.0,
+                p50_ms: Some(1.0),
+                p99_ms: Some(2.0),
+                faults: 0,
+                why: None,
+                explanations: Vec::new(),
+            },
             duration_s: 1.0,
-            why: None,
         }
     }
 
@@ -143,19 +143,21 @@ mod tests {
         let first_dir = parent.join("20261122T000000Z");
         std::fs::create_dir_all(&first_dir).unwrap();
         let mut first = Publisher::new("c", vec!["a-s11-r1".into()], &first_dir);
-        first.add(row("a-s11-r1", Verdict::Invalid), vec!["stale: read <x>".into()]);
+        let mut stale = row("a-s11-r1", Verdict::Invalid);
+        stale.figures.explanations = vec!["stale: read <x>".into()];
+        first.add(stale);
         first.write().unwrap();
         assert!(summary(&first.record(), &first_dir).contains("first campaign of this name"));
 
         let second_dir = parent.join("20261123T000000Z");
         std::fs::create_dir_all(&second_dir).unwrap();
         let mut second = Publisher::new("c", vec!["a-s11-r1".into(), "b-s11-r1".into()], &second_dir);
-        second.add(row("a-s11-r1", Verdict::Invalid), Vec::new());
+        second.add(row("a-s11-r1", Verdict::Invalid));
         second.write().unwrap();
         let partial = Campaign::read(&second_dir.join(RECORD)).unwrap();
         assert_eq!((partial.totals.runs, partial.previous.as_deref()), (1, Some("20261122T000000Z")));
         assert_eq!(partial.comparison.still_failing, ["a-s11-r1"]);
-        second.add(row("b-s11-r1", Verdict::Crashed), Vec::new());
+        second.add(row("b-s11-r1", Verdict::Crashed));
         second.write().unwrap();
         let record = Campaign::read(&second_dir.join(RECORD)).unwrap();
         assert_eq!((record.totals.runs, record.exit_code), (2, 255));

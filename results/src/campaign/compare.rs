@@ -43,14 +43,14 @@ pub fn compare(before: &[RunRow], after: &[RunRow]) -> Comparison {
     let mut c = Comparison::default();
     for run in after {
         let was = earlier.get(run.id.as_str());
-        let failed_before = was.is_some_and(|w| w.verdict.failing());
-        match (failed_before, run.verdict.failing()) {
+        let failed_before = was.is_some_and(|w| w.figures.verdict.failing());
+        match (failed_before, run.figures.verdict.failing()) {
             (false, true) => c.new_failures.push(run.id.clone()),
             (true, true) => c.still_failing.push(run.id.clone()),
             (true, false) => c.fixed.push(run.id.clone()),
             (false, false) => {}
         }
-        if let (Some(before_p99_ms), Some(after_p99_ms)) = (was.and_then(|w| w.p99_ms), run.p99_ms) {
+        if let (Some(before_p99_ms), Some(after_p99_ms)) = (was.and_then(|w| w.figures.p99_ms), run.figures.p99_ms) {
             if after_p99_ms > before_p99_ms * REGRESSION_FACTOR && after_p99_ms - before_p99_ms > REGRESSION_MIN_MS {
                 c.latency_regressions.push(LatencyRegression { id: run.id.clone(), before_p99_ms, after_p99_ms });
             }

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use checkers::History;
+use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::metrics::ok_quantiles;
@@ -17,8 +18,9 @@ const MAX_WHY: usize = 300;
 /// Most anomaly explanations kept per run (for JUnit's failure text).
 const MAX_EXPLANATIONS: usize = 20;
 
-/// What a run's folder says about it.
-#[derive(Debug, Clone, PartialEq)]
+/// What a run's folder says about it: the part of a campaign's row (`RunRow`) that comes from
+/// the run's record and history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunFigures {
     /// How it ended.
     pub verdict: Verdict,
@@ -26,18 +28,20 @@ pub struct RunFigures {
     pub anomalies: Vec<String>,
     /// Up to [`MAX_EXPLANATIONS`] lines: anomalies as `kind: explanation`, each followed by its
     /// context in the run indented (when the history was read), and why a result is unknown.
+    /// For JUnit's failure text; `campaign.json` does not keep them.
+    #[serde(skip)]
     pub explanations: Vec<String>,
     /// Client ops completed.
     pub ops: u64,
     /// Client ops per second.
     pub ops_per_s: f64,
-    /// Median latency of ok ops, ms.
+    /// Median latency of ok ops, ms (`null` when none succeeded).
     pub p50_ms: Option<f64>,
-    /// 99th percentile latency of ok ops, ms.
+    /// 99th percentile latency of ok ops, ms (`null` when none succeeded).
     pub p99_ms: Option<f64>,
     /// Faults injected.
     pub faults: u64,
-    /// Why it did not pass, one line; `None` when valid.
+    /// Why it did not pass, in one line (`null` when valid).
     pub why: Option<String>,
 }
 

@@ -28,12 +28,12 @@ fn seconds(s: f64) -> String {
 }
 
 /// The failure or error element of one run, if it did not pass.
-fn outcome(w: &mut Writer<Vec<u8>>, run: &RunRow, explanations: &[String]) -> io::Result<()> {
-    let why = xml_chars(run.why.as_deref().unwrap_or(run.verdict.as_str()));
+fn outcome(w: &mut Writer<Vec<u8>>, run: &RunRow) -> io::Result<()> {
+    let why = xml_chars(run.figures.why.as_deref().unwrap_or(run.figures.verdict.as_str()));
     let page = format!("run page: {}/index.html", run.dir);
-    let mut body: Vec<String> = explanations.iter().map(|e| xml_chars(e)).collect();
+    let mut body: Vec<String> = run.figures.explanations.iter().map(|e| xml_chars(e)).collect();
     body.push(xml_chars(&page));
-    let (element, kind) = match run.verdict {
+    let (element, kind) = match run.figures.verdict {
         Verdict::Valid => return Ok(()),
         Verdict::Invalid => ("failure", "invalid"),
         Verdict::Unknown => ("failure", "unknown"),
@@ -46,9 +46,10 @@ fn outcome(w: &mut Writer<Vec<u8>>, run: &RunRow, explanations: &[String]) -> io
     Ok(())
 }
 
-/// The JUnit XML of `campaign`; `explanations[i]` (the anomalies, one per line) goes with
-/// `campaign.runs[i]` into its failure's text.
-pub fn render(campaign: &Campaign, explanations: &[Vec<String>]) -> String {
+/// The JUnit XML of `campaign`; each run's explanations (its anomalies, one per line, as the
+/// campaign read them from the run; `campaign.json` does not keep them) go into its failure's
+/// text.
+pub fn render(campaign: &Campaign) -> String {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     let name = xml_chars(&campaign.name);
     let t = &campaign.totals;
@@ -62,16 +63,15 @@ pub fn render(campaign: &Campaign, explanations: &[Vec<String>]) -> String {
             .with_attribute(("time", seconds(campaign.duration_s).as_str()))
             .with_attribute(("timestamp", iso8601(&campaign.stamp).unwrap_or_else(|| campaign.stamp.clone()).as_str()))
             .write_inner_content(|w| {
-                for (i, run) in campaign.runs.iter().enumerate() {
+                for run in &campaign.runs {
                     let case = w
                         .create_element("testcase")
                         .with_attribute(("classname", name.as_str()))
                         .with_attribute(("name", xml_chars(&run.id).as_str()))
                         .with_attribute(("time", seconds(run.duration_s).as_str()));
-                    let explained = explanations.get(i).map_or(&[][..], Vec::as_slice);
-                    match run.verdict {
+                    match run.figures.verdict {
                         Verdict::Valid => case.write_empty().map(|_| ())?,
-                        _ => case.write_inner_content(|w| outcome(w, run, explained)).map(|_| ())?,
+                        _ => case.write_inner_content(|w| outcome(w, run)).map(|_| ())?,
                     }
                 }
                 Ok(())
@@ -153,15 +153,15 @@ mod tests {
 
     #[test]
     fn one_testcase_per_run_with_failures_for_invalid_and_unknown_and_errors_for_crashes() {
-        let runs = vec![
+        let mut runs = vec![
             row("ok-s1-r1", Valid, Some(3.0)),
             row("stale-s1-r1", Invalid, Some(3.0)),
             row("maybe-s1-r1", Unknown, None),
             row("boom-s1-r1", Crashed, None),
         ];
+        runs[1].figures.explanations = vec!["nonlinearizable: read <x> & \"y\"".to_string(), "second".into()];
         let campaign = Campaign::new("nightly <&> \"q\" 'a'", "20261123T095753Z", 61.5, runs, None);
-        let explanations = vec![vec![], vec!["nonlinearizable: read <x> & \"y\"".to_string(), "second".into()]];
-        let xml = render(&campaign, &explanations);
+        let xml = render(&campaign);
         assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"), "{xml}");
         let elements = parse(&xml);
         let suite = &elements[0];
@@ -189,8 +189,8 @@ mod tests {
     #[test]
     fn characters_xml_cannot_carry_are_replaced() {
         let mut run = row("ctl-s1-r1", Crashed, None);
-        run.why = Some("bell \u{7} and nul \u{0} here".into());
-        let xml = render(&Campaign::new("c", "s", 1.0, vec![run], None), &[]);
+        run.figures.why = Some("bell \u{7} and nul \u{0} here".into());
+        let xml = render(&Campaign::new("c", "s", 1.0, vec![run], None));
         let error = parse(&xml).into_iter().find(|e| e.name == "error").unwrap();
         assert_eq!(error.attr("message"), "bell \u{FFFD} and nul \u{FFFD} here");
     }

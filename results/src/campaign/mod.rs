@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::verdict::Verdict;
 pub use compare::{compare, Comparison, LatencyRegression};
+pub use figures::RunFigures;
 
 /// The `format` field of every `campaign.json`.
 pub const FORMAT: &str = "faultline-campaign";
@@ -44,7 +45,7 @@ pub struct Totals {
 impl Totals {
     /// Counts the verdicts of `runs`.
     pub fn of(runs: &[RunRow]) -> Totals {
-        let count = |v: Verdict| runs.iter().filter(|r| r.verdict == v).count();
+        let count = |v: Verdict| runs.iter().filter(|r| r.figures.verdict == v).count();
         Totals {
             runs: runs.len(),
             valid: count(Verdict::Valid),
@@ -69,24 +70,11 @@ pub struct RunRow {
     pub repetition: u32,
     /// The run's folder, relative to the campaign's folder (`runs/<id>`).
     pub dir: String,
-    /// How it ended.
-    pub verdict: Verdict,
-    /// The kinds of anomaly found, each once.
-    pub anomalies: Vec<String>,
-    /// Client ops completed.
-    pub ops: u64,
-    /// Client ops per second.
-    pub ops_per_s: f64,
-    /// Median latency of ok ops, ms (`null` when none succeeded).
-    pub p50_ms: Option<f64>,
-    /// 99th percentile latency of ok ops, ms (`null` when none succeeded).
-    pub p99_ms: Option<f64>,
-    /// Faults injected.
-    pub faults: u64,
+    /// What the run's folder says about it: verdict, anomaly kinds and figures.
+    #[serde(flatten)]
+    pub figures: RunFigures,
     /// Wall-clock seconds of the whole run (setup to analysis).
     pub duration_s: f64,
-    /// Why it did not pass, in one line (`null` when valid).
-    pub why: Option<String>,
 }
 
 /// `campaign.json`: a campaign and each of its runs; rewritten after every run, so a campaign
@@ -127,7 +115,7 @@ pub struct Campaign {
 impl Campaign {
     /// The record of `runs`, compared with `previous` (the last campaign of the same name).
     pub fn new(name: &str, stamp: &str, duration_s: f64, runs: Vec<RunRow>, previous: Option<&Campaign>) -> Campaign {
-        let verdict = Verdict::worst(runs.iter().map(|r| r.verdict));
+        let verdict = Verdict::worst(runs.iter().map(|r| r.figures.verdict));
         Campaign {
             format: FORMAT.to_string(),
             version: VERSION,
@@ -246,15 +234,19 @@ pub(crate) mod tests {
             seed: 11,
             repetition: 1,
             dir: format!("runs/{id}"),
-            verdict,
-            anomalies: if verdict == Verdict::Invalid { vec!["nonlinearizable".into()] } else { Vec::new() },
-            ops: 1000,
-            ops_per_s: 99.5,
-            p50_ms: p99_ms.map(|p| p / 4.0),
-            p99_ms,
-            faults: 2,
+            figures: RunFigures {
+                verdict,
+                anomalies: if verdict == Verdict::Invalid { vec!["nonlinearizable".into()] } else { Vec::new() },
+                ops: 1000,
+                ops_per_s: 99.5,
+                p50_ms: p99_ms.map(|p| p / 4.0),
+                p99_ms,
+                faults: 2,
+                why: (verdict != Verdict::Valid)
+                    .then(|| format!("{} because <reasons> & \"quotes\"", verdict.as_str())),
+                explanations: Vec::new(),
+            },
             duration_s: 14.2,
-            why: (verdict != Verdict::Valid).then(|| format!("{} because <reasons> & \"quotes\"", verdict.as_str())),
         }
     }
 
@@ -277,6 +269,35 @@ pub(crate) mod tests {
         assert_eq!((whole.verdict, whole.exit_code), (Valid, 0));
         let c = Campaign::new("n", "20261123T095753Z", 1.0, runs(&[Invalid, Valid, Invalid]), None);
         assert_eq!((c.exit_code, c.totals.runs, c.totals.valid, c.totals.invalid), (1, 3, 1, 2));
+    }
+
+    #[test]
+    fn a_row_keeps_the_fields_campaign_json_always_had() {
+        let mut r = row("a-s11-r1", Verdict::Invalid, Some(8.0));
+        r.figures.explanations = vec!["nonlinearizable: read of x=3".into()];
+        let json = serde_json::to_value(&r).unwrap();
+        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        let mut before = [
+            "id",
+            "cell",
+            "seed",
+            "repetition",
+            "dir",
+            "verdict",
+            "anomalies",
+            "ops",
+            "ops_per_s",
+            "p50_ms",
+            "p99_ms",
+            "faults",
+            "duration_s",
+            "why",
+        ];
+        before.sort_unstable();
+        assert_eq!(keys, before, "explanations stay out of campaign.json");
+        let back: RunRow = serde_json::from_value(json).unwrap();
+        assert_eq!(back, RunRow { figures: RunFigures { explanations: Vec::new(), ..r.figures.clone() }, ..r });
     }
 
     #[test]

@@ -51,16 +51,16 @@ fn row(r: &super::RunRow) -> Row {
         id: r.id.clone(),
         href: Link::new("", format!("{}/index.html", r.dir)).href,
         seed: r.seed,
-        verdict: r.verdict.as_str(),
-        failing: r.verdict.failing(),
-        anomalies: r.anomalies.join(", "),
-        ops: r.ops,
-        ops_per_s: format!("{:.1}", r.ops_per_s),
-        p50: ms(r.p50_ms),
-        p99: ms(r.p99_ms),
-        faults: r.faults,
+        verdict: r.figures.verdict.as_str(),
+        failing: r.figures.verdict.failing(),
+        anomalies: r.figures.anomalies.join(", "),
+        ops: r.figures.ops,
+        ops_per_s: format!("{:.1}", r.figures.ops_per_s),
+        p50: ms(r.figures.p50_ms),
+        p99: ms(r.figures.p99_ms),
+        faults: r.figures.faults,
         duration: format!("{:.1} s", r.duration_s),
-        why: r.why.clone().unwrap_or_default(),
+        why: r.figures.why.clone().unwrap_or_default(),
     }
 }
 
@@ -95,7 +95,7 @@ mod tests {
     fn verdict_first_then_comparison_then_escaped_rows() {
         let before = Campaign::new("c", "20261122T000000Z", 5.0, vec![row("a-s1-r1", Invalid, Some(2.0))], None);
         let mut hostile = row("b-s1-r1", Invalid, Some(30.0));
-        hostile.anomalies = vec!["<script>alert(1)</script>".into()];
+        hostile.figures.anomalies = vec!["<script>alert(1)</script>".into()];
         let runs = vec![row("a-s1-r1", Invalid, Some(20.0)), hostile, row("c-s1-r1", Valid, Some(1.0))];
         let now = Campaign::new("c", "20261123T000000Z", 9.0, runs, Some(&before));
         let html = render(&now).unwrap();

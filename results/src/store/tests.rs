@@ -4,7 +4,7 @@ use checkers::{Anomaly, CheckResult, Validity};
 use serde_json::json;
 
 use super::*;
-use crate::campaign::{Campaign, RunRow, Totals, Verdict};
+use crate::campaign::{Campaign, RunFigures, RunRow, Totals, Verdict};
 use crate::sample::run_folder;
 
 fn invalid(kinds: &[&str]) -> CheckResult {
@@ -208,15 +208,18 @@ fn a_record_written_by_faultline_campaign_reads_back() {
         seed: 1,
         repetition: 1,
         dir: "runs/register-isolate-s1-r1".into(),
-        verdict: Verdict::Crashed,
-        anomalies: vec!["nonlinearizable".into()],
-        ops: 10,
-        ops_per_s: 1.0,
-        p50_ms: None,
-        p99_ms: None,
-        faults: 0,
+        figures: RunFigures {
+            verdict: Verdict::Crashed,
+            anomalies: vec!["nonlinearizable".into()],
+            ops: 10,
+            ops_per_s: 1.0,
+            p50_ms: None,
+            p99_ms: None,
+            faults: 0,
+            why: Some("n2 never ready".into()),
+            explanations: Vec::new(),
+        },
         duration_s: 1.0,
-        why: Some("n2 never ready".into()),
     };
     let record = Campaign::new("etcd-nightly", "20261201T000000Z", 12.0, vec![row], None);
     record.write(&folder.join(crate::campaign::RECORD)).unwrap();
