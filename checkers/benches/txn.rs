@@ -50,7 +50,7 @@ fn generate(c: &Config, seed: u64) -> History {
             kind,
             process: Process::Client(p as u64),
             f: "txn".into(),
-            value,
+            value: value.into(),
             node: None,
             error: None,
         });

@@ -12,3 +12,14 @@ pub mod workload;
 
 pub use history::{History, Op, OpType, Process, Value};
 pub use verdict::{Anomaly, CheckResult, Validity};
+
+#[doc(hidden)]
+pub use serde_json::json as __json;
+
+/// An op [`Value`] written as JSON, like `serde_json::json!`: `value!([1, "x", null])`.
+#[macro_export]
+macro_rules! value {
+    ($($json:tt)+) => {
+        $crate::history::Value::from($crate::__json!($($json)+))
+    };
+}

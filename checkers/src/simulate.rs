@@ -192,10 +192,10 @@ fn record(index: usize, time: u64, kind: OpType, process: u64, f: &str, value: V
         time,
         kind,
         process: Process::Client(process),
-        f: f.to_string(),
-        value,
+        f: f.into(),
+        value: value.into(),
         node: None,
-        error,
+        error: error.map(Into::into),
     }
 }
 

@@ -14,9 +14,9 @@ fn sample_ops() -> Vec<Op> {
             time: i * 1000,
             kind,
             process: Process::Client(i / 2),
-            f: "cas".to_string(),
-            value: serde_json::json!([i, [1, "<b>\"é\""]]),
-            node: Some("n1".to_string()),
+            f: "cas".into(),
+            value: checkers::value!([i, [1, "<b>\"é\""]]),
+            node: Some("n1".into()),
             error: None,
         });
     }
@@ -25,10 +25,10 @@ fn sample_ops() -> Vec<Op> {
         time: 7000,
         kind: OpType::Info,
         process: Process::nemesis(),
-        f: "partition".to_string(),
+        f: "partition".into(),
         value: Value::Null,
         node: None,
-        error: Some("healed".to_string()),
+        error: Some("healed".into()),
     });
     ops
 }
@@ -58,7 +58,7 @@ fn edn_vector_and_map_per_line_read_the_same() {
     assert_eq!(a.ops[1].value, serde_json::json!([1, 2]));
     assert_eq!(a.ops[2].process, Process::nemesis());
     assert_eq!(b.location(1).to_string(), "line 3");
-    assert_eq!(a.location(1).to_string(), "op 2");
+    assert_eq!(a.location(1).to_string(), "line 2");
 }
 
 #[test]

@@ -20,14 +20,14 @@ fn invoked(mops: &Value) -> Value {
     )
 }
 
-fn op(index: usize, p: u64, kind: &str, value: Value) -> Op {
+fn op(index: usize, p: u64, kind: &str, value: impl Into<checkers::Value>) -> Op {
     Op {
         index: index as u64,
         time: index as u64 * 1_000_000,
         kind: OpType::parse(kind).unwrap(),
         process: Process::Client(p),
-        f: "txn".to_string(),
-        value,
+        f: "txn".into(),
+        value: value.into(),
         node: None,
         error: None,
     }

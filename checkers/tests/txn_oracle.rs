@@ -146,7 +146,7 @@ fn history(txns: &[Txn]) -> History {
                 kind,
                 process: Process::Client(i as u64),
                 f: "txn".into(),
-                value,
+                value: value.into(),
                 node: None,
                 error: None,
             }

@@ -89,7 +89,7 @@ fn history(txns: &[Vec<Mop>]) -> History {
                 kind,
                 process: Process::Client(t as u64),
                 f: "txn".into(),
-                value,
+                value: value.into(),
                 node: None,
                 error: None,
             }

@@ -83,8 +83,8 @@ fn history(events: &[(u64, &str, &str, Value)]) -> History {
             time: i as u64 * 1_000_000_000,
             kind: OpType::parse(t).unwrap(),
             process: Process::Client(*p),
-            f: f.to_string(),
-            value: v.clone(),
+            f: (*f).into(),
+            value: v.clone().into(),
             node: None,
             error: None,
         })

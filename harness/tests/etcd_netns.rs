@@ -350,7 +350,9 @@ fn every_scripted_intent_runs_on_a_real_cluster_and_heals() {
     let ops = history(&run);
     for step in steps {
         let done = ops.iter().any(|o| {
-            o.process == Process::nemesis() && o.kind == OpType::Ok && o.value["intent"].as_str() == Some(step)
+            o.process == Process::nemesis()
+                && o.kind == OpType::Ok
+                && o.value.to_json()["intent"].as_str() == Some(step)
         });
         assert!(done, "{step} was not injected: {out}");
     }
@@ -375,7 +377,7 @@ fn a_leader_kill_shows_in_the_fault_table_with_its_recovery_time() {
     let leader = history(&run)
         .into_iter()
         .find(|o| o.process == Process::nemesis() && o.f == "kill" && o.kind == OpType::Ok)
-        .and_then(|o| o.value["did"][0]["node"].as_str().map(str::to_string))
+        .and_then(|o| o.value.to_json()["did"][0]["node"].as_str().map(str::to_string))
         .expect("the kill says which node it killed");
     let effects: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("effects.json")).unwrap()).unwrap();
     let kill = &effects["faults"][0];

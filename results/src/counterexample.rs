@@ -18,8 +18,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use checkers::history::Value;
 use checkers::{History, Op, OpType, Process};
+use serde_json::Value;
 
 use crate::text;
 
@@ -184,14 +184,15 @@ fn short_label(inv: &Op, done: Option<&Op>, key: Option<&Value>) -> String {
             _ => text::value(v, 24),
         }
     };
-    let answered = done.filter(|d| d.kind == OpType::Ok);
+    let answered = done.filter(|d| d.kind == OpType::Ok).map(|d| d.value.to_json());
+    let invoked = inv.value.to_json();
     match &*inv.f {
-        "read" => answered.map_or_else(|| "r".to_string(), |d| format!("r {}", strip(&d.value))),
-        "write" => format!("w {}", strip(&inv.value)),
+        "read" => answered.map_or_else(|| "r".to_string(), |seen| format!("r {}", strip(&seen))),
+        "write" => format!("w {}", strip(&invoked)),
         "cas" => {
-            let arg = match (inv.value.as_array().map(Vec::as_slice), key) {
+            let arg = match (invoked.as_array().map(Vec::as_slice), key) {
                 (Some([k, inner]), Some(key)) if k == key => inner,
-                _ => &inv.value,
+                _ => &invoked,
             };
             match arg.as_array().map(Vec::as_slice) {
                 Some([old, new]) => format!("cas {}→{}", text::value(old, 12), text::value(new, 12)),
@@ -199,8 +200,8 @@ fn short_label(inv: &Op, done: Option<&Op>, key: Option<&Value>) -> String {
             }
         }
         f => {
-            let result = answered.filter(|d| d.value != inv.value).map(|d| format!("→{}", strip(&d.value)));
-            format!("{f} {}{}", strip(&inv.value), result.unwrap_or_default())
+            let result = answered.filter(|seen| *seen != invoked).map(|seen| format!("→{}", strip(&seen)));
+            format!("{f} {}{}", strip(&invoked), result.unwrap_or_default())
         }
     }
 }
@@ -333,7 +334,7 @@ fn layout(
             let x0 = xs[span.start];
             let x1 = span.end.map_or(right, |e| xs[e]);
             let outcome = done.map_or("never completed", |d| d.kind.as_str());
-            let result = done.map(|d| text::value(&d.value, 60)).unwrap_or_default();
+            let result = done.map(|d| text::value(&d.value.to_json(), 60)).unwrap_or_default();
             let open = if done.is_none_or(|d| d.kind == OpType::Info) { " open" } else { "" };
             let call = text::op_call(inv, 200);
             let node = inv.node.as_deref().map(|n| format!(" on {n}")).unwrap_or_default();
@@ -409,11 +410,11 @@ mod tests {
             op(4, 30, OpType::Ok, 1, "read"),
             op(5, 40, OpType::Info, 2, "write"),
         ];
-        ops[0].value = json!(1);
-        ops[1].value = json!(1);
-        ops[2].value = json!(null);
-        ops[4].value = json!(2);
-        ops[3].value = json!(3);
+        ops[0].value = json!(1).into();
+        ops[1].value = json!(1).into();
+        ops[2].value = json!(null).into();
+        ops[4].value = json!(2).into();
+        ops[3].value = json!(3).into();
         History::from_ops(None, ops)
     }
 
@@ -465,8 +466,8 @@ mod tests {
             for p in 0..6u64 {
                 let t = k * 2_000 + p * 150;
                 let mut inv = op(0, t, OpType::Invoke, p, "cas");
-                inv.value = json!([format!("v{}-abcdef", 123_456 + k), format!("v{}-abcdef", 654_321 + p)]);
-                inv.node = Some(format!("n{}", p % 3 + 1));
+                inv.value = json!([format!("v{}-abcdef", 123_456 + k), format!("v{}-abcdef", 654_321 + p)]).into();
+                inv.node = Some(format!("n{}", p % 3 + 1).into());
                 let mut done = op(0, t + 1_000, if k % 7 == 3 { OpType::Fail } else { OpType::Ok }, p, "cas");
                 done.value = inv.value.clone();
                 ops.push(inv);

@@ -7,8 +7,8 @@
 //! edge in words with transactions named T1, T2, ... in order of first appearance (as the
 //! drawing names them), and `why` the inference the edge rests on.
 
-use checkers::history::Value;
 use checkers::History;
+use serde_json::Value;
 
 use crate::text;
 

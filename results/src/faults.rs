@@ -15,8 +15,8 @@
 //!   ops at most: a later heal with nothing open (the run's final heal) moves no period's end.
 //! - A period still open when the history ends is shown to the end and marked not healed.
 
-use checkers::history::Value;
 use checkers::{History, Process};
+use serde_json::Value;
 
 /// Names that undo a fault (see the module documentation).
 const HEALS: [&str; 8] = ["heal", "stop", "resume", "restart", "recover", "repair", "reset", "unpause"];
@@ -73,10 +73,10 @@ pub fn fault_periods(history: &History) -> Vec<FaultPeriod> {
     for op in history.ops.iter().filter(|op| op.process == nemesis) {
         if is_heal(&op.f) {
             if let Some((f, closed)) = &healing {
-                if *f == op.f {
+                if op.f == *f {
                     for &i in closed {
                         done[i].healed = Some(op.time);
-                        describe_heal(&mut done[i], &op.f, &op.value);
+                        describe_heal(&mut done[i], &op.f, &op.value.to_json());
                     }
                     // A heal is two ops (invoke and completion, or Jepsen's two infos): done.
                     healing = None;
@@ -90,26 +90,26 @@ pub fn fault_periods(history: &History) -> Vec<FaultPeriod> {
             let first = done.len();
             done.extend(closing.into_iter().map(|mut p| {
                 p.healed = Some(op.time);
-                p.heal_f = Some(op.f.clone());
-                describe_heal(&mut p, &op.f, &op.value);
+                p.heal_f = Some(op.f.to_string());
+                describe_heal(&mut p, &op.f, &op.value.to_json());
                 p
             }));
-            healing = Some((op.f.clone(), (first..done.len()).collect()));
+            healing = Some((op.f.to_string(), (first..done.len()).collect()));
             continue;
         }
         healing = None;
-        match open.iter_mut().find(|p| p.f == op.f) {
-            Some(p) => describe(p, &op.value),
+        match open.iter_mut().find(|p| op.f == p.f) {
+            Some(p) => describe(p, &op.value.to_json()),
             None => {
                 let mut p = FaultPeriod {
-                    f: op.f.clone(),
+                    f: op.f.to_string(),
                     nodes: Vec::new(),
                     description: Vec::new(),
                     start: op.time,
                     healed: None,
                     heal_f: None,
                 };
-                describe(&mut p, &op.value);
+                describe(&mut p, &op.value.to_json());
                 open.push(p);
             }
         }

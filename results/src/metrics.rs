@@ -163,7 +163,7 @@ pub fn counts(history: &History) -> Vec<Count> {
     for op in &history.ops {
         let actor = match &op.process {
             Process::Client(_) => String::new(),
-            Process::Named(name) => name.clone(),
+            Process::Named(name) => name.to_string(),
         };
         let slot = match op.kind {
             OpType::Invoke => 0,
@@ -171,7 +171,7 @@ pub fn counts(history: &History) -> Vec<Count> {
             OpType::Fail => 2,
             OpType::Info => 3,
         };
-        map.entry((actor, op.f.clone())).or_default()[slot] += 1;
+        map.entry((actor, op.f.to_string())).or_default()[slot] += 1;
     }
     map.into_iter().map(|((actor, f), by_type)| Count { actor, f, by_type }).collect()
 }

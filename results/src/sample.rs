@@ -18,7 +18,7 @@ pub fn op(index: u64, time: u64, kind: OpType, process: u64, f: &str) -> Op {
         time,
         kind,
         process: Process::Client(process),
-        f: f.to_string(),
+        f: f.into(),
         value: Value::Null,
         node: None,
         error: None,
@@ -26,8 +26,8 @@ pub fn op(index: u64, time: u64, kind: OpType, process: u64, f: &str) -> Op {
 }
 
 /// A nemesis op with `value`.
-pub fn nemesis_op(index: u64, time: u64, kind: OpType, f: &str, value: Value) -> Op {
-    Op { index, time, kind, process: Process::nemesis(), f: f.to_string(), value, node: None, error: None }
+pub fn nemesis_op(index: u64, time: u64, kind: OpType, f: &str, value: impl Into<Value>) -> Op {
+    Op { index, time, kind, process: Process::nemesis(), f: f.into(), value: value.into(), node: None, error: None }
 }
 
 /// A small deterministic generator (xorshift64*), enough for made-up latencies.
@@ -90,7 +90,7 @@ pub fn register_history(client_ops: usize, workers: u64, seconds: u64, seed: u64
             let mut done = op(0, t + latency, kind, process, f);
             done.value = result;
             if kind == OpType::Info {
-                done.error = Some("timeout".to_string());
+                done.error = Some("timeout".into());
             }
             events.push(invoke);
             events.push(done);

@@ -1,8 +1,8 @@
 //! Short texts for people: op values, durations, shares. Escaping is not done here: every text
 //! goes through askama's HTML escaping or plotters' SVG escaping on its way into a page.
 
-use checkers::history::Value;
 use checkers::Op;
+use serde_json::Value;
 
 /// `value` as compact JSON (a string as itself), cut to `max` characters with an ellipsis.
 pub fn value(value: &Value, max: usize) -> String {
@@ -27,7 +27,7 @@ pub fn cut(text: &str, max: usize) -> String {
 
 /// `f value` of an op, e.g. `cas [1,2]`.
 pub fn op_call(op: &Op, max: usize) -> String {
-    format!("{} {}", op.f, value(&op.value, max))
+    format!("{} {}", op.f, value(&op.value.to_json(), max))
 }
 
 /// ns as seconds with 3 decimals, e.g. `12.041 s`.

@@ -30,10 +30,10 @@ fn hostile_history() -> History {
         nemesis_op(5, 6_000_000, OpType::Invoke, "heal", Value::Null),
         op(6, 7_000_000, OpType::Invoke, 2, "read"),
     ];
-    ops[1].value = json!(HOSTILE);
-    ops[2].value = json!({HOSTILE: [HOSTILE]});
-    ops[3].value = json!("</script><script>alert(2)</script>");
-    ops[4].error = Some(HOSTILE.to_string());
+    ops[1].value = json!(HOSTILE).into();
+    ops[2].value = json!({HOSTILE: [HOSTILE]}).into();
+    ops[3].value = json!("</script><script>alert(2)</script>").into();
+    ops[4].error = Some(HOSTILE.into());
     History::from_ops(None, ops)
 }
 
@@ -93,7 +93,8 @@ fn hostile_values_appear_escaped() {
     let svg = std::fs::read_to_string(dir.path().join("plots/latency.svg")).unwrap();
     assert!(svg.contains("&lt;img src=x") && !svg.contains("<img"));
     // effects.json carries the values untouched.
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("effects.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("effects.json")).unwrap()).unwrap();
     assert_eq!(json["faults"][0]["nodes"][0], HOSTILE);
 }
 

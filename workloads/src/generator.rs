@@ -21,8 +21,8 @@ pub struct Invocation {
 
 impl Invocation {
     /// An invocation of `f` with `value`.
-    pub fn new(f: &str, value: Value) -> Invocation {
-        Invocation { f: f.to_string(), value }
+    pub fn new(f: &str, value: impl Into<Value>) -> Invocation {
+        Invocation { f: f.to_string(), value: value.into() }
     }
 }
 
@@ -425,7 +425,7 @@ mod tests {
         let rng = &mut ChaCha8Rng::seed_from_u64(1);
         let mut g = phases(vec![once(counter("a")), once(counter("b"))]);
         let a = ops(ask(&mut g, rng, 0, 0));
-        let event = |kind| Event { time: Duration::ZERO, thread: 0, kind, f: "a".into(), value: json!(1) };
+        let event = |kind| Event { time: Duration::ZERO, thread: 0, kind, f: "a".into(), value: json!(1).into() };
         g.update(&event(OpType::Invoke));
         assert_eq!(a.f, "a");
         assert_eq!(ask(&mut g, rng, 1, 1), Next::Pending(None));

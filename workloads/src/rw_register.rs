@@ -49,8 +49,8 @@ pub fn completed(mops: &[Mop], reads: &[Option<i64>]) -> Value {
     Value::Array(
         mops.iter()
             .map(|m| match *m {
-                Mop::Read(k) => json!(["r", k, reads.next().copied().flatten()]),
-                Mop::Write(k, v) => json!(["w", k, v]),
+                Mop::Read(k) => checkers::value!(["r", k, reads.next().copied().flatten()]),
+                Mop::Write(k, v) => checkers::value!(["w", k, v]),
             })
             .collect(),
     )
@@ -106,7 +106,7 @@ impl Generator for Txns {
         if mops.is_empty() {
             mops.push(json!(["r", self.window[0].0, null]));
         }
-        Next::Op(Invocation::new("txn", Value::Array(mops)))
+        Next::Op(Invocation::new("txn", serde_json::Value::Array(mops)))
     }
 }
 

@@ -1,257 +1,564 @@
 //! Import of histories recorded elsewhere: Jepsen/Knossos `history.edn` (one vector of ops, or
 //! one map per line; keywords, tagged records) and the same ops as a JSON array.
 //!
-//! Imports carry no header. Missing fields get Jepsen's defaults, each said in a warning:
+//! One streaming reader serves both: it reads bytes and builds each op as it goes (no generic
+//! tree, no JSON tree), so memory is the ops themselves. JSON is read as EDN whose map keys are
+//! followed by `:`. Nesting deeper than [`MAX_NESTING`] is an error naming the line.
+//!
+//! Imports carry no header. Missing fields get Jepsen's defaults, said in one warning per file:
 //! no `:index` → file position; no `:time` → file position (real-time order = file order);
 //! no `:process` → one process 0; no `:f` → `txn`. File order is the real-time order (as in
 //! Knossos): a `:time` earlier than an op before it is raised to that op's time.
 
-use clojure_reader::edn::{self, Edn};
-use serde_json::{Map, Number};
+use std::io::BufRead;
 
-use super::load::{History, HistoryError, Location};
+use super::atom::Atoms;
+use super::error::{HistoryError, Location};
+use super::input::{Input, InputError, MAX_NESTING};
+use super::loaded::History;
 use super::op::{Op, OpType, Process, Value};
 
-/// An op read from a file, before indices and times are settled.
-struct Imported {
-    fields: Map<String, Value>,
-    place: u32,
-}
-
-/// Parses an EDN history, or a JSON array of op objects. Validation is the caller's.
-pub(crate) fn parse(text: &str, file: &str) -> Result<History, HistoryError> {
-    let (maps, places_are_lines, mut warnings) =
-        if is_json_array(text) { (json_array(text, file)?, false, Vec::new()) } else { edn_forms(text, file)? };
-    let ops = settle(maps, file, places_are_lines, &mut warnings)?;
-    let places = ops.iter().map(|(_, place)| *place).collect();
-    Ok(History { header: None, ops: ops.into_iter().map(|(op, _)| op).collect(), warnings, places, places_are_lines })
-}
-
-fn is_json_array(text: &str) -> bool {
-    let mut chars = text.chars().filter(|c| !c.is_whitespace());
-    matches!((chars.next(), chars.next(), chars.next()), (Some('['), Some('{'), Some('"')) | (Some('['), Some(']'), _))
-}
-
-fn json_array(text: &str, file: &str) -> Result<Vec<Imported>, HistoryError> {
-    let items: Vec<Value> = serde_json::from_str(text).map_err(|e| HistoryError::Malformed {
-        file: file.to_string(),
-        at: Location::Line(e.line() as u32),
-        message: format!("not a JSON array of ops: {e}"),
-    })?;
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| match item {
-            Value::Object(fields) => Ok(Imported { fields, place: i as u32 + 1 }),
-            other => {
-                Err(malformed(file, Location::OpNumber(i as u32 + 1), format!("expected an op object, found {other}")))
-            }
-        })
-        .collect()
-}
-
-/// Reads every top-level form: one vector of ops, or a sequence of op maps.
-fn edn_forms(text: &str, file: &str) -> Result<(Vec<Imported>, bool, Vec<String>), HistoryError> {
-    let mut rest = skip_blank(text);
-    let mut line = line_count(&text[..text.len() - rest.len()]) + 1;
-    let mut out = Vec::new();
+/// Parses an EDN history, or a JSON array of op objects (`json`). Validation is the caller's.
+pub(crate) fn parse<R: BufRead>(input: Input<R>, file: &str, json: bool) -> Result<History, HistoryError> {
+    let mut reader = Reader { input, atoms: Atoms::default(), scratch: Vec::new(), depth: 0, json };
+    let mut ops = Vec::new();
+    let mut defaults = Defaults::default();
     let mut warnings = Vec::new();
-    let mut places_are_lines = true;
-    while !rest.is_empty() {
-        let (form, remaining) = match edn::read(rest) {
-            Ok(read) => read,
-            Err(e) if !rest.contains('\n') && !text.ends_with('\n') && !out.is_empty() => {
-                warnings.push(format!("{file}: line {line}: dropped a torn last line ({:?})", e.code));
-                break;
-            }
-            Err(e) => {
-                let at = Location::Line(line + e.line.map_or(0, |l| l.saturating_sub(1)) as u32);
-                return Err(malformed(
-                    file,
-                    at,
-                    format!("not EDN: {:?}; give one vector of op maps or one map per line", e.code),
-                ));
+    let mut in_vector = false;
+    loop {
+        let fail = |e: ReadError, r: &Reader<R>| {
+            let at = Location::Line(e.line.unwrap_or(r.input.line));
+            match e.rule {
+                Some(rule) => HistoryError::Invalid { file: file.to_string(), at, rule, message: e.message },
+                None => malformed(file, at, e.message),
             }
         };
-        let next = skip_blank(remaining);
-        let form_line = line;
-        line += line_count(&rest[..rest.len() - next.len()]);
-        rest = next;
-        match untag(&form) {
-            Edn::Vector(items) | Edn::List(items) if out.is_empty() => {
-                places_are_lines = false;
-                for (i, item) in items.iter().enumerate() {
-                    let at = Location::OpNumber(i as u32 + 1);
-                    out.push(Imported {
-                        fields: op_map(item).map_err(|m| malformed(file, at, m))?,
-                        place: i as u32 + 1,
-                    });
+        reader.skip_blank().map_err(|e| fail(e, &reader))?;
+        let start = reader.input.line;
+        let Some(b) = reader.input.peek().map_err(|e| fail(e.into(), &reader))? else { break };
+        if ops.is_empty() && !in_vector && (b == b'[' || b == b'(') {
+            reader.input.next_byte().map_err(|e| fail(e.into(), &reader))?;
+            in_vector = true;
+            let close = if b == b'[' { b']' } else { b')' };
+            loop {
+                reader.skip_blank().map_err(|e| fail(e, &reader))?;
+                let line = reader.input.line;
+                match reader.input.peek().map_err(|e| fail(e.into(), &reader))? {
+                    Some(c) if c == close => {
+                        reader.input.next_byte().map_err(|e| fail(e.into(), &reader))?;
+                        break;
+                    }
+                    None => {
+                        return Err(malformed(
+                            file,
+                            Location::Line(line),
+                            format!("the vector of ops never ends; expected `{}`", close as char),
+                        ))
+                    }
+                    Some(_) => {
+                        let op = reader.op(&mut defaults).map_err(|e| fail(e, &reader))?;
+                        ops.push((op, line));
+                    }
                 }
             }
-            form => {
-                let fields = op_map(form).map_err(|m| malformed(file, Location::Line(form_line), m))?;
-                out.push(Imported { fields, place: form_line });
+            continue;
+        }
+        match reader.op(&mut defaults) {
+            Ok(op) => ops.push((op, start)),
+            Err(e) if e.at_end && !ops.is_empty() && reader.input.line == start => {
+                warnings.push(format!("{file}: line {start}: dropped a torn last line ({})", e.message));
+                break;
             }
+            Err(e) => return Err(fail(e, &reader)),
         }
     }
-    Ok((out, places_are_lines, warnings))
-}
-
-/// Skips whitespace, commas and `;` comments.
-fn skip_blank(mut s: &str) -> &str {
-    loop {
-        s = s.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
-        match s.strip_prefix(';') {
-            Some(comment) => s = comment.split_once('\n').map_or("", |(_, after)| after),
-            None => return s,
-        }
-    }
-}
-
-fn line_count(s: &str) -> u32 {
-    s.bytes().filter(|&b| b == b'\n').count() as u32
+    defaults.settle(&mut ops, file, &mut warnings);
+    let (ops, places): (Vec<Op>, Vec<u32>) = ops.into_iter().unzip();
+    Ok(History { header: None, ops, places, warnings, places_are_lines: true })
 }
 
 fn malformed(file: &str, at: Location, message: String) -> HistoryError {
     HistoryError::Malformed { file: file.to_string(), at, message }
 }
 
-/// Unwraps tagged literals (`#jepsen.history.Op{...}`, `#object[...]`) to their contents.
-fn untag<'a, 'e>(form: &'a Edn<'e>) -> &'a Edn<'e> {
-    match form {
-        Edn::Tagged(_, inner) => untag(inner),
-        other => other,
+/// What a reader found wrong; `at_end` when the input ended mid-form (a torn last line).
+struct ReadError {
+    message: String,
+    line: Option<u32>,
+    at_end: bool,
+    /// The rule broken, for ops that parse but break one (`unknown-type`).
+    rule: Option<&'static str>,
+}
+
+impl From<InputError> for ReadError {
+    fn from(e: InputError) -> ReadError {
+        ReadError { message: e.message(), line: None, at_end: false, rule: None }
     }
 }
 
-fn op_map(form: &Edn) -> Result<Map<String, Value>, String> {
-    match to_json(form) {
-        Value::Object(map) => Ok(map),
-        other => Err(format!("expected an op map like {{:process 0, :type :invoke, :f :read}}, found {other}")),
+fn bad(message: impl Into<String>) -> ReadError {
+    ReadError { message: message.into(), line: None, at_end: false, rule: None }
+}
+
+fn ended() -> ReadError {
+    ReadError {
+        message: "the file ends in the middle of a form; give one vector of op maps or one map per line".to_string(),
+        line: None,
+        at_end: true,
+        rule: None,
     }
 }
 
-/// EDN → JSON-shaped value: keywords and symbols become strings without the colon; vectors,
-/// lists and sets become arrays; map keys become their text.
-fn to_json(form: &Edn) -> Value {
-    match untag(form) {
-        Edn::Vector(items) | Edn::List(items) => Value::Array(items.iter().map(to_json).collect()),
-        Edn::Set(items) => Value::Array(items.iter().map(to_json).collect()),
-        Edn::Map(entries) => Value::Object(entries.iter().map(|(k, v)| (key_text(k), to_json(v))).collect()),
-        Edn::Key(s) | Edn::Symbol(s) | Edn::Str(s) => Value::String(s.trim_start_matches(':').to_string()),
-        Edn::Int(n) => Value::Number((*n).into()),
-        Edn::Double(x) => Number::from_f64(x.into_inner()).map_or(Value::Null, Value::Number),
-        Edn::Rational((n, d)) => Number::from_f64(*n as f64 / *d as f64).map_or(Value::Null, Value::Number),
-        Edn::Char(c) => Value::String(c.to_string()),
-        Edn::Bool(b) => Value::Bool(*b),
-        Edn::Nil => Value::Null,
-        other => Value::String(other.to_string()),
-    }
+/// Which ops lacked which fields, to default them once the whole file is read.
+#[derive(Default)]
+struct Defaults {
+    no_index: bool,
+    no_time: bool,
+    no_process: bool,
+    no_f: bool,
 }
 
-fn key_text(key: &Edn) -> String {
-    match to_json(key) {
-        Value::String(s) => s,
-        other => other.to_string(),
-    }
-}
-
-/// Turns field maps into ops, filling missing index, time, process and f as the module says.
-fn settle(
-    items: Vec<Imported>,
-    file: &str,
-    lines: bool,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<(Op, u32)>, HistoryError> {
-    let all_have = |field: &str| items.iter().all(|i| i.fields.get(field).is_some_and(Value::is_u64));
-    let (has_index, has_time) = (all_have("index"), all_have("time"));
-    let missing = |field: &str| items.iter().any(|i| !i.fields.contains_key(field));
-    for (field, default) in [
-        ("index", "file position"),
-        ("time", "file position: real-time order is file order"),
-        ("process", "process 0"),
-        ("f", "\"txn\""),
-    ] {
-        let absent = match field {
-            "index" => !has_index,
-            "time" => !has_time,
-            _ => missing(field),
-        };
-        if absent && !items.is_empty() {
-            warnings.push(format!("{file}: some ops have no usable :{field}; using {default}"));
+impl Defaults {
+    /// Gives every op file positions when any op lacked `:index` (or `:time`), raises times to
+    /// keep file order, and says what was assumed in one warning.
+    fn settle(&self, ops: &mut [(Op, u32)], file: &str, warnings: &mut Vec<String>) {
+        let mut latest = 0;
+        let mut raised = 0usize;
+        for (position, (op, _)) in ops.iter_mut().enumerate() {
+            if self.no_index {
+                op.index = position as u64;
+            }
+            if self.no_time {
+                op.time = position as u64;
+            }
+            if op.time < latest {
+                raised += 1;
+                op.time = latest;
+            }
+            latest = op.time;
+        }
+        let mut assumed = Vec::new();
+        if self.no_index {
+            assumed.push(":index (using file position)");
+        }
+        if self.no_time {
+            assumed.push(":time (using file position: real-time order is file order)");
+        }
+        if self.no_process {
+            assumed.push(":process (using process 0)");
+        }
+        if self.no_f {
+            assumed.push(":f (using \"txn\")");
+        }
+        let mut said = Vec::new();
+        if !assumed.is_empty() && !ops.is_empty() {
+            said.push(format!("some ops have no usable {}", assumed.join(", ")));
+        }
+        if raised > 0 {
+            said.push(format!(
+                "{raised} ops have a :time earlier than an op before them, raised to keep file order (Jepsen's real-time order)"
+            ));
+        }
+        if !said.is_empty() {
+            warnings.push(format!("{file}: {}", said.join("; ")));
         }
     }
-    let mut clamped = 0usize;
-    let mut latest = 0u64;
-    let ops = items
-        .into_iter()
-        .enumerate()
-        .map(|(position, item)| {
-            let at = if lines { Location::Line(item.place) } else { Location::OpNumber(item.place) };
-            let op = to_op(item.fields, position as u64, has_index, has_time).map_err(|m| match m {
-                FieldError::UnknownType(t) => HistoryError::Invalid {
-                    file: file.to_string(),
-                    at,
-                    rule: "unknown-type",
-                    message: format!("type {t:?} is none of invoke, ok, fail, info"),
-                },
-                FieldError::Bad(message) => malformed(file, at, message),
-            })?;
-            Ok((op, item.place))
-        })
-        .map(|result: Result<(Op, u32), HistoryError>| {
-            result.map(|(mut op, place)| {
-                if op.time < latest {
-                    clamped += 1;
-                    op.time = latest;
+}
+
+/// A streaming EDN (and JSON) reader that builds [`Value`]s directly.
+struct Reader<R> {
+    input: Input<R>,
+    atoms: Atoms,
+    scratch: Vec<u8>,
+    depth: usize,
+    json: bool,
+}
+
+/// The bytes as text.
+fn utf8(bytes: &[u8]) -> Result<&str, ReadError> {
+    std::str::from_utf8(bytes).map_err(|_| bad("text that is not UTF-8"))
+}
+
+/// Bytes that end a symbol, keyword or number.
+fn is_delimiter(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b',' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'"' | b';')
+}
+
+impl<R: BufRead> Reader<R> {
+    /// Skips whitespace, commas, `;` comments and `#_` discarded forms.
+    fn skip_blank(&mut self) -> Result<(), ReadError> {
+        loop {
+            match self.input.peek()? {
+                Some(b) if b.is_ascii_whitespace() || b == b',' => {
+                    self.input.next_byte()?;
                 }
-                latest = op.time;
-                (op, place)
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if clamped > 0 {
-        warnings.push(format!(
-            "{file}: {clamped} ops have a :time earlier than an op before them; raised to keep file order (Jepsen's real-time order)"
-        ));
+                Some(b';') => while !matches!(self.input.next_byte()?, None | Some(b'\n')) {},
+                Some(b'#') if !self.json => {
+                    let buf = self.input.peek_buf()?;
+                    if buf.get(1) != Some(&b'_') {
+                        return Ok(());
+                    }
+                    self.input.next_byte()?;
+                    self.input.next_byte()?;
+                    self.value()?;
+                }
+                _ => return Ok(()),
+            }
+        }
     }
-    Ok(ops)
+
+    /// The next byte after blanks, consumed; an error at the end of the input.
+    fn expect_byte(&mut self) -> Result<u8, ReadError> {
+        self.skip_blank()?;
+        self.input.next_byte()?.ok_or_else(ended)
+    }
+
+    /// Reads one op map (tags such as `#jepsen.history.Op` are looked through).
+    fn op(&mut self, defaults: &mut Defaults) -> Result<Op, ReadError> {
+        let line = self.input.line;
+        let at = |mut e: ReadError| {
+            e.line.get_or_insert(line);
+            e
+        };
+        self.skip_tags()?;
+        match self.expect_byte()? {
+            b'{' => {}
+            other => {
+                return Err(at(bad(format!(
+                    "expected an op map like {{:process 0, :type :invoke, :f :read}}, found `{}`",
+                    other as char
+                ))))
+            }
+        }
+        let mut fields = Fields::default();
+        self.depth += 1;
+        loop {
+            self.skip_blank()?;
+            if self.input.peek()? == Some(b'}') {
+                self.input.next_byte()?;
+                break;
+            }
+            let key = self.value()?;
+            self.json_colon()?;
+            let value = self.value()?;
+            match key.as_str() {
+                Some("index") => fields.index = value.as_u64(),
+                Some("time") => fields.time = value.as_u64(),
+                Some("type") => fields.kind = Some(value),
+                Some("process") => fields.process = Some(value),
+                Some("f") => fields.f = Some(value),
+                Some("value") => fields.value = value,
+                Some("node") => fields.node = value.as_str().map(|n| self.atoms.get(n)),
+                Some("error") => fields.error = Some(value),
+                _ => {}
+            }
+        }
+        self.depth -= 1;
+        fields.into_op(defaults, &mut self.atoms).map_err(at)
+    }
+
+    /// In JSON, the `:` between a key and its value.
+    fn json_colon(&mut self) -> Result<(), ReadError> {
+        if self.json && self.expect_byte()? != b':' {
+            return Err(bad("expected `:` after a key in a JSON object"));
+        }
+        Ok(())
+    }
+
+    /// Skips `#tag` prefixes (`#jepsen.history.Op`, `#object`, `#inst`) and `^meta`.
+    fn skip_tags(&mut self) -> Result<(), ReadError> {
+        loop {
+            self.skip_blank()?;
+            match self.input.peek()? {
+                Some(b'#') if !self.json => {
+                    if self.input.peek_buf()?.get(1).is_some_and(|&b| b == b'{' || b == b'_') {
+                        return Ok(());
+                    }
+                    self.input.next_byte()?;
+                    self.token()?;
+                }
+                Some(b'^') if !self.json => {
+                    self.input.next_byte()?;
+                    self.value()?;
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Reads the bytes of a symbol, keyword name or number into `scratch`.
+    fn token(&mut self) -> Result<(), ReadError> {
+        self.scratch.clear();
+        loop {
+            let buf = self.input.peek_buf()?;
+            let n = buf.iter().position(|&b| is_delimiter(b)).unwrap_or(buf.len());
+            self.scratch.extend_from_slice(&buf[..n]);
+            let done = n < buf.len() || buf.is_empty();
+            self.input.consume(n);
+            if done {
+                return Ok(());
+            }
+            if self.scratch.len() > super::input::MAX_LINE_BYTES {
+                return Err(bad("a symbol longer than a line may be"));
+            }
+        }
+    }
+
+    /// Reads one form as a [`Value`].
+    fn value(&mut self) -> Result<Value, ReadError> {
+        self.skip_tags()?;
+        let b = self.input.peek()?.ok_or_else(ended)?;
+        match b {
+            b'[' | b'(' => {
+                self.input.next_byte()?;
+                self.list(if b == b'[' { b']' } else { b')' })
+            }
+            b'#' => {
+                self.input.next_byte()?;
+                self.input.next_byte()?;
+                self.list(b'}')
+            }
+            b'{' => {
+                self.input.next_byte()?;
+                self.map()
+            }
+            b'"' => {
+                self.input.next_byte()?;
+                self.string()
+            }
+            b':' => {
+                self.input.next_byte()?;
+                self.token()?;
+                let name = utf8(&self.scratch)?;
+                Ok(Value::String(self.atoms.get(name.trim_start_matches(':'))))
+            }
+            b'\\' => {
+                self.input.next_byte()?;
+                self.token()?;
+                let c = match utf8(&self.scratch)? {
+                    "newline" => "\n".to_string(),
+                    "space" => " ".to_string(),
+                    "tab" => "\t".to_string(),
+                    "" => self.input.next_byte()?.map(|b| (b as char).to_string()).unwrap_or_default(),
+                    other => other.chars().next().map(String::from).unwrap_or_default(),
+                };
+                Ok(Value::String(self.atoms.get(&c)))
+            }
+            b')' | b']' | b'}' => Err(bad(format!("unexpected `{}`", b as char))),
+            _ => {
+                self.token()?;
+                if self.scratch.is_empty() {
+                    return Err(bad(format!("unexpected `{}`", b as char)));
+                }
+                self.scalar()
+            }
+        }
+    }
+
+    /// A symbol or number in `scratch`.
+    fn scalar(&mut self) -> Result<Value, ReadError> {
+        let text = utf8(&self.scratch)?;
+        let first = text.as_bytes()[0];
+        let numeric = first.is_ascii_digit()
+            || ((first == b'-' || first == b'+') && text.as_bytes().get(1).is_some_and(u8::is_ascii_digit));
+        if !numeric {
+            return Ok(match text {
+                "nil" | "null" => Value::Null,
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                symbol => Value::String(self.atoms.get(symbol)),
+            });
+        }
+        if let Ok(n) = text.parse::<i64>() {
+            return Ok(Value::Int(n));
+        }
+        let digits = text.trim_end_matches(['N', 'M']);
+        if let Ok(n) = digits.parse::<i64>() {
+            return Ok(Value::Int(n));
+        }
+        if let Ok(n) = digits.parse::<u64>() {
+            return Ok(Value::from(n));
+        }
+        let number = match digits.split_once('/') {
+            Some((n, d)) => n.parse::<f64>().ok().zip(d.parse::<f64>().ok()).map(|(n, d)| n / d),
+            None => digits.parse::<f64>().ok(),
+        };
+        match number.and_then(serde_json::Number::from_f64) {
+            Some(n) => Ok(Value::Other(Box::new(n.into()))),
+            None => Err(bad(format!("{text:?} is not a number"))),
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), ReadError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(bad(format!("lists and maps nested deeper than {MAX_NESTING} levels")));
+        }
+        Ok(())
+    }
+
+    /// The items of a list up to `close`.
+    fn list(&mut self, close: u8) -> Result<Value, ReadError> {
+        self.enter()?;
+        let mut items = Vec::new();
+        loop {
+            self.skip_blank()?;
+            match self.input.peek()? {
+                None => return Err(ended()),
+                Some(b) if b == close => {
+                    self.input.next_byte()?;
+                    break;
+                }
+                Some(_) => items.push(self.value()?),
+            }
+        }
+        self.depth -= 1;
+        Ok(Value::Array(items.into_boxed_slice()))
+    }
+
+    /// A map value, as a JSON object keyed by each key's text.
+    fn map(&mut self) -> Result<Value, ReadError> {
+        self.enter()?;
+        let mut map = serde_json::Map::new();
+        loop {
+            self.skip_blank()?;
+            match self.input.peek()? {
+                None => return Err(ended()),
+                Some(b'}') => {
+                    self.input.next_byte()?;
+                    break;
+                }
+                Some(_) => {
+                    let key = self.value()?;
+                    self.json_colon()?;
+                    let value = self.value()?;
+                    let key = match key {
+                        Value::String(s) => s.to_string(),
+                        other => other.to_string(),
+                    };
+                    map.insert(key, value.to_json());
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Value::Other(Box::new(serde_json::Value::Object(map))))
+    }
+
+    /// A string after its opening quote, with EDN/JSON escapes.
+    fn string(&mut self) -> Result<Value, ReadError> {
+        self.scratch.clear();
+        loop {
+            let buf = self.input.peek_buf()?;
+            if buf.is_empty() {
+                return Err(ended());
+            }
+            let n = buf.iter().position(|&b| b == b'"' || b == b'\\').unwrap_or(buf.len());
+            self.scratch.extend_from_slice(&buf[..n]);
+            let stop = buf.get(n).copied();
+            self.input.consume(n);
+            match stop {
+                None => {}
+                Some(b'"') => {
+                    self.input.next_byte()?;
+                    break;
+                }
+                Some(_) => {
+                    self.input.next_byte()?;
+                    let escaped = self.input.next_byte()?.ok_or_else(ended)?;
+                    let c = match escaped {
+                        b'n' => '\n',
+                        b't' => '\t',
+                        b'r' => '\r',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'u' => {
+                            let mut code = 0u32;
+                            for _ in 0..4 {
+                                let d = self.input.next_byte()?.ok_or_else(ended)?;
+                                code = code * 16
+                                    + (d as char)
+                                        .to_digit(16)
+                                        .ok_or_else(|| bad("a \\u escape needs four hex digits"))?;
+                            }
+                            char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER)
+                        }
+                        other => other as char,
+                    };
+                    let mut utf8 = [0; 4];
+                    self.scratch.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                }
+            }
+            if self.scratch.len() > super::input::MAX_LINE_BYTES {
+                return Err(bad("a string longer than a line may be"));
+            }
+        }
+        let text = std::str::from_utf8(&self.scratch).map_err(|_| bad("a string that is not UTF-8"))?;
+        Ok(Value::String(self.atoms.get(text)))
+    }
 }
 
-enum FieldError {
-    UnknownType(String),
-    Bad(String),
+/// The fields of one op map as read.
+#[derive(Default)]
+struct Fields {
+    index: Option<u64>,
+    time: Option<u64>,
+    kind: Option<Value>,
+    process: Option<Value>,
+    f: Option<Value>,
+    value: Value,
+    node: Option<super::op::Atom>,
+    error: Option<Value>,
 }
 
-fn to_op(mut fields: Map<String, Value>, position: u64, has_index: bool, has_time: bool) -> Result<Op, FieldError> {
-    let kind = match fields.remove("type") {
-        Some(Value::String(t)) => OpType::parse(&t).ok_or(FieldError::UnknownType(t))?,
-        Some(other) => return Err(FieldError::UnknownType(other.to_string())),
-        None => {
-            return Err(FieldError::Bad(
-                "op has no :type; every op needs :type :invoke, :ok, :fail or :info".to_string(),
-            ))
-        }
-    };
-    let process = match fields.remove("process") {
-        None | Some(Value::Null) => Process::Client(0),
-        Some(Value::Number(n)) if n.is_u64() => Process::Client(n.as_u64().unwrap_or_default()),
-        Some(Value::String(name)) => Process::Named(name),
-        Some(other) => {
-            return Err(FieldError::Bad(format!(":process {other} is neither a non-negative integer nor a name")))
-        }
-    };
-    let f = match fields.remove("f") {
-        None => "txn".to_string(),
-        Some(Value::String(f)) => f,
-        Some(other) => other.to_string(),
-    };
-    let index = fields.remove("index").and_then(|v| v.as_u64()).filter(|_| has_index).unwrap_or(position);
-    let time = fields.remove("time").and_then(|v| v.as_u64()).filter(|_| has_time).unwrap_or(position);
-    let error = fields.remove("error").map(|e| match e {
-        Value::String(s) => s,
-        other => other.to_string(),
-    });
-    let node = fields.remove("node").and_then(|n| n.as_str().map(str::to_string));
-    Ok(Op { index, time, kind, process, f, value: fields.remove("value").unwrap_or(Value::Null), node, error })
+impl Fields {
+    fn into_op(self, defaults: &mut Defaults, atoms: &mut Atoms) -> Result<Op, ReadError> {
+        let kind = match &self.kind {
+            Some(Value::String(t)) => OpType::parse(t),
+            _ => None,
+        };
+        let Some(kind) = kind else {
+            return Err(match self.kind {
+                None => bad("op has no :type; every op needs :type :invoke, :ok, :fail or :info"),
+                Some(t) => ReadError {
+                    rule: Some("unknown-type"),
+                    ..bad(format!("type {t} is none of invoke, ok, fail, info"))
+                },
+            });
+        };
+        let process = match self.process {
+            None | Some(Value::Null) => {
+                defaults.no_process = true;
+                Process::Client(0)
+            }
+            Some(Value::String(name)) => Process::Named(name),
+            Some(other) => match other.as_u64() {
+                Some(n) => Process::Client(n),
+                None => return Err(bad(format!(":process {other} is neither a non-negative integer nor a name"))),
+            },
+        };
+        let f = match self.f {
+            None => {
+                defaults.no_f = true;
+                atoms.get("txn")
+            }
+            Some(Value::String(f)) => f,
+            Some(other) => atoms.get(&other.to_string()),
+        };
+        defaults.no_index |= self.index.is_none();
+        defaults.no_time |= self.time.is_none();
+        let error = self.error.map(|e| match e {
+            Value::String(s) => s,
+            other => atoms.get(&other.to_string()),
+        });
+        Ok(Op {
+            index: self.index.unwrap_or_default(),
+            time: self.time.unwrap_or_default(),
+            kind,
+            process,
+            f,
+            value: self.value,
+            node: self.node,
+            error,
+        })
+    }
 }

@@ -1,180 +1,78 @@
 //! Loading a history from any supported file: the format is detected by content, the ops are
-//! validated, and every problem names the file, the place and the rule.
+//! read as a stream under [`ReadLimits`] and validated, and every problem names the file, the
+//! place and the rule.
 
-use std::fmt;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use super::op::{Header, Op, OpType, Process};
-use super::validate::{self, Violation};
+use super::error::{HistoryError, Location};
+use super::input::{Input, ReadLimits};
+use super::loaded::History;
 use super::{edn, jsonl};
 
-/// Where in its file an op (or a problem) is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Location {
-    /// A 1-based line of the file (JSONL, EDN with one map per line).
-    Line(u32),
-    /// A 1-based op number (an EDN vector, a JSON array), when lines are not known.
-    OpNumber(u32),
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Location::Line(n) => write!(f, "line {n}"),
-            Location::OpNumber(n) => write!(f, "op {n}"),
-        }
-    }
-}
-
-/// Why a history could not be loaded.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum HistoryError {
-    /// The file could not be read at all.
-    #[error("{file}: cannot read: {message}")]
-    Io {
-        /// The file's path.
-        file: String,
-        /// What the operating system said.
-        message: String,
-    },
-    /// Some text is not a well-formed op.
-    #[error("{file}: {at}: {message}")]
-    Malformed {
-        /// The file's path.
-        file: String,
-        /// Where.
-        at: Location,
-        /// What is wrong and how to fix it.
-        message: String,
-    },
-    /// The ops are well-formed but break a rule of histories (see [`validate`]).
-    #[error("{file}: {at}: {rule}: {message}")]
-    Invalid {
-        /// The file's path.
-        file: String,
-        /// Where.
-        at: Location,
-        /// The rule's short name, e.g. `two-in-flight`.
-        rule: &'static str,
-        /// What is wrong.
-        message: String,
-    },
-}
-
-/// A loaded, validated history.
-#[derive(Debug, Clone, Default)]
-pub struct History {
-    /// The header, when the file had one (faultline's own histories do; imports do not).
-    pub header: Option<Header>,
-    /// Every op, in index order.
-    pub ops: Vec<Op>,
-    /// Problems that lost nothing of value but are worth saying (e.g. a dropped torn last line).
-    pub warnings: Vec<String>,
-    /// For each op, the line (or op number) it came from.
-    pub(crate) places: Vec<u32>,
-    /// Whether `places` are lines or op numbers.
-    pub(crate) places_are_lines: bool,
-}
-
-impl History {
-    /// A history built in memory (tests, generators); places are op numbers.
-    pub fn from_ops(header: Option<Header>, ops: Vec<Op>) -> History {
-        let places = (1..=ops.len() as u32).collect();
-        History { header, ops, warnings: Vec::new(), places, places_are_lines: false }
-    }
-
-    /// Where op `i` (a position in `ops`) came from.
-    pub fn location(&self, i: usize) -> Location {
-        let n = self.places.get(i).copied().unwrap_or(i as u32 + 1);
-        if self.places_are_lines {
-            Location::Line(n)
-        } else {
-            Location::OpNumber(n)
-        }
-    }
-
-    /// For each op position: the position of its completion when it is an invoke that
-    /// completed, `None` otherwise (completions, and invocations still open at the end).
-    /// Assumes a validated history.
-    pub fn completions(&self) -> Vec<Option<usize>> {
-        let mut open: rustc_hash::FxHashMap<&Process, usize> = Default::default();
-        let mut out = vec![None; self.ops.len()];
-        for (i, op) in self.ops.iter().enumerate() {
-            if op.kind == OpType::Invoke {
-                open.insert(&op.process, i);
-            } else if let Some(inv) = open.remove(&op.process) {
-                out[inv] = Some(i);
-            }
-        }
-        out
-    }
-
-    /// Checks every rule of [`validate`] and returns the first violation as an error.
-    pub fn validate(&self, file: &str) -> Result<(), HistoryError> {
-        match validate::violations(&self.ops).into_iter().next() {
-            None => Ok(()),
-            Some(v) => Err(self.invalid(file, v)),
-        }
-    }
-
-    fn invalid(&self, file: &str, v: Violation) -> HistoryError {
-        HistoryError::Invalid {
-            file: file.to_string(),
-            at: self.location(v.position),
-            rule: v.rule.name(),
-            message: v.message,
-        }
-    }
-}
-
 /// Reads, parses and validates the history in `path` (faultline JSONL, Jepsen EDN, or a JSON
-/// array of ops), detecting the format by its content.
+/// array of ops), detecting the format by its content, with the default [`ReadLimits`].
 pub fn load_path(path: &Path) -> Result<History, HistoryError> {
+    load_path_with(path, ReadLimits::default())
+}
+
+/// [`load_path`] with the given limits (`--max-history-bytes`).
+pub fn load_path_with(path: &Path, limits: ReadLimits) -> Result<History, HistoryError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| HistoryError::Io { file: file.clone(), message: e.to_string() })?;
-    let text = String::from_utf8(bytes).map_err(|e| HistoryError::Malformed {
-        file: file.clone(),
-        at: Location::Line(line_of_byte(e.as_bytes(), e.utf8_error().valid_up_to())),
-        message: "the file is not UTF-8 text; give a JSONL or EDN history".to_string(),
-    })?;
-    load_str(&text, &file)
+    let opened =
+        std::fs::File::open(path).map_err(|e| HistoryError::Io { file: file.clone(), message: e.to_string() })?;
+    load_reader(BufReader::with_capacity(1 << 20, opened), &file, limits)
 }
 
 /// Parses and validates a history held in memory; `file` names it in errors.
 pub fn load_str(text: &str, file: &str) -> Result<History, HistoryError> {
-    let history = match detect(text) {
-        Format::Jsonl => jsonl::parse(text, file)?,
-        Format::Edn => edn::parse(text, file)?,
-        Format::Empty => {
-            return Err(HistoryError::Malformed {
-                file: file.to_string(),
-                at: Location::Line(1),
-                message: "the file holds no ops; give a JSONL or EDN history".to_string(),
-            })
-        }
+    load_reader(text.as_bytes(), file, ReadLimits::default())
+}
+
+/// Parses and validates a history from any buffered reader; `file` names it in errors.
+pub fn load_reader<R: BufRead>(reader: R, file: &str, limits: ReadLimits) -> Result<History, HistoryError> {
+    let mut input = Input::new(reader, limits);
+    let history = match detect(&mut input).map_err(|message| malformed(file, input.line, message))? {
+        Format::Jsonl => jsonl::parse(input, file)?,
+        Format::Edn => edn::parse(input, file, false)?,
+        Format::JsonArray => edn::parse(input, file, true)?,
     };
     history.validate(file)?;
     Ok(history)
 }
 
+fn malformed(file: &str, line: u32, message: String) -> HistoryError {
+    HistoryError::Malformed { file: file.to_string(), at: Location::Line(line), message }
+}
+
 enum Format {
     Jsonl,
     Edn,
-    Empty,
+    JsonArray,
 }
 
-/// JSONL starts with `{"`; anything else that starts with `[`, `{` or `(` is EDN (whose
-/// syntax includes JSON arrays of objects, as commas are whitespace in EDN... except that
-/// JSON's `"key":` is not EDN, so JSON arrays are read by the EDN module's JSON path).
-fn detect(text: &str) -> Format {
-    let mut chars = text.chars().filter(|c| !c.is_whitespace());
-    match (chars.next(), chars.next()) {
-        (None, _) => Format::Empty,
-        (Some('{'), Some('"')) => Format::Jsonl,
-        _ => Format::Edn,
+/// Looks at the first bytes (after leading whitespace, which it consumes): JSONL starts with
+/// `{"`, a JSON array of ops with `[{"` or `[]`; EDN with `[`, `(`, `{`, `#` or a `;` comment.
+/// Anything else (binary data, an empty file) is refused here, before any of it is buffered.
+fn detect<R: BufRead>(input: &mut Input<R>) -> Result<Format, String> {
+    loop {
+        let buf = input.peek_buf().map_err(|e| e.message())?;
+        let blank = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        if blank == 0 {
+            break;
+        }
+        input.consume(blank);
     }
-}
-
-fn line_of_byte(bytes: &[u8], pos: usize) -> u32 {
-    1 + bytes[..pos.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() as u32
+    let head: Vec<u8> = input.peek_buf().map_err(|e| e.message())?.iter().take(256).copied().collect();
+    let mut significant = head.iter().copied().filter(|b| !b.is_ascii_whitespace());
+    match (significant.next(), significant.next(), significant.next()) {
+        (None, _, _) => Err("the file holds no ops; give a JSONL or EDN history".to_string()),
+        (Some(b'{'), Some(b'"'), _) => Ok(Format::Jsonl),
+        (Some(b'['), Some(b'{'), Some(b'"')) | (Some(b'['), Some(b']'), _) => Ok(Format::JsonArray),
+        (Some(b'[' | b'(' | b'{' | b'#' | b';'), _, _) => Ok(Format::Edn),
+        (Some(b), _, _) => Err(format!(
+            "the file starts with {:?}, which begins no history; give a JSONL history (one JSON object per line), a Jepsen EDN history or a JSON array of ops",
+            String::from_utf8_lossy(&[b])
+        )),
+    }
 }

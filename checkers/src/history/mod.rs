@@ -7,13 +7,23 @@
 //! - [`validate`]: the rules a history must satisfy before any checker looks at it.
 //! - [`load`]: read any supported file, detecting its format by content, and validate it.
 
+mod atom;
 pub mod edn;
+mod error;
+mod input;
 pub mod jsonl;
 pub mod load;
+mod loaded;
 mod op;
 pub mod validate;
+mod value;
 
-pub use load::{load_path, load_str, History, HistoryError, Location};
+pub use atom::Atoms;
+pub use error::{HistoryError, Location};
+pub use input::{ReadLimits, DEFAULT_MAX_HISTORY_BYTES, MAX_NESTING};
+pub use load::{load_path, load_path_with, load_reader, load_str};
+pub use loaded::History;
 pub use op::{
-    FailedCas, Header, NilRead, Op, OpType, Process, Semantics, SemanticsOverride, Value, FORMAT_NAME, FORMAT_VERSION,
+    Atom, FailedCas, Header, NilRead, Op, OpType, Process, Semantics, SemanticsOverride, Value, FORMAT_NAME,
+    FORMAT_VERSION,
 };

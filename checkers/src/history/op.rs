@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A JSON-shaped value: op values are whatever the workload says (ints, nil, vectors, maps).
-pub use serde_json::Value;
+pub use super::atom::Atom;
+pub use super::value::Value;
 
 /// The name in the `format` field of every faultline history header.
 pub const FORMAT_NAME: &str = "faultline-history";
@@ -54,13 +54,13 @@ pub enum Process {
     /// A client process; a worker whose op ended `info` continues under a new number.
     Client(u64),
     /// A named process, `nemesis` for faults.
-    Named(String),
+    Named(Atom),
 }
 
 impl Process {
     /// The process that records faults.
     pub fn nemesis() -> Process {
-        Process::Named("nemesis".to_string())
+        Process::Named("nemesis".into())
     }
 
     /// True for numbered client processes, whose ops the consistency checkers judge.
@@ -91,16 +91,16 @@ pub struct Op {
     /// Who performed it.
     pub process: Process,
     /// The function: `read`, `write`, `cas`, `txn`, `add`, a fault name, ...
-    pub f: String,
+    pub f: Atom,
     /// The argument (on invoke) or the result (on completion).
     #[serde(default)]
     pub value: Value,
     /// The node the client talked to, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node: Option<String>,
+    pub node: Option<Atom>,
     /// Why the op failed or is indeterminate (`mismatch` for a CAS whose compare was false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<Atom>,
 }
 
 impl Op {

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use serde_json::Value;
+use crate::history::Value;
 
 use super::model::{Call, Interner, Model, Outcome, Val};
 use crate::history::NilRead;

@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
+use crate::history::Value as OpValue;
+
 pub use collections::{QueueModel, SetModel};
 pub use model::{Call, Interner, Model, Outcome, Val};
 pub use multi_register::MultiRegister;
@@ -117,7 +119,7 @@ pub struct Options {
 
 /// Checks the client ops of `history` against a built-in model.
 pub fn check(history: &History, model: ModelKind, options: &Options) -> CheckResult {
-    let init = options.init.clone().unwrap_or(Value::Null);
+    let init = options.init.clone().map_or(OpValue::Null, OpValue::from);
     let nil_read = options.semantics.nil_read;
     match model {
         ModelKind::Register => check_model(history, &Register::new(false, nil_read, init), options),
@@ -145,6 +147,9 @@ pub fn check_model<M: Model>(history: &History, model: &M, options: &Options) ->
         Err(reason) => return unknown(format!("cannot read the history as {}: {reason}", model.name()), Value::Null),
     };
     let prepare::Prepared { mut partitions, mut values } = prepared;
+    if history.ops.is_empty() {
+        return unknown("no ops for this checker: the history holds no ops".to_string(), Value::Null);
+    }
     let init = model.init(&mut values);
     let mut dropped = 0;
     for part in &mut partitions {

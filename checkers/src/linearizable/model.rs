@@ -5,8 +5,8 @@
 use std::fmt::Debug;
 use std::hash::Hash;
 
+use crate::history::Value;
 use rustc_hash::FxHashMap;
-use serde_json::Value;
 
 /// A value as models store it: an id from the [`Interner`]; [`Val::NIL`] is JSON `null`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,7 +65,7 @@ impl Interner {
     pub fn show(&self, v: Val) -> String {
         match self.value(v) {
             Value::Null => "nil".to_string(),
-            Value::String(s) => s.clone(),
+            Value::String(s) => s.to_string(),
             other => other.to_string(),
         }
     }

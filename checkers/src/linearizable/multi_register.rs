@@ -4,8 +4,8 @@
 //! The initial value is a map (`{"x": 0, "y": 0}`), a single value every key starts with, or
 //! `null` (every key absent). Transactions over disjoint sets of keys are checked separately.
 
+use crate::history::Value;
 use rustc_hash::FxHashMap;
-use serde_json::Value;
 
 use super::model::{Call, Interner, Model, Outcome, Val};
 use crate::history::NilRead;
@@ -63,12 +63,12 @@ fn set(state: &mut KvState, key: Val, value: Val) {
 impl MultiRegister {
     fn init_of(&self, key: &Value, values: &mut Interner) -> Val {
         match &self.init {
-            Value::Object(map) => {
+            Value::Other(init) if init.is_object() => {
                 let name = match key {
-                    Value::String(s) => s.clone(),
+                    Value::String(s) => s.to_string(),
                     other => other.to_string(),
                 };
-                map.get(&name).map_or(Val::NIL, |v| values.intern(v))
+                init.get(&name).map_or(Val::NIL, |v| values.intern(&Value::from(v.clone())))
             }
             other => values.intern(other),
         }
@@ -101,8 +101,8 @@ impl Model for MultiRegister {
         let mut txn = Txn { micros: Vec::with_capacity(items.len()), inits: Vec::new() };
         let mut constrains = false;
         for item in items {
-            let (f, key, value) = match item.as_array().map(Vec::as_slice) {
-                Some([Value::String(f), key, value]) => (f.as_str(), key, value),
+            let (f, key, value) = match item.as_array() {
+                Some([Value::String(f), key, value]) => (&**f, key, value),
                 _ => return Err(format!("a micro-op must be [\"read\"|\"write\" key value], found {item}")),
             };
             let k = values.intern(key);
@@ -211,18 +211,17 @@ impl Model for MultiRegister {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn reads_see_init_then_writes_and_partitions_follow_shared_keys() {
-        let m = MultiRegister::new(NilRead::Any, json!({"x": 0, "y": 0}));
+        let m = MultiRegister::new(NilRead::Any, crate::value!({"x": 0, "y": 0}));
         let mut values = Interner::default();
         let mut txn = |v: Value| {
             m.decode(Call { f: "txn", input: &v, outcome: Outcome::Ok(&v) }, &mut values).unwrap().unwrap().0
         };
-        let read_x0 = txn(json!([["read", "x", 0]]));
-        let write_x1 = txn(json!([["write", "x", 1], ["read", "x", 1]]));
-        let read_z = txn(json!([["read", "z", 5]]));
+        let read_x0 = txn(crate::value!([["read", "x", 0]]));
+        let write_x1 = txn(crate::value!([["write", "x", 1], ["read", "x", 1]]));
+        let read_z = txn(crate::value!([["read", "z", 5]]));
         let s0 = m.init(&mut Interner::default());
         assert_eq!(m.step(&s0, &read_x0, None), Some(s0.clone()));
         let s1 = m.step(&s0, &write_x1, None).unwrap();
@@ -234,11 +233,11 @@ mod tests {
 
     #[test]
     fn crashed_txn_keeps_only_writes() {
-        let m = MultiRegister::new(NilRead::Any, json!(0));
+        let m = MultiRegister::new(NilRead::Any, crate::value!(0));
         let mut values = Interner::default();
-        let reads = json!([["read", "x", null]]);
+        let reads = crate::value!([["read", "x", null]]);
         assert_eq!(m.decode(Call { f: "txn", input: &reads, outcome: Outcome::Unknown }, &mut values), Ok(None));
-        let bad = json!([["incr", "x", 1]]);
+        let bad = crate::value!([["incr", "x", 1]]);
         assert!(m.decode(Call { f: "txn", input: &bad, outcome: Outcome::Unknown }, &mut values).is_err());
     }
 }

@@ -4,10 +4,9 @@
 //! through the model and partitions the result.
 
 use rustc_hash::FxHashMap;
-use serde_json::Value;
 
 use super::model::{Call, Interner, Model, Outcome};
-use crate::history::{FailedCas, History, OpType, Semantics};
+use crate::history::{FailedCas, History, OpType, Semantics, Value};
 
 /// One op ready for the search.
 #[derive(Debug, Clone)]
@@ -41,7 +40,7 @@ pub(crate) struct Prepared<I, O> {
 
 /// Splits a `[key value]` pair.
 fn split_pair<'a>(value: &'a Value, what: &str) -> Result<(&'a Value, &'a Value), String> {
-    match value.as_array().map(Vec::as_slice) {
+    match value.as_array() {
         Some([key, inner]) => Ok((key, inner)),
         _ => Err(format!("with independent keys every {what} must be [key value], found {value}")),
     }

@@ -4,7 +4,7 @@
 //! `mismatch` becomes a read-like op: at some point during it the value differed from
 //! `expected`. A nil read constrains the state only under `nil_read: absent`.
 
-use serde_json::Value;
+use crate::history::Value;
 
 use super::model::{Call, Interner, Model, Outcome, Val};
 use crate::history::NilRead;
@@ -47,7 +47,7 @@ pub enum RegisterInput {
 
 /// Reads a `[expected new]` CAS argument.
 pub(crate) fn cas_pair(value: &Value) -> Result<(&Value, &Value), String> {
-    match value.as_array().map(Vec::as_slice) {
+    match value.as_array() {
         Some([expected, new]) => Ok((expected, new)),
         _ => Err(format!("a cas value must be [expected new], found {value}")),
     }
@@ -176,7 +176,6 @@ impl Model for Register {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn decode(m: &Register, f: &str, input: Value, outcome: Outcome<'_>) -> Option<(RegisterInput, Option<Val>)> {
         let mut values = Interner::default();
@@ -185,8 +184,8 @@ mod tests {
 
     #[test]
     fn nil_reads_constrain_only_when_absent() {
-        let any = Register::new(true, NilRead::Any, json!(0));
-        let absent = Register::new(true, NilRead::Absent, json!(0));
+        let any = Register::new(true, NilRead::Any, crate::value!(0));
+        let absent = Register::new(true, NilRead::Absent, crate::value!(0));
         assert_eq!(decode(&any, "read", Value::Null, Outcome::Ok(&Value::Null)), None);
         assert_eq!(
             decode(&absent, "read", Value::Null, Outcome::Ok(&Value::Null)),
@@ -197,7 +196,7 @@ mod tests {
 
     #[test]
     fn cas_steps_and_mismatch_is_a_negative_read() {
-        let m = Register::new(true, NilRead::Any, json!(0));
+        let m = Register::new(true, NilRead::Any, crate::value!(0));
         let (one, two) = (Val(1), Val(2));
         let cas = RegisterInput::Cas { expected: one, new: two };
         assert_eq!(m.step(&one, &cas, None), Some(two));
@@ -209,13 +208,13 @@ mod tests {
 
     #[test]
     fn bad_values_are_errors_not_panics() {
-        let m = Register::new(true, NilRead::Any, json!(0));
+        let m = Register::new(true, NilRead::Any, crate::value!(0));
         let mut values = Interner::default();
-        let bad = json!(3);
+        let bad = crate::value!(3);
         assert!(m.decode(Call { f: "cas", input: &bad, outcome: Outcome::Unknown }, &mut values).is_err());
         assert!(m.decode(Call { f: "incr", input: &bad, outcome: Outcome::Unknown }, &mut values).is_err());
-        let plain = Register::new(false, NilRead::Any, json!(0));
-        let pair = json!([1, 2]);
+        let plain = Register::new(false, NilRead::Any, crate::value!(0));
+        let pair = crate::value!([1, 2]);
         assert!(plain.decode(Call { f: "cas", input: &pair, outcome: Outcome::Unknown }, &mut values).is_err());
     }
 }

@@ -1,7 +1,9 @@
 //! Counterexamples in words and JSON: the longest linearizable prefix, the op that cannot be
 //! placed after it, and the states the object could be in when that op had to take effect.
 
-use serde_json::{json, Value};
+use serde_json::json;
+
+use crate::history::Value;
 
 use super::model::{Interner, Model};
 use super::prepare::Partition;
@@ -83,7 +85,7 @@ pub(crate) fn anomaly<M: Model>(
         .take(CONCURRENT)
         .map(|(_, op)| index_of(op.call))
         .collect();
-    let tail: Vec<Value> = cx.prefix[cx.prefix.len().saturating_sub(TAIL)..]
+    let tail: Vec<serde_json::Value> = cx.prefix[cx.prefix.len().saturating_sub(TAIL)..]
         .iter()
         .map(|&i| json!({"index": index_of(part.ops[i as usize].call), "op": describe(i)}))
         .collect();
@@ -112,7 +114,7 @@ pub(crate) fn anomaly<M: Model>(
 
 fn show(value: &Value) -> String {
     match value {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         other => other.to_string(),
     }
 }

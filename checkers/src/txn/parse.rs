@@ -4,9 +4,8 @@
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde_json::Value;
 
-use crate::history::{History, OpType, Process};
+use crate::history::{History, OpType, Process, Value};
 
 /// Sentinel id for "no value": a nil read, or the initial state of a key.
 pub(crate) const NIL: u32 = u32::MAX;
@@ -65,8 +64,8 @@ impl Interner {
     }
 
     /// The value behind an id, as JSON (`null` for [`NIL`]).
-    pub(crate) fn json(&self, id: u32) -> Value {
-        self.values.get(id as usize).cloned().unwrap_or(Value::Null)
+    pub(crate) fn json(&self, id: u32) -> serde_json::Value {
+        self.values.get(id as usize).map_or(serde_json::Value::Null, Value::to_json)
     }
 }
 

@@ -2,7 +2,7 @@
 //! successful read of all balances must sum to the same total, and no balance may go negative
 //! unless the workload allows it.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::{pairs, secs, Report};
 use crate::history::{History, OpType};
@@ -25,7 +25,7 @@ pub fn bank(history: &History, options: &BankOptions) -> CheckResult {
     let mut totals_seen: Vec<i64> = Vec::new();
     for p in pairs(history, Some("read")) {
         let Some(done) = p.done.filter(|d| d.kind == OpType::Ok) else { continue };
-        let Value::Object(balances) = &done.value else {
+        let Some(balances) = done.value.as_object() else {
             report.add(
                 Validity::Unknown,
                 "malformed",

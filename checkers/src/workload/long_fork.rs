@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::json;
+
+use crate::history::Value;
 
 use super::{pairs, Report};
 use crate::history::{History, OpType};

@@ -2,7 +2,9 @@
 //! whose add succeeded must be in the final read, and nothing that was never added may be.
 
 use rustc_hash::FxHashMap;
-use serde_json::{json, Value};
+use serde_json::json;
+
+use crate::history::Value;
 
 use super::{pairs, Report};
 use crate::history::{History, OpType};

@@ -5,7 +5,9 @@
 //! began after it was known). Adds and reads may be keyed as `[key element]` / `[key nil]`.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde_json::{json, Value};
+use serde_json::json;
+
+use crate::history::Value;
 
 use super::{pairs, secs, Report};
 use crate::history::{History, OpType};
@@ -55,7 +57,7 @@ pub fn set_full(history: &History, options: &SetFullOptions) -> CheckResult {
         };
         let items: Option<&[Value]> = match (key, &done.value) {
             (None, Value::Array(items)) => Some(items),
-            (Some(_), Value::Array(kv)) if kv.len() == 2 && kv[1].is_array() => kv[1].as_array().map(|a| a.as_slice()),
+            (Some(_), Value::Array(kv)) if kv.len() == 2 && kv[1].is_array() => kv[1].as_array(),
             (Some(k), Value::Array(flat)) if flat.first() == Some(k) => Some(&flat[1..]),
             _ => None,
         };
@@ -166,9 +168,9 @@ pub fn set_full(history: &History, options: &SetFullOptions) -> CheckResult {
 }
 
 /// Min, median, 95th percentile and max of latencies, in milliseconds.
-fn quantiles(ns: &mut [u64]) -> Value {
+fn quantiles(ns: &mut [u64]) -> serde_json::Value {
     if ns.is_empty() {
-        return Value::Null;
+        return serde_json::Value::Null;
     }
     ns.sort_unstable();
     let at = |q: f64| ns[((ns.len() - 1) as f64 * q).round() as usize] as f64 / 1e6;

@@ -63,7 +63,7 @@ impl Sequencer {
         process: Process,
         kind: OpType,
         f: &str,
-        value: Value,
+        value: impl Into<Value>,
         node: Option<&str>,
         error: Option<String>,
     ) -> Op {
@@ -73,10 +73,10 @@ impl Sequencer {
             time: self.start.elapsed().as_nanos() as u64,
             kind,
             process,
-            f: f.to_string(),
-            value,
-            node: node.map(str::to_string),
-            error,
+            f: f.into(),
+            value: value.into(),
+            node: node.map(Into::into),
+            error: error.map(Into::into),
         };
         state.0 += 1;
         if let Some(tx) = &state.1 {

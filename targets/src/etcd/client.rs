@@ -154,8 +154,8 @@ impl EtcdClient {
     }
 }
 
-fn done(kind: OpType, value: Value, error: Option<String>) -> Completion {
-    Completion { kind, value, error, refused: false }
+fn done(kind: OpType, value: impl Into<checkers::Value>, error: Option<String>) -> Completion {
+    Completion { kind, value: value.into(), error, refused: false }
 }
 
 impl Client for EtcdClient {

@@ -1,0 +1,145 @@
+//! Bytes in, with limits: every history is read through an [`Input`] that stops at a size cap
+//! (so `/dev/zero` or a runaway file is an error, not unbounded memory), counts lines for
+//! error messages, and hands the readers either whole lines (JSONL) or single bytes (EDN).
+
+use std::io::BufRead;
+
+/// The default cap on the bytes of one history file: 4 GiB. `--max-history-bytes` raises it.
+pub const DEFAULT_MAX_HISTORY_BYTES: u64 = 4 << 30;
+
+/// The deepest nesting of lists and maps a reader accepts (JSON and EDN alike); deeper input is
+/// refused with an error rather than risking the stack.
+pub const MAX_NESTING: usize = 128;
+
+/// The longest single line (one JSONL op) a reader accepts: 256 MiB.
+pub const MAX_LINE_BYTES: usize = 256 << 20;
+
+/// How a history is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// Refuse files longer than this many bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for ReadLimits {
+    fn default() -> ReadLimits {
+        ReadLimits { max_bytes: DEFAULT_MAX_HISTORY_BYTES }
+    }
+}
+
+/// Why reading stopped.
+#[derive(Debug)]
+pub(crate) enum InputError {
+    /// The operating system's error.
+    Io(std::io::Error),
+    /// More bytes than the cap.
+    TooBig(u64),
+    /// A line longer than [`MAX_LINE_BYTES`].
+    LineTooLong,
+}
+
+impl InputError {
+    /// The problem in words, with the fix.
+    pub(crate) fn message(&self) -> String {
+        match self {
+            InputError::Io(e) => e.to_string(),
+            InputError::TooBig(cap) => format!(
+                "the file is larger than the cap of {cap} bytes; raise it with --max-history-bytes if the file is a real history"
+            ),
+            InputError::LineTooLong => {
+                format!("a line is longer than {MAX_LINE_BYTES} bytes; one op per line is expected")
+            }
+        }
+    }
+}
+
+/// A capped byte source with a line counter.
+pub(crate) struct Input<R> {
+    inner: R,
+    read: u64,
+    cap: u64,
+    /// The 1-based line of the next byte.
+    pub(crate) line: u32,
+}
+
+impl<R: BufRead> Input<R> {
+    /// Reads `inner` up to `limits.max_bytes`.
+    pub(crate) fn new(inner: R, limits: ReadLimits) -> Input<R> {
+        Input { inner, read: 0, cap: limits.max_bytes, line: 1 }
+    }
+
+    /// The next bytes without consuming them (empty at the end).
+    pub(crate) fn peek_buf(&mut self) -> Result<&[u8], InputError> {
+        if self.read >= self.cap {
+            // One byte past the cap tells a file of exactly `cap` bytes from a longer one.
+            let more = !self.inner.fill_buf().map_err(InputError::Io)?.is_empty();
+            return if more { Err(InputError::TooBig(self.cap)) } else { Ok(&[]) };
+        }
+        let room = (self.cap - self.read).min(usize::MAX as u64) as usize;
+        let buf = self.inner.fill_buf().map_err(InputError::Io)?;
+        Ok(&buf[..buf.len().min(room)])
+    }
+
+    /// Consumes `n` bytes of those [`Input::peek_buf`] returned, counting their newlines.
+    pub(crate) fn consume(&mut self, n: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            self.line += memchr_count(&buf[..n.min(buf.len())]);
+        }
+        self.inner.consume(n);
+        self.read += n as u64;
+    }
+
+    /// The next byte, consumed; `None` at the end.
+    #[inline]
+    pub(crate) fn next_byte(&mut self) -> Result<Option<u8>, InputError> {
+        let b = match self.peek_buf()?.first() {
+            Some(&b) => b,
+            None => return Ok(None),
+        };
+        self.inner.consume(1);
+        self.read += 1;
+        if b == b'\n' {
+            self.line += 1;
+        }
+        Ok(Some(b))
+    }
+
+    /// The next byte, not consumed.
+    #[inline]
+    pub(crate) fn peek(&mut self) -> Result<Option<u8>, InputError> {
+        Ok(self.peek_buf()?.first().copied())
+    }
+
+    /// Reads the next line into `out` (without its `\n`); false at the end of the input. Sets
+    /// `ended` to whether the line had its newline.
+    pub(crate) fn read_line(&mut self, out: &mut Vec<u8>, ended: &mut bool) -> Result<bool, InputError> {
+        out.clear();
+        *ended = false;
+        loop {
+            let buf = self.peek_buf()?;
+            if buf.is_empty() {
+                return Ok(!out.is_empty());
+            }
+            let (take, found) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            let body = if found { take - 1 } else { take };
+            if out.len() + body > MAX_LINE_BYTES {
+                return Err(InputError::LineTooLong);
+            }
+            out.extend_from_slice(&buf[..body]);
+            self.inner.consume(take);
+            self.read += take as u64;
+            if found {
+                self.line += 1;
+                *ended = true;
+                return Ok(true);
+            }
+        }
+    }
+}
+
+fn memchr_count(bytes: &[u8]) -> u32 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u32
+}

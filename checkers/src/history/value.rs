@@ -1,0 +1,389 @@
+//! [`Value`]: an op's argument or result, held compactly. Integers inline, strings and keywords
+//! as shared [`Atom`]s, lists as exact-length boxed slices (a micro-op `[append 5 3]` is one
+//! 72-byte allocation), and only what has no simpler shape (floats, maps, integers beyond
+//! `i64`) as a boxed JSON value. 24 bytes inline, against 32 for `serde_json::Value` plus an
+//! allocation per string.
+//!
+//! The accessors mirror `serde_json::Value`'s (`as_i64`, `as_str`, `as_array`, ...), it prints
+//! and serializes as JSON, and `From<serde_json::Value>` builds one from any JSON.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeSeq, Serializer};
+use serde::{Deserialize, Serialize};
+
+use super::atom::{Atom, Atoms};
+
+/// An op's value: what the workload says (ints, nil, strings, lists, and rarely maps/floats).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub enum Value {
+    /// JSON `null`, EDN `nil`.
+    #[default]
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer that fits `i64`.
+    Int(i64),
+    /// A string, or an EDN keyword or symbol (without its colon).
+    String(Atom),
+    /// A list (JSON array; EDN vector, list or set).
+    Array(Box<[Value]>),
+    /// Anything else (floats, maps, integers beyond `i64`), as JSON.
+    Other(Box<serde_json::Value>),
+}
+
+static NULL: Value = Value::Null;
+
+impl Value {
+    /// True for `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The integer, when this is one that fits `i64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(n) => Some(*n),
+            Value::Other(v) => v.as_i64(),
+            _ => None,
+        }
+    }
+
+    /// The integer, when this is a non-negative one.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Value::Int(n) => u64::try_from(*n).ok(),
+            Value::Other(v) => v.as_u64(),
+            _ => None,
+        }
+    }
+
+    /// The number as a float, when this is a number.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(n) => Some(*n as f64),
+            Value::Other(v) => v.as_f64(),
+            _ => None,
+        }
+    }
+
+    /// True for a non-negative integer.
+    pub fn is_u64(&self) -> bool {
+        self.as_u64().is_some()
+    }
+
+    /// True for an integer that fits `i64`.
+    pub fn is_i64(&self) -> bool {
+        self.as_i64().is_some()
+    }
+
+    /// The boolean, when this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The text, when this is a string (or keyword).
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// True for a string.
+    pub fn is_string(&self) -> bool {
+        matches!(self, Value::String(_))
+    }
+
+    /// The items, when this is a list.
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match self {
+            Value::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The item at `i`, when this is a list that long.
+    pub fn get(&self, i: usize) -> Option<&Value> {
+        self.as_array().and_then(|items| items.get(i))
+    }
+
+    /// True for a list.
+    pub fn is_array(&self) -> bool {
+        matches!(self, Value::Array(_))
+    }
+
+    /// The entries, when this is a map.
+    pub fn as_object(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        match self {
+            Value::Other(v) => v.as_object(),
+            _ => None,
+        }
+    }
+
+    /// The same value as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Int(n) => serde_json::Value::from(*n),
+            Value::String(s) => serde_json::Value::String(s.to_string()),
+            Value::Array(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Value::Other(v) => (**v).clone(),
+        }
+    }
+
+    /// Heap bytes this value owns beyond its inline size (shared atoms not counted).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Value::Array(items) => items.iter().map(|v| size_of::<Value>() + v.heap_bytes()).sum(),
+            Value::Other(v) => size_of::<serde_json::Value>() + v.to_string().len() * 2,
+            _ => 0,
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Value {
+    type Output = Value;
+
+    /// The item at `i` of a list; `null` when out of range or not a list (as serde_json).
+    fn index(&self, i: usize) -> &Value {
+        self.as_array().and_then(|items| items.get(i)).unwrap_or(&NULL)
+    }
+}
+
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Value::Null => {}
+            Value::Bool(b) => b.hash(state),
+            Value::Int(n) => n.hash(state),
+            Value::String(s) => s.hash(state),
+            Value::Array(items) => items.hash(state),
+            Value::Other(v) => v.to_string().hash(state),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    /// JSON text, as `serde_json::Value` prints.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(n) => write!(f, "{n}"),
+            Value::String(s) => write!(f, "{}", serde_json::Value::String(s.to_string())),
+            Value::Array(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Other(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl PartialEq<serde_json::Value> for Value {
+    fn eq(&self, other: &serde_json::Value) -> bool {
+        self.to_json() == *other
+    }
+}
+
+impl From<serde_json::Value> for Value {
+    fn from(v: serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(b),
+            serde_json::Value::Number(n) if n.is_i64() => Value::Int(n.as_i64().unwrap_or_default()),
+            serde_json::Value::String(s) => Value::String(s.into()),
+            serde_json::Value::Array(items) => Value::Array(items.into_iter().map(Value::from).collect()),
+            other => Value::Other(Box::new(other)),
+        }
+    }
+}
+
+impl From<&Value> for serde_json::Value {
+    fn from(v: &Value) -> serde_json::Value {
+        v.to_json()
+    }
+}
+
+impl From<Value> for serde_json::Value {
+    fn from(v: Value) -> serde_json::Value {
+        v.to_json()
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Int(n)
+    }
+}
+
+impl From<i32> for Value {
+    fn from(n: i32) -> Value {
+        Value::Int(n.into())
+    }
+}
+
+impl From<u32> for Value {
+    fn from(n: u32) -> Value {
+        Value::Int(n.into())
+    }
+}
+
+impl From<u64> for Value {
+    fn from(n: u64) -> Value {
+        i64::try_from(n).map_or_else(|_| Value::Other(Box::new(n.into())), Value::Int)
+    }
+}
+
+impl From<usize> for Value {
+    fn from(n: usize) -> Value {
+        Value::from(n as u64)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::String(s.into())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::String(s.into())
+    }
+}
+
+impl From<Atom> for Value {
+    fn from(s: Atom) -> Value {
+        Value::String(s)
+    }
+}
+
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(items: Vec<T>) -> Value {
+        Value::Array(items.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+impl FromIterator<Value> for Value {
+    fn from_iter<I: IntoIterator<Item = Value>>(items: I) -> Value {
+        Value::Array(items.into_iter().collect())
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Int(n) => serializer.serialize_i64(*n),
+            Value::String(s) => serializer.serialize_str(s),
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items.iter() {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Value::Other(v) => v.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+        Interning(&mut Atoms::default()).deserialize(deserializer)
+    }
+}
+
+/// Deserializes a [`Value`], interning its strings in the given [`Atoms`].
+pub(crate) struct Interning<'a>(pub(crate) &'a mut Atoms);
+
+impl<'de> DeserializeSeed<'de> for Interning<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Interning<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Int(n))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+
+    fn visit_f64<E>(self, x: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(x).map_or(Value::Null, |n| Value::Other(Box::new(n.into()))))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(self.0.get(s)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(item) = seq.next_element_seed(Interning(self.0))? {
+            items.push(item);
+        }
+        Ok(Value::Array(items.into_boxed_slice()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        let map = serde_json::Map::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Value::Other(Box::new(serde_json::Value::Object(map))))
+    }
+}
