@@ -13,6 +13,7 @@
 
 use checkers::history::Value;
 use checkers::{Anomaly, History, Op, OpType};
+use serde_json::Value as Json;
 
 use crate::faults::FaultPeriod;
 use crate::text;
@@ -93,13 +94,14 @@ impl<'a> Context<'a> {
     /// The lines that place `anomaly` in the run; empty when its ops are not in the history.
     pub fn explain(&self, anomaly: &Anomaly) -> Vec<Line> {
         let detail = &anomaly.detail;
-        if let Some(cycle) = detail.get("cycle").and_then(Value::as_array) {
+        if let Some(cycle) = detail.get("cycle").and_then(Json::as_array) {
             return cycle.iter().filter_map(|edge| self.edge(edge)).collect();
         }
         let stuck =
-            detail.get("cannot_place").and_then(|s| s.get(0)).and_then(|s| s.get("index")).and_then(Value::as_u64);
+            detail.get("cannot_place").and_then(|s| s.get(0)).and_then(|s| s.get("index")).and_then(Json::as_u64);
         if let Some(read) = stuck.and_then(|i| self.invoke_of(i)) {
-            let key = detail.get("key").filter(|k| !k.is_null());
+            let key = detail.get("key").filter(|k| !k.is_null()).map(|k| Value::from(k.clone()));
+            let key = key.as_ref();
             let first = Line::default().text(format!("op {}", self.history.ops[read].index));
             let mut first = self.on_node(first, read, true);
             let Some((said, ops)) = self.stale_read(read, key) else { return vec![first] };
@@ -229,7 +231,7 @@ impl<'a> Context<'a> {
     fn for_key<'v>(value: &'v Value, key: Option<&Value>) -> Option<&'v Value> {
         match key {
             None => Some(value),
-            Some(key) => match value.as_array().map(Vec::as_slice) {
+            Some(key) => match value.as_array() {
                 Some([k, inner]) if k == key => Some(inner),
                 _ => None,
             },
@@ -245,7 +247,7 @@ impl<'a> Context<'a> {
         let arg = Self::for_key(&op.value, key)?;
         match &*op.f {
             "write" => Some(arg),
-            "cas" => match arg.as_array().map(Vec::as_slice) {
+            "cas" => match arg.as_array() {
                 Some([_, new]) => Some(new),
                 _ => None,
             },
@@ -308,7 +310,7 @@ impl<'a> Context<'a> {
     }
 
     /// One edge of a cycle: `T(op 10) -wr x=1-> T(op 20)` with both ends' nodes and faults.
-    fn edge(&self, edge: &Value) -> Option<Line> {
+    fn edge(&self, edge: &Json) -> Option<Line> {
         let from = self.invoke_of(edge.get("from_op")?.as_u64()?)?;
         let to = self.invoke_of(edge.get("to_op")?.as_u64()?)?;
         let kind = edge.get("edge").map(|k| text::value(k, 20)).unwrap_or_default();
@@ -331,10 +333,10 @@ mod tests {
     use crate::sample::{nemesis_op, op};
     use serde_json::json;
 
-    fn client(index: u64, time: u64, kind: OpType, process: u64, f: &str, value: Value, node: &str) -> Op {
+    fn client(index: u64, time: u64, kind: OpType, process: u64, f: &str, value: impl Into<Value>, node: &str) -> Op {
         let mut o = op(index, time, kind, process, f);
-        o.value = value;
-        o.node = Some(node.to_string());
+        o.value = value.into();
+        o.node = Some(node.into());
         o
     }
 
@@ -414,8 +416,7 @@ mod tests {
             "{}",
             texts[0]
         );
-        let lost =
-            Anomaly { kind: "lost".into(), ops: vec![4, 5, 99], explanation: String::new(), detail: Value::Null };
+        let lost = Anomaly { kind: "lost".into(), ops: vec![4, 5, 99], explanation: String::new(), detail: Json::Null };
         let texts: Vec<String> = cx.explain(&lost).iter().map(Line::to_string).collect();
         assert_eq!(texts.len(), 1, "{texts:?}");
         assert!(texts[0].ends_with("acknowledged by n2, no fault on n2 then"), "{}", texts[0]);

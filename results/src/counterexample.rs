@@ -334,7 +334,7 @@ fn layout(
             let x0 = xs[span.start];
             let x1 = span.end.map_or(right, |e| xs[e]);
             let outcome = done.map_or("never completed", |d| d.kind.as_str());
-            let result = done.map(|d| text::value(&d.value.to_json(), 60)).unwrap_or_default();
+            let result = done.map(|d| text::value(&d.value, 60)).unwrap_or_default();
             let open = if done.is_none_or(|d| d.kind == OpType::Info) { " open" } else { "" };
             let call = text::op_call(inv, 200);
             let node = inv.node.as_deref().map(|n| format!(" on {n}")).unwrap_or_default();

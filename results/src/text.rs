@@ -2,16 +2,36 @@
 //! goes through askama's HTML escaping or plotters' SVG escaping on its way into a page.
 
 use checkers::Op;
-use serde_json::Value;
+
+/// A value a person reads: an op's value or a piece of a checker's JSON detail.
+pub trait Shown {
+    /// Compact JSON, except a string as itself and null as `nil`.
+    fn shown(&self) -> String;
+}
+
+impl Shown for serde_json::Value {
+    fn shown(&self) -> String {
+        match self {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => "nil".to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl Shown for checkers::Value {
+    fn shown(&self) -> String {
+        match self {
+            checkers::Value::String(s) => s.to_string(),
+            checkers::Value::Null => "nil".to_string(),
+            other => other.to_string(),
+        }
+    }
+}
 
 /// `value` as compact JSON (a string as itself), cut to `max` characters with an ellipsis.
-pub fn value(value: &Value, max: usize) -> String {
-    let text = match value {
-        Value::String(s) => s.clone(),
-        Value::Null => "nil".to_string(),
-        other => other.to_string(),
-    };
-    cut(&text, max)
+pub fn value(value: &impl Shown, max: usize) -> String {
+    cut(&value.shown(), max)
 }
 
 /// `text` cut to `max` characters (not bytes) with an ellipsis.
@@ -27,7 +47,7 @@ pub fn cut(text: &str, max: usize) -> String {
 
 /// `f value` of an op, e.g. `cas [1,2]`.
 pub fn op_call(op: &Op, max: usize) -> String {
-    format!("{} {}", op.f, value(&op.value.to_json(), max))
+    format!("{} {}", op.f, value(&op.value, max))
 }
 
 /// ns as seconds with 3 decimals, e.g. `12.041 s`.
@@ -67,7 +87,7 @@ mod tests {
     #[test]
     fn texts() {
         assert_eq!(value(&serde_json::json!([1, "a"]), 40), "[1,\"a\"]");
-        assert_eq!(value(&Value::Null, 40), "nil");
+        assert_eq!(value(&checkers::Value::Null, 40), "nil");
         assert_eq!(cut("ééééé", 3), "éé…");
         assert_eq!(duration(850_000), "850 µs");
         assert_eq!(duration(12_340_000), "12.3 ms");

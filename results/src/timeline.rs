@@ -101,7 +101,7 @@ pub fn build(history: &History, spans: &[Span], faults: &[FaultPeriod], end: u64
         if let Some(d) = done {
             if d.value != inv.value {
                 label.push_str(" → ");
-                label.push_str(&text::value(&d.value.to_json(), VALUE_CHARS));
+                label.push_str(&text::value(&d.value, VALUE_CHARS));
             }
             if let Some(e) = &d.error {
                 label.push_str(" (");
