@@ -42,7 +42,7 @@ impl Backoff {
 
 fn update(scheduler: &Scheduler, thread: usize, op: &checkers::Op) {
     let time = Duration::from_nanos(op.time);
-    let event = Event { time, thread, kind: op.kind, f: op.f.clone(), value: op.value.clone() };
+    let event = Event { time, thread, kind: op.kind, f: op.f.to_string(), value: op.value.clone() };
     scheduler.lock().unwrap_or_else(|e| e.into_inner()).0.update(&event);
 }
 
