@@ -254,11 +254,14 @@ fn sigint_mid_fault_heals_everything_within_5_s_and_the_history_is_checkable() {
     let mut out = String::new();
     child.stderr.take().unwrap().read_to_string(&mut out).unwrap();
     assert!(healed_in < Duration::from_secs(5), "healing took {healed_in:?}: {:?}", leftovers());
-    assert!(matches!(status.code(), Some(0..=2)), "exit {status}: {out}");
+    // Interrupted is unknown at best (a CI job killed by its timeout never passes), and says so.
+    assert!(matches!(status.code(), Some(1 | 2)), "exit {status}: {out}");
+    assert!(out.contains("interrupted; the verdict is unknown at best"), "{out}");
     let ops = history(&run);
     assert!(ops.iter().any(|o| o.f == "heal" && o.kind == OpType::Ok));
     let results: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap();
     assert_eq!(results["interrupted"], true);
+    assert_ne!(results["validity"], "valid", "{results}");
 }
 
 #[test]
@@ -272,6 +275,7 @@ fn after_kill_9_mid_fault_faultline_heal_leaves_nothing() {
     assert!(!leftovers().is_empty(), "kill -9 should leave the cluster behind");
     let out = Command::new(env!("CARGO_BIN_EXE_faultline")).arg("heal").output().unwrap();
     assert!(out.status.success(), "heal failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(daemons(""), Vec::new(), "heal returned while a process it stopped still ran");
     let deadline = Instant::now() + Duration::from_secs(5);
     while !leftovers().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));

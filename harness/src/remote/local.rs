@@ -44,6 +44,9 @@ fn pid_of(daemon: &DaemonRef) -> Option<Pid> {
 }
 
 /// Whether `pid` runs (a zombie does not).
+/// How long a process may take to be gone after SIGKILL (one stuck in the kernel can take a while).
+const KILL_WAIT: Duration = Duration::from_secs(10);
+
 fn running(pid: Pid) -> bool {
     fs::read_to_string(format!("/proc/{pid}/stat"))
         .map(|stat| !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
@@ -154,6 +157,14 @@ impl LocalRemote {
         if running(pid) {
             kill(pid, NixSignal::SIGKILL).map_err(|e| self.error(format!("SIGKILL to {}: {e}", daemon.exe)))?;
         }
+        // Return only once it is gone (`faultline heal` promises nothing is left running).
+        let deadline = Instant::now() + KILL_WAIT;
+        while running(pid) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if running(pid) {
+            return Err(self.error(format!("{} (pid {pid}) still runs {KILL_WAIT:?} after SIGKILL", daemon.exe)));
+        }
         Ok(())
     }
 
@@ -253,5 +264,28 @@ mod tests {
         assert!(!remote.alive(&d).await.unwrap());
         let other = DaemonRef { exe: "etcd".into(), ..d };
         assert!(!stranger.alive(&other).await.unwrap(), "a pidfile naming another program is not ours");
+    }
+
+    /// As `faultline heal` stops a daemon that ignores SIGTERM: by its pidfile, SIGKILL after the
+    /// grace, and it is gone when the stop returns.
+    #[tokio::test]
+    async fn a_stop_by_pidfile_returns_only_once_the_process_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let daemon = Daemon {
+            argv: argv(&["sh", "-c", "trap '' TERM; exec sleep 30"]),
+            env: Vec::new(),
+            log: dir.path().join("stubborn.log"),
+            pidfile: dir.path().join("stubborn.pid"),
+        };
+        let d = DaemonRef { exe: "sleep".into(), ..daemon.reference() };
+        let owner = LocalRemote::host("c");
+        let pid = Pid::from_raw(owner.start(&daemon).await.unwrap() as i32);
+        let healer = LocalRemote::host("c");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !healer.alive(&d).await.unwrap() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        healer.stop(&d, Duration::from_millis(100)).await.unwrap();
+        assert!(!running(pid), "still running when the stop returned");
     }
 }

@@ -93,6 +93,12 @@ pub fn finish(plan: &Plan, seed: u64, run_id: &str, dir: &Path, mut recorded: Re
     recorded.stats.check_s = started.elapsed().as_secs_f64();
     let lines = history.as_ref().map(|h| explain(h, &results)).unwrap_or_default();
     let mut record = RunRecord::of_results(&plan.name, results);
+    // A run cut short by Ctrl-C or SIGTERM tested less than was asked: at best unknown, so a CI
+    // job killed by its timeout never passes.
+    let cut_short = recorded.interrupted && record.validity == Validity::Valid;
+    if cut_short {
+        record.validity = Validity::Unknown;
+    }
     let harness_failed =
         record.results.is_empty() || (!recorded.errors.is_empty() && record.validity != Validity::Invalid);
     let verdict = if harness_failed { Verdict::Crashed } else { Verdict::from(record.validity) };
@@ -125,7 +131,11 @@ pub fn finish(plan: &Plan, seed: u64, run_id: &str, dir: &Path, mut recorded: Re
     for line in lines {
         eprintln!("{line}");
     }
-    let word = if harness_failed { "harness failed" } else { record.validity.as_str() };
+    let word = match (harness_failed, cut_short) {
+        (true, _) => "harness failed",
+        (false, true) => "unknown (interrupted; what was recorded checks valid)",
+        (false, false) => record.validity.as_str(),
+    };
     let s = &record.stats;
     crate::exit::say!(
         "{word}: {} ops at {:.1} ops/s, {} faults, cluster up in {:.1} s; results in {}{page}",

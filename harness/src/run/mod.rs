@@ -66,6 +66,8 @@ pub fn test(args: TestArgs) -> ExitCode {
         }
         worst = worst.max(Some(Verdict::of_exit_code(outcome.code)));
         if session.interrupted() {
+            eprintln!("faultline test: interrupted; the verdict is unknown at best");
+            worst = worst.max(Some(Verdict::Unknown));
             break;
         }
     }
