@@ -247,29 +247,29 @@ pub enum Schedule {
 pub struct Plan {
     /// The fields as resolved (written to the run folder as the test config).
     pub fields: Fields,
-    /// Test name.
+    /// The test's name: its folder in the store.
     pub name: String,
     /// The target's registry entry.
     pub target: &'static targets::Entry,
     /// The options its target is built with.
     pub target_options: TargetOptions,
-    /// Node names.
+    /// The nodes' names, in the cluster's order.
     pub nodes: Vec<String>,
     /// The workload its clients run.
     pub workload: WorkloadName,
-    /// Client workers.
+    /// How many client workers run at once (spread over the nodes in turn).
     pub concurrency: usize,
-    /// Workload duration.
+    /// How long the workload runs.
     pub time_limit: Duration,
     /// How many runs of the test, one after another (seeds seed, seed + 1, ...).
     pub test_count: u32,
     /// The seed of the first run (run k uses seed + k).
     pub seed: u64,
-    /// Ops per second overall.
+    /// Target ops per second over all workers.
     pub rate: f64,
     /// The fault schedule.
     pub schedule: Schedule,
-    /// Results root.
+    /// The store: run folders go to `<results_dir>/<name>/<stamp>/`.
     pub results_dir: PathBuf,
 }
 
