@@ -11,7 +11,7 @@ use super::context::Run;
 use super::{faults, progress, workers, workload};
 
 /// Runs the workload phase; returns its length in seconds.
-pub async fn workload(run: &Arc<Run>) -> f64 {
+pub async fn phase(run: &Arc<Run>) -> f64 {
     let generator = workload::generator(&run.plan);
     let scheduler: workers::Scheduler = Arc::new(Mutex::new((generator, ChaCha8Rng::seed_from_u64(run.seed))));
     let helpers = [

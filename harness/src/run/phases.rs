@@ -34,7 +34,7 @@ pub async fn drive(setup: Setup, errors: &mut Vec<String>) -> Result<Driven, Str
     };
     let up = started.up;
     let run = Arc::new(Run::new(setup, started, seq));
-    let workload_s = live::workload(&run).await;
+    let workload_s = live::phase(&run).await;
     errors.extend(teardown::heal(&run).await);
     // Cancelled by an interrupt, or by a node that died on its own: heal and stop quickly.
     let unanswered = if run.cancel.is_cancelled() { Vec::new() } else { final_reads::phase(&run).await };
