@@ -43,10 +43,10 @@ fn pid_of(daemon: &DaemonRef) -> Option<Pid> {
     String::from_utf8_lossy(argv0).ends_with(&daemon.exe).then(|| Pid::from_raw(pid))
 }
 
-/// Whether `pid` runs (a zombie does not).
 /// How long a process may take to be gone after SIGKILL (one stuck in the kernel can take a while).
 const KILL_WAIT: Duration = Duration::from_secs(10);
 
+/// Whether `pid` runs (a zombie does not).
 fn running(pid: Pid) -> bool {
     fs::read_to_string(format!("/proc/{pid}/stat"))
         .map(|stat| !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
