@@ -146,6 +146,57 @@ pub fn stretch(by_end: &[&Span], from: u64, to: u64) -> Stretch {
     }
 }
 
+/// The one op count of a run, as the page and `results.json` give it: client ops (each
+/// invocation counted once, whatever became of it) during the workload, and the final reads
+/// after it. Final reads are the client ops invoked after the nemesis's last op (the run's
+/// final heal); a history with no nemesis ops has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OpCount {
+    /// Client ops invoked during the workload.
+    pub workload: u64,
+    /// Of those, completed `ok`.
+    pub ok: u64,
+    /// Of those, completed `fail`.
+    pub fail: u64,
+    /// Of those, completed `info`.
+    pub info: u64,
+    /// Client ops invoked after the nemesis's last op.
+    pub final_reads: u64,
+}
+
+impl OpCount {
+    /// Counts `history`'s client ops.
+    pub fn of(history: &History) -> OpCount {
+        let last_nemesis = history.ops.iter().rposition(|op| op.process == Process::nemesis());
+        let mut count = OpCount::default();
+        for (i, op) in history.ops.iter().enumerate() {
+            if !op.is_client() {
+                continue;
+            }
+            let after = last_nemesis.is_some_and(|n| i > n);
+            match (op.kind, after) {
+                (OpType::Invoke, true) => count.final_reads += 1,
+                (_, true) => {}
+                (OpType::Invoke, false) => count.workload += 1,
+                (OpType::Ok, false) => count.ok += 1,
+                (OpType::Fail, false) => count.fail += 1,
+                (OpType::Info, false) => count.info += 1,
+            }
+        }
+        count
+    }
+
+    /// `1171 client ops (+ 36 final reads)`.
+    pub fn describe(&self) -> String {
+        let reads = if self.final_reads > 0 {
+            format!(" (+ {})", crate::text::count(self.final_reads as usize, "final read"))
+        } else {
+            String::new()
+        };
+        format!("{}{reads}", crate::text::count(self.workload as usize, "client op"))
+    }
+}
+
 /// How many ops of each type one `f` of one kind of process had.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Count {
@@ -220,6 +271,27 @@ mod tests {
         let all = stretch(&by_end, 0, 100);
         assert_eq!((all.completed, all.availability), (3, Some(2.0 / 3.0)));
         assert_eq!(stretch(&by_end, 50, 60).availability, None);
+    }
+
+    #[test]
+    fn final_reads_come_after_the_last_nemesis_op() {
+        let mut h = History::from_ops(
+            None,
+            vec![
+                op(0, 0, OpType::Invoke, 0, "read"),
+                op(1, 1, OpType::Ok, 0, "read"),
+                op(2, 2, OpType::Invoke, 1, "write"),
+                op(3, 3, OpType::Info, 1, "write"),
+                op(6, 6, OpType::Invoke, 5, "read"),
+                op(7, 7, OpType::Ok, 5, "read"),
+            ],
+        );
+        assert_eq!(OpCount::of(&h).describe(), "3 client ops");
+        h.ops.insert(4, crate::sample::nemesis_op(4, 4, OpType::Invoke, "heal", serde_json::Value::Null));
+        h.ops.insert(5, crate::sample::nemesis_op(5, 5, OpType::Ok, "heal", serde_json::Value::Null));
+        let c = OpCount::of(&h);
+        assert_eq!((c.workload, c.ok, c.fail, c.info, c.final_reads), (2, 1, 0, 1, 1));
+        assert_eq!(c.describe(), "2 client ops (+ 1 final read)");
     }
 
     #[test]

@@ -6,12 +6,12 @@
 //! no `<`, `>`, `&` or `'`) and the static timeline script.
 
 use askama::Template;
-use checkers::{CheckResult, History, OpType, Validity};
+use checkers::{CheckResult, History, Validity};
 
 use crate::analysis::Analysis;
 use crate::context::{Context, Part};
 use crate::effects::Recovery;
-use crate::metrics::{Count, Stretch};
+use crate::metrics::{Count, OpCount, Stretch};
 use crate::spans::invocation_index;
 use crate::timeline::TimelineData;
 use crate::{counterexample, cycles, text};
@@ -55,6 +55,9 @@ pub struct RunMeta {
     /// What must be read next to the verdict: harness errors, an interrupted run, final reads
     /// that were never answered. Shown in the verdict box.
     pub notes: Vec<String>,
+    /// Figures the history does not hold (ops refused by a node that was down), added to the
+    /// verdict box's line of facts.
+    pub facts: Vec<String>,
 }
 
 impl RunMeta {
@@ -80,7 +83,7 @@ impl RunMeta {
             }
             None => fallback_title.to_string(),
         };
-        RunMeta { title, config, links: Vec::new(), notes: Vec::new() }
+        RunMeta { title, config, links: Vec::new(), notes: Vec::new(), facts: Vec::new() }
     }
 
     /// The seed, when the configuration has one.
@@ -311,14 +314,16 @@ pub fn render(
 ) -> Result<String, askama::Error> {
     let cx = Context::new(history, &analysis.periods);
     let (headline, reasons) = headline(results, &cx);
-    let client_ops = history.ops.iter().filter(|op| op.is_client() && op.kind == OpType::Invoke).count();
     let span = if crate::spans::has_real_times(history) && analysis.end > 0 {
         format!("over {}", text::duration(analysis.end))
     } else {
         "(no times in the file: ops in file order)".to_string()
     };
     let mut facts =
-        format!("{} {span} · {}", text::count(client_ops, "client op"), text::count(analysis.effects.len(), "fault"));
+        format!("{} {span} · {}", OpCount::of(history).describe(), text::count(analysis.effects.len(), "fault"));
+    for fact in &meta.facts {
+        facts.push_str(&format!(" · {fact}"));
+    }
     if !analysis.drops.is_empty() {
         facts.push_str(&format!(" · {} no fault explains", text::count(analysis.drops.len(), "drop")));
     }

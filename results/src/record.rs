@@ -27,7 +27,8 @@ pub struct Stats {
     pub cluster_up_s: f64,
     /// Seconds of workload (until the generator ran out or the run was interrupted).
     pub workload_s: f64,
-    /// Client completions recorded during the workload (ok + fail + info).
+    /// Client ops invoked during the workload, each counted once, as
+    /// [`crate::metrics::OpCount`] counts them from the history (the page gives the same).
     pub client_ops: u64,
     /// Completions of type ok.
     pub ok: u64,
@@ -37,12 +38,24 @@ pub struct Stats {
     pub info: u64,
     /// Completions of type fail whose node refused the connection (the worker backed off).
     pub refused: u64,
+    /// Client ops invoked after the workload: the final reads, not in `client_ops`.
+    pub final_reads: u64,
     /// `client_ops / workload_s`.
     pub ops_per_s: f64,
     /// Faults injected.
     pub faults: u64,
     /// Seconds the checkers took.
     pub check_s: f64,
+}
+
+impl Stats {
+    /// Takes the op counts from the history's [`crate::metrics::OpCount`], so `results.json`
+    /// and the page give one count.
+    pub fn count(&mut self, count: &crate::metrics::OpCount) {
+        (self.client_ops, self.ok, self.fail, self.info) = (count.workload, count.ok, count.fail, count.info);
+        self.final_reads = count.final_reads;
+        self.ops_per_s = count.workload as f64 / self.workload_s.max(1e-9);
+    }
 }
 
 /// `results.json`: what the run was, what happened, and the verdicts.

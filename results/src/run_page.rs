@@ -110,6 +110,15 @@ pub fn meta(dir: &Path, history: &History, record: &RunRecord) -> RunMeta {
         }
     }
     meta.notes = notes(record);
+    let s = &record.stats;
+    if s.refused > 0 {
+        let share = s.refused as f64 / s.client_ops.max(1) as f64;
+        meta.facts.push(format!(
+            "{} refused by a node that was down ({} of client ops; workers backed off)",
+            s.refused,
+            crate::text::percent(Some(share))
+        ));
+    }
     for (file, what) in RUN_FILES {
         if dir.join(file).exists() {
             meta.links.push(Link::new(format!("{file} ({what})"), file));

@@ -9,18 +9,34 @@
   var dataEl = document.getElementById("tl-data");
   if (!root || !dataEl) { return; }
   var data = JSON.parse(dataEl.textContent);
-  // Ticks (µs, or op positions for imports without times) to ms; ops to absolute
-  // [start, end, outcome, index, process, text] (the data holds start deltas and durations).
+  // Ticks (µs, or op positions for imports without times) to ms. Each column's ops come packed
+  // (base64 of varints: start delta, duration, head = outcome | 4 when the process changes,
+  // [process], index delta, text id); they are unpacked into typed arrays: s (start, ms),
+  // e (end, ms), o (outcome), x (index), p (process), t (text id).
   var unit = data.real_time ? 1000 : 1;
   data.end /= unit;
   data.faults.forEach(function (f) { f[0] /= unit; f[1] /= unit; });
-  data.cols.forEach(function (col) {
-    var t = 0;
-    col.ops = col.ops.map(function (o) {
-      t += o[0];
-      return [t / unit, (t + o[1]) / unit, o[2], o[3], o[4], o[5]];
-    });
-  });
+  function unpack(col) {
+    var raw = atob(col.data), at = 0, n = col.n;
+    function next() {
+      var v = 0, scale = 1, b;
+      do { b = raw.charCodeAt(at++); v += (b & 127) * scale; scale *= 128; } while (b >= 128);
+      return v;
+    }
+    var ops = { s: new Float64Array(n), e: new Float64Array(n), o: new Uint8Array(n),
+      x: new Float64Array(n), p: new Float64Array(n), t: new Uint32Array(n), length: n };
+    var start = 0, index = 0, process = 0;
+    for (var i = 0; i < n; i++) {
+      start += next();
+      var duration = next(), head = next();
+      if (head & 4) { process = next(); }
+      index += next();
+      ops.s[i] = start / unit; ops.e[i] = (start + duration) / unit; ops.o[i] = head & 3;
+      ops.x[i] = index; ops.p[i] = process; ops.t[i] = next();
+    }
+    return ops;
+  }
+  data.cols.forEach(function (col) { col.ops = unpack(col); delete col.data; });
   var scroller = document.getElementById("tl-scroll");
   var space = document.getElementById("tl-space");
   var canvas = document.getElementById("tl-canvas");
@@ -58,7 +74,7 @@
     var lo = 0, hi = ops.length;
     while (lo < hi) {
       var mid = (lo + hi) >> 1;
-      if (ops[mid][1] < t) { lo = mid + 1; } else { hi = mid; }
+      if (ops.e[mid] < t) { lo = mid + 1; } else { hi = mid; }
     }
     return lo;
   }
@@ -113,18 +129,18 @@
       if (x + colW < 0 || x > w) { continue; }
       var ops = cols[c].ops;
       var lastY = -1e9, lastOutcome = -1;
-      for (var i = firstEndingAfter(ops, t0); i < ops.length && ops[i][0] <= t1; i++) {
-        var op = ops[i];
-        var y0 = yOf(op[0]);
-        var y1 = yOf(op[1]);
+      for (var i = firstEndingAfter(ops, t0); i < ops.length && ops.s[i] <= t1; i++) {
+        var y0 = yOf(ops.s[i]);
+        var y1 = yOf(ops.e[i]);
         var hgt = Math.max(1, y1 - y0);
-        if (hgt < 2 && Math.floor(y0) === lastY && op[2] === lastOutcome) { continue; }
+        var outcome = ops.o[i];
+        if (hgt < 2 && Math.floor(y0) === lastY && outcome === lastOutcome) { continue; }
         lastY = Math.floor(y0);
-        lastOutcome = op[2];
-        ctx.fillStyle = COLORS[op[2]];
+        lastOutcome = outcome;
+        ctx.fillStyle = COLORS[outcome];
         ctx.fillRect(x + 2, y0, colW - 4, hgt);
         drawn++;
-        if (selected !== null && op[3] === selected) {
+        if (selected !== null && ops.x[i] === selected) {
           ctx.strokeStyle = "#d00";
           ctx.lineWidth = 3;
           ctx.strokeRect(x + 1, y0 - 1, colW - 2, hgt + 2);
@@ -135,7 +151,7 @@
           ctx.rect(x + 2, y0, colW - 4, hgt);
           ctx.clip();
           ctx.fillStyle = "#000";
-          ctx.fillText(op[5], x + 4, y0 + 11);
+          ctx.fillText(data.texts[ops.t[i]], x + 4, y0 + 11);
           ctx.restore();
         }
       }
@@ -181,22 +197,23 @@
       }
       return null;
     }
-    var op = opAt(x, t);
-    return op ? describe(op) : null;
+    return opAt(x, t);
   }
 
+  // The op under (x, t) described, or null.
   function opAt(x, t) {
     var c = Math.floor((x - GUTTER - NEMESIS) / colW);
     if (c < 0 || c >= cols.length) { return null; }
     var slack = 2 / pxPerMs;
     var ops = cols[c].ops;
     var i = firstEndingAfter(ops, t - slack);
-    return i < ops.length && ops[i][0] <= t + slack ? ops[i] : null;
+    return i < ops.length && ops.s[i] <= t + slack ? describe(ops, i) : null;
   }
 
-  function describe(op) {
-    return "op " + op[3] + " · process " + op[4] + " · " + OUTCOMES[op[2]] + "\n" + op[5] +
-      "\n" + fmtTime(op[0]) + " → " + (op[2] === 3 ? "never completed" : fmtTime(op[1]) + " (" + fmtTime(op[1] - op[0]) + ")");
+  function describe(ops, i) {
+    var s = ops.s[i], e = ops.e[i], o = ops.o[i];
+    return "op " + ops.x[i] + " · process " + ops.p[i] + " · " + OUTCOMES[o] + "\n" + data.texts[ops.t[i]] +
+      "\n" + fmtTime(s) + " → " + (o === 3 ? "never completed" : fmtTime(e) + " (" + fmtTime(e - s) + ")");
   }
 
   var pending = false;
@@ -220,12 +237,12 @@
     for (var c = 0; c < cols.length; c++) {
       var ops = cols[c].ops;
       for (var i = 0; i < ops.length; i++) {
-        if (ops[i][3] === index) {
+        if (ops.x[i] === index) {
           selected = index;
           root.dataset.selected = String(index);
-          pxPerMs = Math.min(200, Math.max(pxPerMs, 30 / Math.max(0.01, ops[i][1] - ops[i][0])));
+          pxPerMs = Math.min(200, Math.max(pxPerMs, 30 / Math.max(0.01, ops.e[i] - ops.s[i])));
           layout();
-          scroller.scrollTop = HEAD + ops[i][0] * pxPerMs - scroller.clientHeight / 3;
+          scroller.scrollTop = HEAD + ops.s[i] * pxPerMs - scroller.clientHeight / 3;
           scroller.scrollLeft = Math.max(0, c * colW - 100);
           draw();
           root.scrollIntoView({ behavior: "auto", block: "start" });

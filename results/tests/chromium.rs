@@ -120,3 +120,35 @@ fn counterexample_page_of_an_imported_history_renders_in_chromium() {
     assert!(dom.contains(&format!("href=\"#op-{stuck}\"")));
     assert!(dom.contains(&format!("data-selected=\"{stuck}\"")), "op {stuck} selected in the timeline");
 }
+
+#[test]
+#[ignore = "needs chromium (scripts/install-deps installs it)"]
+fn an_invalid_etcd_run_page_explains_its_anomalies_in_chromium() {
+    use checkers::history::{Semantics, SemanticsOverride};
+    let browser = chromium();
+    // A real run: 3 etcd nodes, serializable reads, n3 isolated from 2 s to 12 s.
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/etcd-stale-read.jsonl");
+    let history = load_path(&path).unwrap();
+    let semantics = Semantics::resolve(history.header.as_ref(), SemanticsOverride::default());
+    let result = check(&history, ModelKind::CasRegister, &Options { semantics, ..Options::default() });
+    assert_eq!(result.validity, Validity::Invalid);
+    let read = result.anomalies[0].ops[0];
+    let dir = tempdir().unwrap();
+    let bundle = write(dir.path(), &history, &[result], &RunMeta::from_history(&history, "stale")).unwrap();
+    let (dom, console) = load(browser, &bundle.index, &format!("#op-{read}"));
+    assert!(console.is_empty(), "console output: {console:#?}");
+    assert!(dom.contains("data-verdict=\"invalid\""));
+    // What a person reads first: the anomaly, the node, the isolation (linked to its row) and
+    // the write it should have seen.
+    let verdict = &dom[dom.find("id=\"verdict\"").unwrap()..dom.find("id=\"checkers\"").unwrap()];
+    assert!(
+        verdict.contains("served by n3, during <a href=\"#fault-row-0\">fault 1 (partition: isolate n3"),
+        "{verdict}"
+    );
+    assert!(verdict.contains("last written by op 670 and overwritten by op 676"), "{verdict}");
+    assert!(dom.contains("<tr id=\"fault-row-0\">"));
+    assert!(dom.matches("<svg class=\"diagram lin\"").count() >= 3, "a drawing per anomaly");
+    assert!(dom.contains("1171 client ops (+ 36 final reads)"), "one op count");
+    assert!(drawn_boxes(&dom) > 3, "the timeline (zoomed to the read) drew {} boxes", drawn_boxes(&dom));
+    assert!(dom.contains(&format!("data-selected=\"{read}\"")), "op {read} selected in the timeline");
+}

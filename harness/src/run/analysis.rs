@@ -91,6 +91,9 @@ pub fn finish(plan: &Plan, seed: u64, run_id: &str, dir: &Path, mut recorded: Re
     let started = Instant::now();
     let (history, results) = load_and_check(plan, dir, &mut recorded);
     recorded.stats.check_s = started.elapsed().as_secs_f64();
+    if let Some(h) = &history {
+        recorded.stats.count(&results::metrics::OpCount::of(h));
+    }
     let lines = history.as_ref().map(|h| explain(h, &results)).unwrap_or_default();
     let mut record = RunRecord::of_results(&plan.name, results);
     // A run cut short by Ctrl-C or SIGTERM tested less than was asked: at best unknown, so a CI
@@ -138,9 +141,11 @@ pub fn finish(plan: &Plan, seed: u64, run_id: &str, dir: &Path, mut recorded: Re
     };
     let s = &record.stats;
     crate::exit::say!(
-        "{word}: {} ops at {:.1} ops/s, {} faults, cluster up in {:.1} s; results in {}{page}",
+        "{word}: {} client ops (+ {} final reads) at {:.1} ops/s, {} refused, {} faults, cluster up in {:.1} s; results in {}{page}",
         s.client_ops,
+        s.final_reads,
         s.ops_per_s,
+        s.refused,
         s.faults,
         s.cluster_up_s,
         dir.display()
