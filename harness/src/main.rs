@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 mod analyze;
 mod campaign;
 mod check;
+#[cfg(test)]
+mod examples;
 mod exit;
 mod limits;
 mod provision;

@@ -147,8 +147,9 @@ fn run_line(k: usize, n: usize, row: &RunRow) -> String {
     )
 }
 
-/// Reads and expands the campaign file, or says in one line what is wrong with it.
-fn load(path: &Path) -> Result<Expanded, String> {
+/// Reads and expands the campaign file `path` (validating every run's test), or says in one
+/// line what is wrong with it.
+pub(crate) fn load(path: &Path) -> Result<Expanded, String> {
     file::CampaignFile::read(path).and_then(|f| expand::expand(&f, path))
 }
 
