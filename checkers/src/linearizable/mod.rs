@@ -19,6 +19,7 @@ mod prepare;
 pub mod register;
 mod report;
 mod search;
+mod stale;
 mod symmetry;
 
 use std::str::FromStr;
@@ -162,14 +163,26 @@ pub fn check_model<M: Model>(history: &History, model: &M, options: &Options) ->
     let used = AtomicUsize::new(0);
     let budget =
         Budget { deadline: options.time_budget.map(|b| started + b), memory: options.memory_budget_bytes, used: &used };
-    let mut searched: Vec<(usize, search::Searched<M::State>)> =
-        order.into_par_iter().map(|i| (i, search::search(model, init.clone(), &partitions[i].ops, &budget))).collect();
+    // Reads that value flow alone refutes decide their partition without the search.
+    let stale: Vec<Option<stale::Stale>> =
+        partitions.par_iter().map(|part| model.state_value(&init).and_then(|v| stale::find(model, v, part))).collect();
+    let mut searched: Vec<(usize, search::Searched<M::State>)> = order
+        .into_par_iter()
+        .filter(|&i| stale[i].is_none())
+        .map(|i| (i, search::search(model, init.clone(), &partitions[i].ops, &budget)))
+        .collect();
     searched.sort_by_key(|(i, _)| *i);
 
     let clock = report::Clock::of(history);
     let mut validity = Validity::Valid;
     let mut anomalies = Vec::new();
     let mut exhausted = None;
+    for (i, found) in stale.iter().enumerate() {
+        if let Some(found) = found {
+            validity = Validity::Invalid;
+            anomalies.push(report::stale_anomaly(model, history, &clock, &partitions[i], found, &values));
+        }
+    }
     for (i, result) in &searched {
         match &result.verdict {
             Verdict::Linearizable => {}
@@ -191,6 +204,7 @@ pub fn check_model<M: Model>(history: &History, model: &M, options: &Options) ->
         "crashed": crashed + dropped,
         "crashed_dropped": dropped,
         "partitions": partitions.len(),
+        "decided_without_search": stale.iter().filter(|s| s.is_some()).count(),
         "states": searched.iter().map(|(_, s)| s.states).sum::<usize>(),
         "steps": searched.iter().map(|(_, s)| s.steps).sum::<u64>(),
         "elapsed_ms": started.elapsed().as_secs_f64() * 1e3,

@@ -8,6 +8,8 @@ use std::hash::Hash;
 use crate::history::Value;
 use rustc_hash::FxHashMap;
 
+pub use super::stale::Flow;
+
 /// A value as models store it: an id from the [`Interner`]; [`Val::NIL`] is JSON `null`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Val(pub u32);
@@ -167,6 +169,19 @@ pub trait Model: Sync {
     #[allow(clippy::type_complexity)]
     fn unneeded_crashed(&self, ops: &[(&Self::Input, Option<&Self::Output>, bool)]) -> Vec<bool> {
         vec![false; ops.len()]
+    }
+
+    /// How `input` (with result `output`) moves whole values, for the checks that decide
+    /// `invalid` without the search (see the `stale` module). The default, [`Flow::Opaque`],
+    /// turns them off and is always sound.
+    fn flow(&self, _input: &Self::Input, _output: Option<&Self::Output>) -> Flow {
+        Flow::Opaque
+    }
+
+    /// The whole value a state holds, when states are single values (a register); `None`
+    /// (the default) turns the value-flow checks off.
+    fn state_value(&self, _state: &Self::State) -> Option<Val> {
+        None
     }
 
     /// Heap bytes a state owns beyond its inline size, for the memory budget's estimate.

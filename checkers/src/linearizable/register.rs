@@ -6,7 +6,7 @@
 
 use crate::history::Value;
 
-use super::model::{Call, Interner, Model, Outcome, Val};
+use super::model::{Call, Flow, Interner, Model, Outcome, Val};
 use crate::history::NilRead;
 
 /// A single register, with or without compare-and-set.
@@ -170,6 +170,19 @@ impl Model for Register {
 
     fn describe_state(&self, state: &Val, values: &Interner) -> String {
         values.show(*state)
+    }
+
+    fn flow(&self, input: &RegisterInput, output: Option<&Val>) -> Flow {
+        match (input, output) {
+            (RegisterInput::Read, Some(v)) => Flow::Reads(*v),
+            (RegisterInput::Read, None) | (RegisterInput::CasMismatch { .. }, _) => Flow::Keeps,
+            (RegisterInput::Write(v), _) => Flow::Writes(*v),
+            (RegisterInput::Cas { expected, new }, _) => Flow::ReadsThenWrites(*expected, *new),
+        }
+    }
+
+    fn state_value(&self, state: &Val) -> Option<Val> {
+        Some(*state)
     }
 }
 

@@ -8,6 +8,7 @@ use crate::history::Value;
 use super::model::{Interner, Model};
 use super::prepare::Partition;
 use super::search::Counterexample;
+use super::stale::Stale;
 use crate::history::History;
 use crate::verdict::Anomaly;
 
@@ -91,13 +92,12 @@ pub(crate) fn anomaly<M: Model>(
         .collect();
     let mut ops = vec![index_of(stuck.call)];
     ops.extend(stuck.ret.map(index_of));
-    Anomaly {
-        kind: "nonlinearizable".to_string(),
+    nonlinearizable(
+        model.name(),
+        part.key.as_ref(),
         ops,
         explanation,
-        detail: json!({
-            "model": model.name(),
-            "key": part.key.clone().unwrap_or(Value::Null),
+        json!({
             "prefix": cx.prefix.iter().map(|&i| index_of(part.ops[i as usize].call)).collect::<Vec<_>>(),
             "prefix_tail": tail,
             "state_after_prefix": model.describe_state(&cx.state, values),
@@ -109,7 +109,97 @@ pub(crate) fn anomaly<M: Model>(
             "states_before": states,
             "concurrent": concurrent,
         }),
-    }
+    )
+}
+
+/// The anomaly for a read that value flow alone refutes (see the `stale` module).
+pub(crate) fn stale_anomaly<M: Model>(
+    model: &M,
+    history: &History,
+    clock: &Clock,
+    part: &Partition<M::Input, M::Output>,
+    found: &Stale,
+    values: &Interner,
+) -> Anomaly {
+    let index_of = |position: u32| history.ops[position as usize].index;
+    let op = |i: u32| &part.ops[i as usize];
+    let describe = |i: u32| model.describe_op(&op(i).input, op(i).output.as_ref(), values);
+    let read = op(found.read);
+    let key = part.key.as_ref().map(|k| format!(" on key {}", show(k))).unwrap_or_default();
+    let began =
+        if clock.real_time { format!(", invoked {}", clock.when(history, read.call as usize)) } else { String::new() };
+    let shown = values.show(found.value);
+    let (explanation, rule, writer, over) = match found.overwritten {
+        None => (
+            format!(
+                "{} (op {}){key}{began}, but no op wrote {shown} and the {} did not start with it",
+                describe(found.read),
+                index_of(read.call),
+                model.name()
+            ),
+            "never-written",
+            None,
+            None,
+        ),
+        Some((writer, w)) => {
+            let over = op(w);
+            let wrote = match writer {
+                Some(x) => format!(
+                    "{} (op {}) returned {}",
+                    describe(x),
+                    index_of(op(x).call),
+                    clock.when(history, op(x).ret.unwrap_or(op(x).call) as usize)
+                ),
+                None => format!("{shown} was the initial value"),
+            };
+            (
+                format!(
+                    "{} (op {}){key}{began}, but that value was overwritten before the read began: {wrote}, then {} (op {}) was invoked after that and returned {}, and no other op wrote {shown}",
+                    describe(found.read),
+                    index_of(read.call),
+                    describe(w),
+                    index_of(over.call),
+                    clock.when(history, over.ret.unwrap_or(over.call) as usize),
+                ),
+                "overwritten",
+                writer.map(|x| index_of(op(x).call)),
+                Some(index_of(over.call)),
+            )
+        }
+    };
+    let mut ops = vec![index_of(read.call)];
+    ops.extend(read.ret.map(index_of));
+    ops.extend(writer);
+    ops.extend(over);
+    nonlinearizable(
+        model.name(),
+        part.key.as_ref(),
+        ops,
+        explanation,
+        json!({
+            "rule": rule,
+            "cannot_place": [{
+                "index": index_of(read.call),
+                "completion": read.ret.map(index_of),
+                "op": describe(found.read),
+            }],
+            "write": writer,
+            "overwritten_by": over,
+        }),
+    )
+}
+
+/// A `nonlinearizable` anomaly whose detail also names the model and the key.
+fn nonlinearizable(
+    model: &str,
+    key: Option<&Value>,
+    ops: Vec<u64>,
+    explanation: String,
+    mut detail: serde_json::Value,
+) -> Anomaly {
+    detail["model"] = json!(model);
+    detail["key"] = json!(key.unwrap_or(&Value::Null));
+    Anomaly { kind: "nonlinearizable".to_string(), ops, explanation, detail }
 }
 
 fn show(value: &Value) -> String {
