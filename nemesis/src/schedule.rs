@@ -120,6 +120,13 @@ impl RandomSchedule {
         RandomSchedule { intents, interval, rng: ChaCha8Rng::seed_from_u64(seed), count: 0 }
     }
 
+    /// The same schedule without the intents that name the leader (for a target that cannot
+    /// tell which node leads).
+    pub fn without_leader(mut self) -> RandomSchedule {
+        self.intents.retain(|intent| !intent.needs_leader());
+        self
+    }
+
     /// The next step (the schedule never ends; the run's time limit does), or `None` when no
     /// family is enabled.
     pub fn next_step(&mut self) -> Option<ScheduleStep> {
@@ -165,5 +172,7 @@ mod tests {
             assert_eq!(x.intent == Intent::Heal, i % 2 == 0);
         }
         assert!(RandomSchedule::new(&[], Duration::from_secs(1), 1).next_step().is_none());
+        let mut leaderless = RandomSchedule::new(&families, Duration::from_secs(1), 42).without_leader();
+        assert!((0..200).filter_map(|_| leaderless.next_step()).all(|step| !step.intent.needs_leader()));
     }
 }

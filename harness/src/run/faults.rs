@@ -144,7 +144,10 @@ impl Active {
 pub async fn nemesis(run: Arc<Run>) {
     let mut rng = resolve_rng(run.seed);
     let (mut random, mut scripted) = match run.plan.schedule.clone() {
-        Schedule::Random(families, interval) => (Some(RandomSchedule::new(&families, interval, run.seed)), None),
+        Schedule::Random(families, interval) => {
+            let schedule = RandomSchedule::new(&families, interval, run.seed);
+            (Some(if run.plan.target.supports.leader { schedule } else { schedule.without_leader() }), None)
+        }
         Schedule::Scripted(s) => (None, Some(s)),
     };
     let until = run.plan.time_limit;
