@@ -45,6 +45,13 @@ pub struct SimConfig {
     pub values: u32,
     /// The seed every random choice flows from.
     pub seed: u64,
+    /// Every write and CAS writes a value never written before to its key (as faultline's own
+    /// register workloads do); CAS compares against the current value half the time.
+    pub unique_values: bool,
+    /// Inject exactly one stale read: the first write writes a marker value no other op writes
+    /// (`0`, outside `1..=values`) and never crashes, and the first read after half the ops
+    /// returns that marker once it has been overwritten.
+    pub one_stale_read: bool,
 }
 
 impl Default for SimConfig {
@@ -57,6 +64,8 @@ impl Default for SimConfig {
             stale_read_rate: 0.0,
             values: 5,
             seed: 0,
+            unique_values: false,
+            one_stale_read: false,
         }
     }
 }
@@ -81,13 +90,22 @@ struct Client {
 struct Data {
     current: Vec<Value>,
     past: Vec<Vec<Value>>,
+    /// With `one_stale_read`: the marker value, and whether the stale read has happened.
+    marker: Option<(Value, bool)>,
 }
 
 impl Data {
     fn apply(&mut self, op: &InFlight, stale: bool, rng: &mut ChaCha8Rng) -> (Value, bool) {
         let k = op.key as usize;
         match op.f {
-            "read" if stale && !self.past[k].is_empty() => {
+            "read" if self.marker.as_ref().is_some_and(|(m, done)| !done && stale && self.current[k] != *m) => {
+                let marker = self.marker.as_mut().map(|(m, done)| {
+                    *done = true;
+                    m.clone()
+                });
+                (marker.unwrap_or_default(), false)
+            }
+            "read" if stale && self.marker.is_none() && !self.past[k].is_empty() => {
                 (self.past[k][rng.gen_range(0..self.past[k].len())].clone(), false)
             }
             "read" => (self.current[k].clone(), false),
@@ -132,7 +150,9 @@ pub fn simulate(config: &SimConfig) -> History {
         .to_string(),
     );
 
-    let mut data = Data { current: vec![Value::Null; keys as usize], past: vec![Vec::new(); keys as usize] };
+    let mut data =
+        Data { current: vec![Value::Null; keys as usize], past: vec![Vec::new(); keys as usize], marker: None };
+    let mut fresh = values as u64;
     let mut clients: Vec<Client> =
         (0..config.processes.max(1) as u64).map(|process| Client { process, op: None }).collect();
     let mut next_process = clients.len() as u64;
@@ -153,20 +173,39 @@ pub fn simulate(config: &SimConfig) -> History {
             }
             let roll = rng.gen_range(0..4);
             let key = rng.gen_range(0..keys);
-            let (f, arg) = match roll {
-                0 | 1 => ("read", Value::Null),
-                2 => ("write", json!(rng.gen_range(1..=values))),
-                _ if !cas => ("write", json!(rng.gen_range(1..=values))),
-                _ => ("cas", json!([rng.gen_range(1..=values), rng.gen_range(1..=values)])),
+            let seen_max = values.max(fresh as u32);
+            let mut value = |rng: &mut ChaCha8Rng| {
+                if config.unique_values {
+                    fresh += 1;
+                    json!(fresh)
+                } else {
+                    json!(rng.gen_range(1..=values))
+                }
             };
-            let crash = rng.gen_bool(config.crash_rate.clamp(0.0, 1.0));
+            let (f, mut arg) = match roll {
+                0 | 1 => ("read", Value::Null),
+                2 => ("write", value(&mut rng)),
+                _ if !cas => ("write", value(&mut rng)),
+                _ if config.unique_values && rng.gen_bool(0.5) => {
+                    ("cas", json!([data.current[key as usize], value(&mut rng)]))
+                }
+                _ => ("cas", json!([rng.gen_range(1..=seen_max), value(&mut rng)])),
+            };
+            let mut crash = rng.gen_bool(config.crash_rate.clamp(0.0, 1.0));
+            if config.one_stale_read && f == "write" && data.marker.is_none() {
+                arg = json!(0);
+                crash = false;
+                data.marker = Some((arg.clone(), false));
+            }
             ops.push(record(ops.len(), time, OpType::Invoke, client.process, f, wrap(key, arg.clone()), None));
             client.op = Some(InFlight { f, key, arg, result: None, crash });
             invoked += 1;
             continue;
         };
         if op.result.is_none() && !(op.crash && rng.gen_bool(0.5)) {
-            let stale = op.f == "read" && rng.gen_bool(config.stale_read_rate.clamp(0.0, 1.0));
+            let stale = op.f == "read"
+                && (rng.gen_bool(config.stale_read_rate.clamp(0.0, 1.0))
+                    || (config.one_stale_read && invoked * 2 >= config.ops));
             op.result = Some(data.apply(op, stale, &mut rng));
             continue;
         }

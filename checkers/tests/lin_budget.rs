@@ -17,6 +17,7 @@ fn hard() -> History {
         stale_read_rate: 0.01,
         values: 3,
         seed: 11,
+        ..SimConfig::default()
     })
 }
 
