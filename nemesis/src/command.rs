@@ -26,7 +26,7 @@ pub enum Signal {
 pub struct Daemon {
     /// The program and its arguments.
     pub argv: Vec<String>,
-    /// Extra environment.
+    /// Variables set for it on top of the node's environment.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<(String, String)>,
     /// The file on the node that receives stdout and stderr (downloaded at teardown).

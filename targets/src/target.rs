@@ -26,7 +26,7 @@ pub struct NodeSpec {
 pub struct Cluster {
     /// The run's id, unique per run (tags cluster tokens, rules and files).
     pub run_id: String,
-    /// Every node.
+    /// Every node, in the cluster's order.
     pub nodes: Vec<NodeSpec>,
     /// Where each node keeps its data (a tmpfs), one subfolder per node.
     pub data_root: PathBuf,
@@ -37,7 +37,7 @@ pub struct Cluster {
 pub struct ConfigFile {
     /// Where it goes on the node.
     pub path: PathBuf,
-    /// Its contents.
+    /// What the file holds.
     pub contents: String,
 }
 

@@ -112,7 +112,7 @@ impl<'de> Deserialize<'de> for StrOrNum {
     }
 }
 
-/// Supported workloads.
+/// The workloads `faultline test` runs (`--workload`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkloadName {
     /// Read/write/CAS registers over independent keys.
@@ -167,7 +167,7 @@ impl std::fmt::Display for Families {
     }
 }
 
-/// Node names.
+/// The nodes of a test: `--nodes 5` (n1…n5) or a comma-separated list of names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeNames(pub Vec<String>);
 

@@ -29,7 +29,7 @@ pub struct Setup {
     pub run_id: String,
     /// The run's folder.
     pub dir: PathBuf,
-    /// Undo records.
+    /// The fault journal: the undo of everything made or broken, written before it is done.
     pub journal: Journal,
     /// The system under test, built from the registry.
     pub target: Box<dyn Target>,
@@ -42,13 +42,13 @@ pub struct Setup {
 /// Counts of recorded client completions.
 #[derive(Debug, Default)]
 pub struct Counts {
-    /// ok completions.
+    /// Client ops that completed ok.
     pub ok: AtomicU64,
     /// Completions whose node refused the connection (a subset of fail).
     pub refused: AtomicU64,
-    /// fail completions.
+    /// Client ops that completed fail.
     pub fail: AtomicU64,
-    /// info completions.
+    /// Client ops that completed info (indeterminate).
     pub info: AtomicU64,
     /// Nemesis faults injected.
     pub faults: AtomicU64,
@@ -62,7 +62,7 @@ pub struct Run {
     pub seed: u64,
     /// Stamps and writes ops.
     pub seq: Sequencer,
-    /// Undo records.
+    /// The fault journal: the undo of everything made or broken, written before it is done.
     pub journal: Journal,
     /// The nodes, in the cluster's order.
     pub nodes: Vec<Node>,
