@@ -40,5 +40,5 @@ fn a_test_file_naming_an_unknown_target_is_refused_with_the_file() {
     let file = dir.path().join("t.yaml");
     std::fs::write(&file, "target: cockroach\nworkload: set\n").unwrap();
     let (stderr, _dir) = refused(&["-f", &file.to_string_lossy()]);
-    assert!(stderr.contains("cockroach") && stderr.contains("etcd"), "{stderr}");
+    assert!(stderr.contains("t.yaml: target:") && stderr.contains("cockroach") && stderr.contains("etcd"), "{stderr}");
 }

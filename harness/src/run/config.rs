@@ -284,6 +284,9 @@ impl Plan {
             None => Fields::default(),
         };
         let flags = args.fields;
+        if let (Some(path), Some(name), None) = (&args.file, &f.target, &flags.target) {
+            registry::find(name).map_err(|e| format!("{}: target: {e}", path.display()))?;
+        }
         macro_rules! over {
             ($($field:ident),*) => { $( if flags.$field.is_some() { f.$field = flags.$field; } )* };
         }
