@@ -2,6 +2,7 @@
 //! validating histories, and every analysis of a history. Pure functions: no network, no clock,
 //! no async runtime; the only I/O is reading and writing history files.
 
+pub mod anomaly_kind;
 pub mod checker;
 pub mod history;
 pub mod linearizable;
@@ -10,6 +11,7 @@ pub mod txn;
 pub mod verdict;
 pub mod workload;
 
+pub use anomaly_kind::AnomalyKind;
 pub use history::{History, Op, OpType, Process, Value};
 pub use verdict::{Anomaly, CheckResult, Validity};
 

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::anomaly_kind::AnomalyKind;
+
 /// The outcome of one checker on one history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -42,7 +44,7 @@ impl std::fmt::Display for Validity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Anomaly {
     /// The anomaly class, e.g. `nonlinearizable`, `G-single`, `lost`, `negative-balance`.
-    pub kind: String,
+    pub kind: AnomalyKind,
     /// `index` of every op involved, in the order the explanation mentions them.
     pub ops: Vec<u64>,
     /// One or a few plain sentences: what happened and why it is wrong.
@@ -57,7 +59,7 @@ pub struct Anomaly {
 pub struct CheckResult {
     /// Which checker produced this, e.g. `linearizable`.
     pub checker: String,
-    /// The verdict.
+    /// Valid, invalid, or unknown (with `unknown_reason`).
     pub validity: Validity,
     /// Why the verdict is `unknown` (which budget ran out), when it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,6 +4,7 @@
 
 use checkers::history::{History, Op, OpType, Process};
 use checkers::txn::{check_list_append, check_rw_register, ConsistencyModel, TxnOptions};
+use checkers::AnomalyKind;
 use checkers::{CheckResult, Validity};
 use serde_json::{json, Value};
 
@@ -87,7 +88,11 @@ fn types(r: &CheckResult) -> Vec<String> {
 fn assert_found(r: &CheckResult, expected: &[&str], class: &str, phrases: &[&str]) {
     assert_eq!(r.validity, Validity::Invalid, "{}", r.stats);
     assert_eq!(types(r), expected, "{:?}", r.anomalies);
-    let a = r.anomalies.iter().find(|a| a.kind == class).unwrap_or_else(|| panic!("no {class} in {:?}", r.anomalies));
+    let a = r
+        .anomalies
+        .iter()
+        .find(|a| a.kind == AnomalyKind::named(class))
+        .unwrap_or_else(|| panic!("no {class} in {:?}", r.anomalies));
     for p in phrases {
         assert!(a.explanation.contains(p), "{class}: {:?} lacks {p:?}", a.explanation);
     }
@@ -223,7 +228,7 @@ fn info_and_malformed_transactions() {
     let r = append(&h, SER);
     assert_eq!(r.validity, Validity::Unknown);
     assert!(r.unknown_reason.unwrap().contains("not transactions"));
-    assert_eq!(r.anomalies.iter().filter(|a| a.kind == "malformed-txn").count(), 2, "{:?}", r.anomalies);
+    assert_eq!(r.anomalies.iter().filter(|a| a.kind == AnomalyKind::MalformedTxn).count(), 2, "{:?}", r.anomalies);
 }
 
 #[test]

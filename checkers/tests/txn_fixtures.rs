@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use checkers::anomaly_kind::{AnomalyKind, CycleClass, CycleScope};
 use checkers::txn::{check_list_append, ConsistencyModel, TxnOptions};
 use checkers::{CheckResult, Validity};
 
@@ -50,7 +51,11 @@ fn paper_example_is_g_single_and_explained() {
         assert_eq!(r.validity, Validity::Invalid);
         let types = strings(&r.stats["anomaly_types"]);
         assert!(types.contains(&"G-single".to_string()), "{path}: {types:?}");
-        let g = r.anomalies.iter().find(|a| a.kind == "G-single").expect("a G-single anomaly");
+        let g = r
+            .anomalies
+            .iter()
+            .find(|a| a.kind == AnomalyKind::Cycle(CycleClass::GSingle, CycleScope::Data))
+            .expect("a G-single anomaly");
         assert!(g.explanation.contains("G-single cycle T1 -"), "{}", g.explanation);
         let cycle = g.detail["cycle"].as_array().expect("cycle detail");
         assert_eq!(cycle.iter().filter(|e| e["edge"] == "rw").count(), 1);

@@ -63,7 +63,7 @@ fn set_full_fixture_loses_element_zero_and_long_fork_is_explained() {
     assert!(r.anomalies[0].explanation.starts_with("0 of key 0 was known present"), "{}", r.anomalies[0].explanation);
     let h = checkers::history::load_path(&fixtures().join("jepsen-checkers/long-fork.edn")).unwrap();
     let r = workload::long_fork(&h, &LongForkOptions { group_size: 3 });
-    assert_eq!(r.anomalies[0].kind, "long-fork");
+    assert_eq!(r.anomalies[0].kind.to_string(), "long-fork");
     assert!(
         r.anomalies[0].explanation.contains("saw the write to key 1 but not to key 2"),
         "{}",
@@ -92,8 +92,8 @@ fn history(events: &[(u64, &str, &str, Value)]) -> History {
     History::from_ops(None, ops)
 }
 
-fn kinds(r: &CheckResult) -> Vec<&str> {
-    r.anomalies.iter().map(|a| a.kind.as_str()).collect()
+fn kinds(r: &CheckResult) -> Vec<String> {
+    r.anomalies.iter().map(|a| a.kind.to_string()).collect()
 }
 
 #[test]

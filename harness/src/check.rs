@@ -29,9 +29,9 @@ pub struct CheckArgs {
 /// Output formats of `faultline check`.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// For people.
+    /// A verdict line per file, explanations indented under it.
     Text,
-    /// For machines.
+    /// One JSON document: a `{file, validity, result}` object per file.
     Json,
 }
 

@@ -191,7 +191,7 @@ fn checker_views(history: &History, results: &[CheckResult], cx: &Context<'_>) -
                 .iter()
                 .take(MAX_ANOMALIES)
                 .map(|a| AnomalyView {
-                    kind: a.kind.clone(),
+                    kind: a.kind.to_string(),
                     explanation: a.explanation.clone(),
                     context: context_views(cx, a),
                     ops: a.ops.iter().map(|&i| (i, invocation_index(history, i))).collect(),

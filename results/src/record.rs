@@ -76,7 +76,7 @@ pub struct RunRecord {
     /// The system under test.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// The workload.
+    /// The workload the clients ran, e.g. `register`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<String>,
     /// The nodes the cluster ran on.
@@ -94,7 +94,7 @@ pub struct RunRecord {
     /// the harness failed); records of older reports have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<u8>,
-    /// Figures.
+    /// Throughput, op outcomes, faults and timings of the run.
     #[serde(default)]
     pub stats: Stats,
     /// Final reads that never got an answer (each makes the verdict at best unknown).
@@ -135,7 +135,7 @@ pub enum RecordProblem {
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {problem}", path.display())]
 pub struct RecordError {
-    /// The file.
+    /// The file that could not be read.
     pub path: PathBuf,
     /// What is wrong with it.
     pub problem: RecordProblem,
@@ -180,8 +180,9 @@ impl RunRecord {
     pub fn anomaly_kinds(&self) -> Vec<String> {
         let mut kinds: Vec<String> = Vec::new();
         for anomaly in self.results.iter().flat_map(|r| &r.anomalies) {
-            if !kinds.contains(&anomaly.kind) {
-                kinds.push(anomaly.kind.clone());
+            let kind = anomaly.kind.to_string();
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
             }
         }
         kinds

@@ -44,7 +44,7 @@ fn hostile_result() -> CheckResult {
         unknown_reason: None,
         anomalies: vec![
             Anomaly {
-                kind: HOSTILE.to_string(),
+                kind: HOSTILE.into(),
                 ops: vec![1, 2],
                 explanation: format!("read saw {HOSTILE}"),
                 detail: json!({"model": HOSTILE, "key": HOSTILE, "prefix": [1], "prefix_tail": [{"index": 1, "op": HOSTILE}],
@@ -52,7 +52,7 @@ fn hostile_result() -> CheckResult {
                     "states_before": [HOSTILE], "concurrent": [6]}),
             },
             Anomaly {
-                kind: "G1c".to_string(),
+                kind: "G1c".into(),
                 ops: vec![1, 3],
                 explanation: "cycle".to_string(),
                 detail: json!({"cycle": [

@@ -70,7 +70,7 @@ fn run_page_renders_in_chromium_without_console_errors() {
         validity: Validity::Invalid,
         unknown_reason: None,
         anomalies: vec![Anomaly {
-            kind: "G1c".to_string(),
+            kind: "G1c".into(),
             ops: vec![10, 20],
             explanation: "a made-up cycle, to draw".to_string(),
             detail: json!({"cycle": [

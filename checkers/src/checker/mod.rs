@@ -175,7 +175,7 @@ pub fn find(name: &str) -> Result<&'static dyn Checker, String> {
 pub struct CheckSpec {
     /// The registered checker's name.
     pub checker: String,
-    /// Its options.
+    /// The options to run it with; the history's header supplies the semantics not given.
     pub options: CheckerOptions,
 }
 

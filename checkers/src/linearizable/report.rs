@@ -199,7 +199,7 @@ fn nonlinearizable(
 ) -> Anomaly {
     detail["model"] = json!(model);
     detail["key"] = json!(key.unwrap_or(&Value::Null));
-    Anomaly { kind: "nonlinearizable".to_string(), ops, explanation, detail }
+    Anomaly { kind: crate::AnomalyKind::Nonlinearizable, ops, explanation, detail }
 }
 
 fn show(value: &Value) -> String {

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::anomaly_kind::AnomalyKind;
 use crate::verdict::Anomaly;
 
 /// How many examples of each anomaly class a result keeps.
@@ -21,16 +22,22 @@ pub(crate) struct Findings {
 
 impl Findings {
     /// Records an anomaly with no structured detail.
-    pub(crate) fn add(&mut self, kind: &str, ops: Vec<u64>, explanation: String) {
+    pub(crate) fn add(&mut self, kind: AnomalyKind, ops: Vec<u64>, explanation: String) {
         self.add_detailed(kind, ops, explanation, serde_json::Value::Null);
     }
 
     /// Records an anomaly.
-    pub(crate) fn add_detailed(&mut self, kind: &str, ops: Vec<u64>, explanation: String, detail: serde_json::Value) {
+    pub(crate) fn add_detailed(
+        &mut self,
+        kind: AnomalyKind,
+        ops: Vec<u64>,
+        explanation: String,
+        detail: serde_json::Value,
+    ) {
         *self.counts.entry(kind.to_string()).or_default() += 1;
         let list = self.examples.entry(kind.to_string()).or_default();
         if list.len() < EXAMPLES_PER_CLASS {
-            list.push(Anomaly { kind: kind.to_string(), ops, explanation, detail });
+            list.push(Anomaly { kind, ops, explanation, detail });
         }
     }
 

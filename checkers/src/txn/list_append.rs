@@ -10,6 +10,7 @@ use super::findings::Findings;
 use super::graph::{Builder, RW, WR, WW};
 use super::parse::{Mop, MopF, Status, Txns, NIL};
 use super::{kv, record_writer, EdgeWhy, Inference};
+use crate::anomaly_kind::AnomalyKind;
 
 /// Why list-append orders are what they are; quoted in explanations.
 const LONGEST: &str =
@@ -135,7 +136,7 @@ impl ListAppend {
                     if let Some(&w) = self.writer.get(&kv(m.key, last)) {
                         if w != t {
                             out.add(
-                                "G1b",
+                                AnomalyKind::G1b,
                                 vec![txns.op_index(t), txns.op_index(w)],
                                 format!(
                                     "op {} read key {} = {} ending in {}, an intermediate append of op {}, which appended more to key {} afterwards",
@@ -179,7 +180,7 @@ impl ListAppend {
                     None => {
                         let reader = self.first_reader_past(txns, key, i);
                         out.add(
-                            "garbage-read",
+                            AnomalyKind::GarbageRead,
                             reader.into_iter().collect(),
                             format!(
                                 "key {} was read holding {}, a value no operation ever appended (op {})",
@@ -192,7 +193,7 @@ impl ListAppend {
                     Some((w, Status::Fail)) => {
                         let reader = self.first_reader_past(txns, key, i);
                         out.add(
-                            "G1a",
+                            AnomalyKind::G1a,
                             reader.into_iter().chain([txns.op_index(w)]).collect(),
                             format!(
                                 "op {} read key {} including {}, appended by op {} which failed (aborted)",
@@ -208,7 +209,7 @@ impl ListAppend {
                     Some((w, Status::Ok)) => {
                         if let (false, Some(a)) = (last_committed, aborted) {
                             out.add(
-                                "dirty-update",
+                                AnomalyKind::DirtyUpdate,
                                 vec![txns.op_index(a), txns.op_index(w)],
                                 format!(
                                     "on key {}, op {} appended {} on top of the state left by op {}, which failed (aborted)",
@@ -236,7 +237,7 @@ impl ListAppend {
         if !dups.is_empty() {
             let shown: Vec<String> = dups.iter().map(|&d| txns.values.show(d)).collect();
             out.add(
-                "duplicate-elements",
+                AnomalyKind::DuplicateElements,
                 vec![txns.op_index(t)],
                 format!(
                     "op {} read key {key} = {} holding {} more than once",
@@ -250,7 +251,7 @@ impl ListAppend {
             }
         }
         out.add(
-            "incompatible-order",
+            AnomalyKind::IncompatibleOrder,
             vec![txns.op_index(t)],
             format!(
                 "op {} read key {key} = {}, which is not a prefix of the longest read {}: no single order of appends explains both",
@@ -285,7 +286,7 @@ impl ListAppend {
                     Some(i) => {
                         if state[i].1 && state[i].2.contains(&m.val) {
                             out.add(
-                                "future-read",
+                                AnomalyKind::FutureRead,
                                 vec![txns.op_index(t)],
                                 format!(
                                     "op {} read key {} holding {} before appending {} itself",
@@ -313,7 +314,7 @@ impl ListAppend {
                             let shown = show_list(txns, expected);
                             let wanted = if *known { shown } else { format!("a list ending in {shown}") };
                             out.add(
-                                "internal",
+                                AnomalyKind::Internal,
                                 vec![txns.op_index(t)],
                                 format!(
                                     "op {} read key {} = {}, but its own earlier reads and appends say it should be {wanted}",
@@ -341,7 +342,7 @@ impl ListAppend {
             let (p, q) = (self.pos.get(&kv(m.key, m.val)), self.pos.get(&kv(m.key, next.val)));
             if q.is_some() && p.is_none_or(|p| Some(p) > q) {
                 out.add(
-                    "incompatible-order",
+                    AnomalyKind::IncompatibleOrder,
                     vec![txns.op_index(t)],
                     format!(
                         "op {} appended {} and then {} to key {}, but the longest read of the key {} does not hold them in that order",

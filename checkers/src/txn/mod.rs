@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 use serde_json::{json, Value};
 
+use crate::anomaly_kind::AnomalyKind;
 use crate::history::History;
 use crate::verdict::{CheckResult, Validity};
 use findings::Findings;
@@ -109,7 +110,11 @@ fn check(history: &History, options: &TxnOptions, shape: Shape, name: &str) -> C
     let txns = parse::parse(history, shape);
     let mut found = Findings::default();
     for (pos, why) in &txns.malformed {
-        found.add("malformed-txn", vec![history.ops[*pos].index], format!("op {}: {why}", history.ops[*pos].index));
+        found.add(
+            AnomalyKind::MalformedTxn,
+            vec![history.ops[*pos].index],
+            format!("op {}: {why}", history.ops[*pos].index),
+        );
         found.unknown(format!(
             "some ops are not transactions this checker understands (op {})",
             history.ops[*pos].index
@@ -141,7 +146,7 @@ fn check(history: &History, options: &TxnOptions, shape: Shape, name: &str) -> C
     for (class, cycles) in &report.cycles {
         for c in cycles {
             let (text, ops, detail) = explain::cycle(history, &txns, &g, inference.as_ref(), class, c);
-            found.add_detailed(class, ops, text, detail);
+            found.add_detailed(AnomalyKind::named(class), ops, text, detail);
         }
     }
     let data_gaps = !found.unknown.is_empty();

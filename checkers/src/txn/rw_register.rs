@@ -10,6 +10,7 @@ use super::findings::Findings;
 use super::graph::{Builder, RW, WR, WW};
 use super::parse::{MopF, Status, Txns, NIL};
 use super::{kv, record_writer, EdgeWhy, Inference};
+use crate::anomaly_kind::AnomalyKind;
 
 const INITIAL: &str = "rw-register: every key starts nil, so nil precedes every written version";
 const IN_TXN: &str =
@@ -67,7 +68,7 @@ impl Register {
                             let (_, expected, _) = state[i];
                             if expected != m.val {
                                 out.add(
-                                    "internal",
+                                    AnomalyKind::Internal,
                                     vec![txns.op_index(t)],
                                     format!(
                                         "op {} read key {} = {}, but its own earlier reads and writes say it should be {}",
@@ -123,16 +124,22 @@ impl Register {
             };
             match self.writer.get(&k).map(|&w| (w, txns.txns[w as usize].status)) {
                 Some((w, _)) if w == r => out.add(
-                    "future-read",
+                    AnomalyKind::FutureRead,
                     vec![txns.op_index(r)],
                     shown("a value it only wrote itself later in the same transaction", None),
                 ),
-                None => out.add("garbage-read", vec![txns.op_index(r)], shown("a value no operation ever wrote", None)),
-                Some((w, Status::Fail)) => {
-                    out.add("G1a", vec![txns.op_index(r), txns.op_index(w)], shown("written by a failed txn", Some(w)))
-                }
+                None => out.add(
+                    AnomalyKind::GarbageRead,
+                    vec![txns.op_index(r)],
+                    shown("a value no operation ever wrote", None),
+                ),
+                Some((w, Status::Fail)) => out.add(
+                    AnomalyKind::G1a,
+                    vec![txns.op_index(r), txns.op_index(w)],
+                    shown("written by a failed txn", Some(w)),
+                ),
                 Some((w, _)) if w != r && intermediate.contains(&k) => out.add(
-                    "G1b",
+                    AnomalyKind::G1b,
                     vec![txns.op_index(r), txns.op_index(w)],
                     shown("an intermediate write of a txn that wrote the key again later", Some(w)),
                 ),
@@ -145,7 +152,7 @@ impl Register {
             let ops: Vec<u64> = rs.iter().map(|&r| txns.op_index(r)).collect();
             let list: Vec<String> = ops.iter().map(|o| o.to_string()).collect();
             out.add(
-                "lost-update",
+                AnomalyKind::LostUpdate,
                 ops,
                 format!(
                     "ops {} all read key {} = {} and then wrote it: only one of their updates can follow that version",

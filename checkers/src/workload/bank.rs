@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use super::{pairs, secs, Report};
+use crate::anomaly_kind::AnomalyKind;
 use crate::history::{History, OpType};
 use crate::verdict::{CheckResult, Validity};
 
@@ -28,7 +29,7 @@ pub fn bank(history: &History, options: &BankOptions) -> CheckResult {
         let Some(balances) = done.value.as_object() else {
             report.add(
                 Validity::Unknown,
-                "malformed",
+                AnomalyKind::Malformed,
                 vec![done.index],
                 format!("read op {} returned {}, not a map of account to balance", done.index, done.value),
             );
@@ -44,7 +45,7 @@ pub fn bank(history: &History, options: &BankOptions) -> CheckResult {
                     if b < 0 && !options.negative_balances_allowed {
                         report.add(
                             Validity::Invalid,
-                            "negative-balance",
+                            AnomalyKind::NegativeBalance,
                             vec![done.index],
                             format!(
                                 "read op {} at {} saw account {account} at {b}, below zero",
@@ -58,7 +59,7 @@ pub fn bank(history: &History, options: &BankOptions) -> CheckResult {
                     readable = false;
                     report.add(
                         Validity::Invalid,
-                        "nil-balance",
+                        AnomalyKind::NilBalance,
                         vec![done.index],
                         format!("read op {} saw account {account} with balance {balance}, not a number", done.index),
                     );
@@ -75,7 +76,7 @@ pub fn bank(history: &History, options: &BankOptions) -> CheckResult {
         if sum != expected {
             report.add(
                 Validity::Invalid,
-                "wrong-total",
+                AnomalyKind::WrongTotal,
                 vec![done.index],
                 format!(
                     "read op {} at {} saw balances summing to {sum}, not the total {expected}: money was created or destroyed",
@@ -86,7 +87,12 @@ pub fn bank(history: &History, options: &BankOptions) -> CheckResult {
         }
     }
     if reads == 0 {
-        report.add(Validity::Unknown, "no-reads", vec![], "the history has no successful read of the balances".into());
+        report.add(
+            Validity::Unknown,
+            AnomalyKind::NoReads,
+            vec![],
+            "the history has no successful read of the balances".into(),
+        );
     }
     report.finish(json!({"reads": reads, "total": total, "totals_seen": totals_seen}))
 }

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::{pairs, secs, Report};
+use crate::anomaly_kind::AnomalyKind;
 use crate::history::{History, OpType};
 use crate::verdict::{CheckResult, Validity};
 
@@ -21,7 +22,7 @@ pub fn counter(history: &History) -> CheckResult {
             Some(n) => adds.push((p.invoke.time, p.end(), n, p.outcome())),
             None => report.add(
                 Validity::Unknown,
-                "malformed",
+                AnomalyKind::Malformed,
                 vec![p.invoke.index],
                 format!("add op {} has value {v}, not an integer", p.invoke.index),
             ),
@@ -42,7 +43,7 @@ pub fn counter(history: &History) -> CheckResult {
         let Some(value) = done.value.as_i64() else {
             report.add(
                 Validity::Unknown,
-                "malformed",
+                AnomalyKind::Malformed,
                 vec![done.index],
                 format!("read op {} returned {}, not an integer", done.index, done.value),
             );
@@ -55,7 +56,7 @@ pub fn counter(history: &History) -> CheckResult {
         if value < lower || value > upper {
             report.add(
                 Validity::Invalid,
-                "out-of-bounds",
+                AnomalyKind::OutOfBounds,
                 vec![done.index],
                 format!(
                     "read op {} at {} returned {value}, but the increments that may have happened by then sum to between {lower} and {upper}",

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use crate::anomaly_kind::AnomalyKind;
 use crate::history::Value;
 
 use super::{pairs, Report};
@@ -49,7 +50,7 @@ pub fn long_fork(history: &History, options: &LongForkOptions) -> CheckResult {
             let Some(parts) = parts else {
                 report.add(
                     Validity::Unknown,
-                    "malformed",
+                    AnomalyKind::Malformed,
                     vec![done.index],
                     format!("op {}: {mop} is not [f k v]", done.index),
                 );
@@ -63,7 +64,7 @@ pub fn long_fork(history: &History, options: &LongForkOptions) -> CheckResult {
             let Some(k) = parts[1].as_u64() else {
                 report.add(
                     Validity::Unknown,
-                    "malformed",
+                    AnomalyKind::Malformed,
                     vec![done.index],
                     format!("op {} reads key {}, not a natural number", done.index, parts[1]),
                 );
@@ -105,7 +106,7 @@ pub fn long_fork(history: &History, options: &LongForkOptions) -> CheckResult {
             if let Some((k, v)) = a.seen.iter().find(|(k, v)| b.seen.iter().any(|(k2, v2)| k2 == k && v2 != v)) {
                 report.add(
                     Validity::Invalid,
-                    "multiple-values",
+                    AnomalyKind::MultipleValues,
                     vec![a.index, b.index],
                     format!(
                         "ops {} and {} saw key {k} with different values ({v} and another): keys must be written once",
@@ -118,7 +119,7 @@ pub fn long_fork(history: &History, options: &LongForkOptions) -> CheckResult {
             let k2 = b.seen.iter().find(|x| !a.seen.contains(x)).map_or("?".to_string(), |(k, _)| k.to_string());
             report.add(
                 Validity::Invalid,
-                "long-fork",
+                AnomalyKind::LongFork,
                 vec![a.index, b.index],
                 format!(
                     "in key group {g}, op {} saw the write to key {k1} but not to key {k2}, while op {} saw key {k2} but not key {k1}: \

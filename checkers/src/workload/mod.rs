@@ -20,6 +20,7 @@ pub use set_full::{set_full, SetFullOptions};
 pub use stats::stats;
 pub use unique_ids::unique_ids;
 
+use crate::anomaly_kind::AnomalyKind;
 use crate::history::{History, Op, OpType};
 use crate::verdict::{Anomaly, CheckResult, Validity};
 
@@ -69,7 +70,7 @@ impl Report {
     }
 
     /// Records an anomaly that makes the history `validity` (invalid or unknown).
-    pub(crate) fn add(&mut self, validity: Validity, kind: &str, ops: Vec<u64>, explanation: String) {
+    pub(crate) fn add(&mut self, validity: Validity, kind: AnomalyKind, ops: Vec<u64>, explanation: String) {
         self.result.validity = self.result.validity.merge(validity);
         if validity == Validity::Unknown && self.result.unknown_reason.is_none() {
             self.result.unknown_reason = Some(explanation.clone());
@@ -77,12 +78,7 @@ impl Report {
         let n = self.counts.entry(kind.to_string()).or_default();
         *n += 1;
         if *n <= EXAMPLES {
-            self.result.anomalies.push(Anomaly {
-                kind: kind.to_string(),
-                ops,
-                explanation,
-                detail: serde_json::Value::Null,
-            });
+            self.result.anomalies.push(Anomaly { kind, ops, explanation, detail: serde_json::Value::Null });
         }
     }
 

@@ -4,6 +4,7 @@
 use rustc_hash::FxHashMap;
 use serde_json::json;
 
+use crate::anomaly_kind::AnomalyKind;
 use crate::history::Value;
 
 use super::{pairs, Report};
@@ -21,13 +22,18 @@ pub fn set(history: &History) -> CheckResult {
     }
     let reads = pairs(history, Some("read"));
     let Some(read) = reads.iter().rev().find_map(|p| p.done.filter(|d| d.kind == OpType::Ok)) else {
-        report.add(Validity::Unknown, "no-final-read", vec![], "the history has no successful read of the set".into());
+        report.add(
+            Validity::Unknown,
+            AnomalyKind::NoFinalRead,
+            vec![],
+            "the history has no successful read of the set".into(),
+        );
         return report.finish(json!({"attempted": adds.len()}));
     };
     let Value::Array(items) = &read.value else {
         report.add(
             Validity::Unknown,
-            "malformed",
+            AnomalyKind::Malformed,
             vec![read.index],
             format!("the final read (op {}) returned {}, not a list of elements", read.index, read.value),
         );
@@ -40,7 +46,7 @@ pub fn set(history: &History) -> CheckResult {
             unexpected += 1;
             report.add(
                 Validity::Invalid,
-                "unexpected",
+                AnomalyKind::Unexpected,
                 vec![read.index],
                 format!("the final read (op {}) holds {v}, which no operation ever added", read.index),
             );
@@ -57,7 +63,7 @@ pub fn set(history: &History) -> CheckResult {
                 lost += 1;
                 report.add(
                     Validity::Invalid,
-                    "lost",
+                    AnomalyKind::Lost,
                     vec![index, read.index],
                     format!(
                         "{element} was added successfully (op {index}) but the final read (op {}) lacks it",

@@ -7,6 +7,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::json;
 
+use crate::anomaly_kind::AnomalyKind;
 use crate::history::Value;
 
 use super::{pairs, secs, Report};
@@ -64,7 +65,7 @@ pub fn set_full(history: &History, options: &SetFullOptions) -> CheckResult {
         let Some(items) = items else {
             report.add(
                 Validity::Unknown,
-                "malformed",
+                AnomalyKind::Malformed,
                 vec![done.index],
                 format!("read op {} returned {}, not the set's elements", done.index, done.value),
             );
@@ -76,7 +77,7 @@ pub fn set_full(history: &History, options: &SetFullOptions) -> CheckResult {
             if !elements.insert(text.clone()) {
                 report.add(
                     Validity::Invalid,
-                    "duplicated",
+                    AnomalyKind::Duplicated,
                     vec![done.index],
                     format!("read op {} holds {text} more than once", done.index),
                 );
@@ -101,7 +102,7 @@ pub fn set_full(history: &History, options: &SetFullOptions) -> CheckResult {
                 if !key_adds.contains_key(e) {
                     report.add(
                         Validity::Invalid,
-                        "unexpected",
+                        AnomalyKind::Unexpected,
                         vec![r.index],
                         format!("read op {} holds {e}{label}, which no operation ever added", r.index),
                     );
@@ -130,7 +131,7 @@ pub fn set_full(history: &History, options: &SetFullOptions) -> CheckResult {
                     }
                     report.add(
                         Validity::Invalid,
-                        "stale",
+                        AnomalyKind::Stale,
                         vec![add.index, r.index],
                         format!(
                             "{e}{label} was known present at {} (add op {}), yet read op {}, begun at {}, lacked it; later reads saw it",
@@ -148,7 +149,7 @@ pub fn set_full(history: &History, options: &SetFullOptions) -> CheckResult {
                 lost_latencies.push(first_of_final_absent.saturating_sub(add.start));
                 report.add(
                     Validity::Invalid,
-                    "lost",
+                    AnomalyKind::Lost,
                     vec![add.index, last.index],
                     format!(
                         "{e}{label} was known present at {} (add op {}), but the last read begun after that (op {}, at {}) lacks it",

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::{pairs, Report};
+use crate::anomaly_kind::AnomalyKind;
 use crate::history::{History, OpType};
 use crate::verdict::{CheckResult, Validity};
 
@@ -25,7 +26,7 @@ pub fn stats(history: &History) -> CheckResult {
         if *ok == 0 {
             report.add(
                 Validity::Invalid,
-                "never-succeeded",
+                AnomalyKind::NeverSucceeded,
                 vec![],
                 format!("no {f} operation succeeded ({fail} failed, {info} indeterminate)"),
             );

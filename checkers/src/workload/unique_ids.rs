@@ -5,6 +5,7 @@ use rustc_hash::FxHashMap;
 use serde_json::json;
 
 use super::{pairs, Report};
+use crate::anomaly_kind::AnomalyKind;
 use crate::history::{History, OpType};
 use crate::verdict::{CheckResult, Validity};
 
@@ -21,7 +22,7 @@ pub fn unique_ids(history: &History) -> CheckResult {
         if let Some(first) = seen.insert(id.clone(), done.index) {
             report.add(
                 Validity::Invalid,
-                "duplicate-id",
+                AnomalyKind::DuplicateId,
                 vec![first, done.index],
                 format!("op {} returned id {id}, which op {first} had already returned", done.index),
             );

@@ -30,7 +30,7 @@ pub struct Recorded {
 pub struct Analyzed {
     /// The record, as written to `results.json`.
     pub record: RunRecord,
-    /// The loaded history.
+    /// The history as loaded and validated once, for the page and the campaign's row.
     pub history: Option<History>,
 }
 

@@ -10,7 +10,7 @@ use crate::verdict::Verdict;
 pub struct CampaignRef {
     /// The campaign's name.
     pub name: String,
-    /// Its stamp.
+    /// When it started, `YYYYMMDDTHHMMSSZ` (its folder's name).
     pub stamp: String,
     /// Its page (or `campaign.json`), relative to the store's root.
     pub link: Option<Link>,
@@ -32,11 +32,11 @@ pub struct RunSummary {
     pub note: Option<String>,
     /// The kinds of anomaly found, each once.
     pub anomalies: Vec<String>,
-    /// The seed.
+    /// The seed every random choice of the run flowed from.
     pub seed: Option<u64>,
     /// The system under test.
     pub target: Option<String>,
-    /// The workload.
+    /// The workload the clients ran, e.g. `register`.
     pub workload: Option<String>,
     /// Client operations completed.
     pub ops: Option<u64>,

@@ -12,7 +12,7 @@ fn invalid(kinds: &[&str]) -> CheckResult {
     result.validity = Validity::Invalid;
     result.anomalies = kinds
         .iter()
-        .map(|k| Anomaly { kind: k.to_string(), ops: vec![3], explanation: "read saw 4".into(), detail: json!(null) })
+        .map(|k| Anomaly { kind: (*k).into(), ops: vec![3], explanation: "read saw 4".into(), detail: json!(null) })
         .collect();
     result
 }
