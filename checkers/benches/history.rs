@@ -4,7 +4,8 @@
 //! - **Files**: 1M list-append transactions (the `txn` bench's generator, 10k keys, 100
 //!   processes) written as faultline JSONL and as Jepsen EDN (one map per line), and a 100k-op
 //!   register history (10 independent keys, 20 processes) as EDN. Each is loaded and checked
-//!   in a fresh child process: load time and rate, bytes per op in memory (ops plus their
+//!   in a fresh child process: load time and rate (per wall-clock and per CPU second: the
+//!   machine is shared), bytes per op in memory (ops plus their
 //!   values' heap; strings shared), check time, total and peak resident memory (VmHWM).
 //! - **CAS register**: one key, P = 10 and 50 processes, 2k and 20k ops, 0/5/10% crashed
 //!   (seed 11), each valid and with one stale read of a value written exactly once, with
@@ -89,9 +90,10 @@ fn bytes_per_op(history: &History) -> f64 {
 fn file_case(path: &Path, checker: &str) {
     let bytes = std::fs::metadata(path).map_or(0, |m| m.len()) as f64;
     let rss_before = rss_mib();
-    let started = Instant::now();
+    let (started, load_cpu) = (Instant::now(), cpu_secs());
     let history = load_path(path).unwrap_or_else(|e| panic!("{e}"));
     let load = started.elapsed().as_secs_f64();
+    let load_cpu = cpu_secs() - load_cpu;
     let rss_loaded = rss_mib() - rss_before;
     let (check_started, cpu) = (Instant::now(), cpu_secs());
     let verdict = match checker {
@@ -106,12 +108,13 @@ fn file_case(path: &Path, checker: &str) {
     };
     let checked = check_started.elapsed().as_secs_f64();
     println!(
-        "{:<28} {:>7.1} {:>8} {:>7.2} {:>7.1} {:>9.0} {:>9.0} {:>7.2} {:>7.2} {:>7.2} {:>8.0}  {verdict}",
+        "{:<28} {:>7.1} {:>8} {:>7.2} {:>7.1} {:>9.1} {:>9.0} {:>9.0} {:>7.2} {:>7.2} {:>7.2} {:>8.0}  {verdict}",
         path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
         bytes / 1e6,
         history.ops.len(),
         load,
         bytes / 1e6 / load,
+        bytes / 1e6 / load_cpu.max(0.01),
         bytes_per_op(&history),
         rss_loaded * 1024.0 * 1024.0 / history.ops.len().max(1) as f64,
         checked,
@@ -216,8 +219,19 @@ fn main() {
     write_edn(&register, &files[2].0);
     drop((append, register));
     println!(
-        "{:<28} {:>7} {:>8} {:>7} {:>7} {:>9} {:>9} {:>7} {:>7} {:>7} {:>8}  verdict",
-        "file", "MB", "ops", "load s", "MB/s", "B/op heap", "B/op RSS", "check s", "cpu s", "total s", "peak MiB"
+        "{:<28} {:>7} {:>8} {:>7} {:>7} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>8}  verdict",
+        "file",
+        "MB",
+        "ops",
+        "load s",
+        "MB/s",
+        "MB/cpu-s",
+        "B/op heap",
+        "B/op RSS",
+        "check s",
+        "cpu s",
+        "total s",
+        "peak MiB"
     );
     for (path, checker) in &files {
         assert!(child(&["file".to_string(), path.display().to_string(), checker.to_string()]));
