@@ -2,6 +2,8 @@
 //! checked once, before anything runs: a value past a bound is refused with one line saying the
 //! range, never accepted to overflow or panic later.
 
+use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
 
 /// The longest time limit, interval or budget: a week, in seconds.
@@ -14,6 +16,24 @@ pub const MAX_RATE: f64 = 1e6;
 pub const MAX_CONCURRENCY: usize = 1000;
 /// The most runs one `faultline test` or one campaign may make.
 pub const MAX_RUNS: u64 = 10_000;
+/// The largest test, schedule or campaign file read (they are a few lines).
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// The text of a test, schedule or campaign file, refused past [`MAX_FILE_BYTES`] (so
+/// `/dev/zero` named as a schedule is an error, not a machine out of memory).
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut text = String::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "{}: larger than {} MiB; give a file of a few lines",
+            path.display(),
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    Ok(text)
+}
 
 /// `value` seconds of the setting `name` as a duration, when it is above 0 and at most a week.
 pub fn seconds(name: &str, value: f64) -> Result<Duration, String> {
@@ -59,6 +79,8 @@ mod tests {
         assert_eq!(rate(1e-20).unwrap_err(), "rate = 1e-20: use ops per second from 0.001 to 1000000");
         assert!(seconds("at", 1e300).unwrap_err().starts_with("at = 1e300: "));
         assert!(rate(f64::NAN).is_err() && rate(1e300).is_err());
+        let err = read_text(Path::new("/dev/zero")).unwrap_err();
+        assert!(err.starts_with("/dev/zero: ") && (err.contains("1 MiB") || err.contains("UTF-8")), "{err}");
         assert_eq!(budget("2.5"), Ok(2.5));
         assert_eq!(budget("0"), Ok(0.0));
         for bad in ["-1", "nan", "inf", "1e300", "soon"] {

@@ -84,7 +84,7 @@ pub fn error(path: &Path, line: u64, what: impl fmt::Display) -> String {
 impl CampaignFile {
     /// Reads and parses the campaign file at `path`.
     pub fn read(path: &Path) -> Result<CampaignFile, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = crate::limits::read_text(path)?;
         CampaignFile::parse(&text, path)
     }
 

@@ -278,7 +278,7 @@ impl Plan {
     pub fn new(args: TestArgs) -> Result<Plan, String> {
         let mut f = match &args.file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let text = crate::limits::read_text(path)?;
                 serde_saphyr::from_str::<Fields>(&text).map_err(|e| format!("{}: {e}", path.display()))?
             }
             None => Fields::default(),
@@ -343,7 +343,7 @@ impl Plan {
         let seed = *f.seed.get_or_insert_with(rand::random);
         let schedule = match &f.nemesis_schedule {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let text = crate::limits::read_text(path)?;
                 let scripted = ScriptedSchedule::parse(&text, &path.display().to_string())?;
                 let stranger = scripted
                     .steps()
