@@ -104,7 +104,16 @@ impl<'a> Context<'a> {
             let key = key.as_ref();
             let first = Line::default().text(format!("op {}", self.history.ops[read].index));
             let mut first = self.on_node(first, read, true);
-            let Some((said, ops)) = self.stale_read(read, key) else { return vec![first] };
+            let flow = detail.get("rule").map(|_| {
+                let op =
+                    |field: &str| detail.get(field).and_then(serde_json::Value::as_u64).and_then(|i| self.invoke_of(i));
+                (op("write"), op("overwritten_by"))
+            });
+            let found = match flow {
+                Some((writer, over)) => self.flow(read, key, writer, over),
+                None => self.stale_read(read, key),
+            };
+            let Some((said, ops)) = found else { return vec![first] };
             first = first.text(said);
             // The first line named the faults in full; the ops it names refer to them by number.
             let evidence = ops.into_iter().map(|p| self.on_node(Line::default().text(self.describe(p)), p, false));
@@ -293,14 +302,51 @@ impl<'a> Context<'a> {
         let Some(o) = over else {
             return Some((format!(", returned {vt}, last written by op {}", index(w)), vec![w]));
         };
-        let ago = match self.completion[o].map(|c| &self.history.ops[c]) {
+        let said = format!(
+            ", returned {vt}, last written by op {} and overwritten by op {}{}",
+            index(w),
+            index(o),
+            self.ago(o, inv)
+        );
+        Some((said, vec![w, o]))
+    }
+
+    /// What the first line adds for a read the checker refuted by value flow alone (its detail
+    /// names the write it read, `None` for the initial value or no write at all, and the
+    /// overwrite), and the ops to describe.
+    fn flow(
+        &self,
+        read: usize,
+        key: Option<&Value>,
+        writer: Option<usize>,
+        over: Option<usize>,
+    ) -> Option<(String, Vec<usize>)> {
+        let (inv, done) = self.span(read);
+        let vt = text::value(Self::for_key(&done?.value, key)?, 40);
+        let index = |p: usize| self.history.ops[p].index;
+        let said = match (writer, over) {
+            (_, None) => format!(", returned {vt}, which no op wrote"),
+            (None, Some(o)) => {
+                format!(", returned {vt}, the initial value, overwritten by op {}{}", index(o), self.ago(o, inv))
+            }
+            (Some(w), Some(o)) => format!(
+                ", returned {vt}, last written by op {} and overwritten by op {}{}",
+                index(w),
+                index(o),
+                self.ago(o, inv)
+            ),
+        };
+        Some((said, writer.into_iter().chain(over).collect()))
+    }
+
+    /// ` 350.6 ms before the read began`: from the acknowledgement of op `o` to `read`'s invocation.
+    fn ago(&self, o: usize, read: &Op) -> String {
+        match self.completion[o].map(|c| &self.history.ops[c]) {
             Some(d) if self.real_time => {
-                format!(" {} before the read began", text::duration(inv.time.saturating_sub(d.time)))
+                format!(" {} before the read began", text::duration(read.time.saturating_sub(d.time)))
             }
             _ => " before the read began".to_string(),
-        };
-        let said = format!(", returned {vt}, last written by op {} and overwritten by op {}{ago}", index(w), index(o));
-        Some((said, vec![w, o]))
+        }
     }
 
     /// True when the op invoked at `p` was acknowledged (`ok`) before `time`.

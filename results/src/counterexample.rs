@@ -55,7 +55,8 @@ pub struct Bar {
     pub y: u32,
     /// Width, px.
     pub w: u32,
-    /// `linearized`, `stuck` or `other` (for colour), plus ` open` when it never completed.
+    /// `linearized`, `stuck`, `other` or `flow` (the write a refuted read read, and its
+    /// overwrite) for colour, plus ` open` when it never completed.
     pub class: String,
     /// The text in the bar: `#order f value`, cut with an ellipsis to fit.
     pub label: String,
@@ -166,6 +167,13 @@ pub fn diagram(history: &History, completions: &[Option<usize>], detail: &Value)
         .take(MAX_OTHERS)
         .collect();
     placed.extend(others.into_iter().map(|i| Placed { invoke: i, class: "other", order: None, state: None }));
+    // A read refuted by value flow: the write it read and the write that overwrote it.
+    for field in ["write", "overwritten_by"] {
+        let flow = obj.get(field).and_then(Value::as_u64).and_then(position);
+        if let Some(p) = flow.filter(|p| !placed.iter().any(|q| q.invoke == *p)) {
+            placed.push(Placed { invoke: p, class: "flow", order: None, state: None });
+        }
+    }
     Some(layout(history, completions, placed, obj, omitted))
 }
 
@@ -437,6 +445,11 @@ mod tests {
         assert_eq!(d.lanes.len(), 3);
         assert!(d.bars[0].x < d.bars[1].x);
         assert!(d.stuck[0].contains("read nil → ok 2"), "{}", d.stuck[0]);
+        // A read refuted by value flow names the write it read and the overwrite: both drawn.
+        let flow = json!({"rule": "overwritten", "cannot_place": [{"index": 2}], "write": 0, "overwritten_by": 3});
+        let d = diagram(&h, &h.completions(), &flow).unwrap();
+        let classes: Vec<&str> = d.bars.iter().map(|b| b.class.as_str()).collect();
+        assert_eq!(classes, ["stuck", "flow", "flow open"]);
     }
 
     /// Fails when two label boxes in one lane intersect, or a label leaves its bar.
