@@ -12,7 +12,8 @@
 //!   unique values per key and with values from 1..=5; each check has a 10 s time budget, so a
 //!   case that is not decided prints `unknown`.
 //!
-//! - **Scale**: 10 independent CAS keys, 20 processes, 100k and 1M ops (in memory).
+//! - **Scale**: 10 independent CAS keys, 20 processes, 5% crashed, 100k and 1M ops (in memory,
+//!   60 s budget).
 //!
 //! Run with `cargo bench -p checkers --bench history` (add `-- quick` for 100k transactions).
 
@@ -169,7 +170,9 @@ fn kv_case(ops: usize) {
     let semantics = history.header.as_ref().map(|h| h.semantics).unwrap_or_default();
     reset_peak();
     let started = Instant::now();
-    let result = check(&history, ModelKind::CasRegister, &Options { semantics, ..Options::default() });
+    let budget = Some(Duration::from_secs(60));
+    let result =
+        check(&history, ModelKind::CasRegister, &Options { semantics, time_budget: budget, ..Options::default() });
     println!(
         "kv 10 keys, 20 processes, {ops:>8} ops: {} in {:.2} s, peak {:.0} MiB",
         result.validity,
