@@ -121,6 +121,9 @@ pub struct LinDiagram {
     pub model: Option<String>,
     /// Prefix ops not drawn (earlier than the last [`MAX_PREFIX`]).
     pub omitted: usize,
+    /// The checker refuted the read by value flow alone: no prefix, the write it read and the
+    /// overwrite are drawn instead.
+    pub flow: bool,
 }
 
 /// An op of the drawing, before layout.
@@ -400,6 +403,7 @@ fn layout(
         key: obj.get("key").filter(|k| !k.is_null()).map(|k| text::value(k, 40)),
         model: obj.get("model").map(|m| text::value(m, 40)),
         omitted,
+        flow: obj.contains_key("rule"),
     }
 }
 
@@ -450,6 +454,7 @@ mod tests {
         let d = diagram(&h, &h.completions(), &flow).unwrap();
         let classes: Vec<&str> = d.bars.iter().map(|b| b.class.as_str()).collect();
         assert_eq!(classes, ["stuck", "flow", "flow open"]);
+        assert!(d.flow);
     }
 
     /// Fails when two label boxes in one lane intersect, or a label leaves its bar.
