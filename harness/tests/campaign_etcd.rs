@@ -21,7 +21,7 @@ matrix:
   nemesis:
     - partition,kill
     - {name: isolate-serializable, nemesis-schedule: isolate-n3.yaml, serializable: true, time-limit: 14, concurrency: 4n}
-    - {name: kill-n1, nemesis-schedule: kill-n1.yaml, time-limit: 6}
+    - {name: kill-n1, nemesis-schedule: kill-n1.yaml, time-limit: 8}
 seeds: [11, 12]
 ";
 

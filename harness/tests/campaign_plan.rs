@@ -16,7 +16,7 @@ fn examples() -> PathBuf {
 fn plan(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
         .current_dir(examples())
-        .args(["campaign", "plan", "-f", "etcd-nightly.yaml"])
+        .args(["campaign", "plan", "-f", "etcd-sharded.yaml"])
         .args(args)
         .output()
         .unwrap();
@@ -76,7 +76,7 @@ fn the_kubernetes_manifests_are_jobs_of_the_kubernetes_api() {
     let merge: Job =
         serde_saphyr::from_str(&std::fs::read_to_string(examples().join("k8s-merge-job.yaml")).unwrap()).unwrap();
     let merge_command = merge.spec.unwrap().template.spec.unwrap().containers[0].command.clone().unwrap().join(" ");
-    assert!(merge_command.contains("faultline campaign merge /store/jobs/faultline-etcd-nightly"), "{merge_command}");
+    assert!(merge_command.contains("faultline campaign merge /store/jobs/faultline-etcd-sharded"), "{merge_command}");
     let (code, out, _) = plan(&["--shards", "3", "--format", "k8s", "--parallelism", "2", "--image", "reg/fl:1"]);
     assert_eq!(code, 0);
     let job: Job = serde_saphyr::from_str(&out).unwrap();

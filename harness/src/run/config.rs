@@ -431,12 +431,12 @@ fn supports(target: &targets::Entry, workload: WorkloadName, schedule: &Schedule
 mod tests {
     use super::*;
 
+    /// The plan of a test file holding `text` (each call its own file: tests run in parallel).
     fn file(text: &str) -> Result<Plan, String> {
-        let path = std::env::temp_dir().join(format!("fl-config-{}-{}.yaml", std::process::id(), text.len()));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.yaml");
         std::fs::write(&path, text).unwrap();
-        let plan = Plan::new(TestArgs { file: Some(path.clone()), fields: Fields::default() });
-        std::fs::remove_file(path).unwrap();
-        plan
+        Plan::new(TestArgs { file: Some(path), fields: Fields::default() })
     }
 
     #[test]
