@@ -60,9 +60,14 @@ pub struct CheckOptions {
     /// The consistency model for list-append and rw-register (default: serializable).
     #[arg(long, value_parser = clap::value_parser!(checkers::txn::ConsistencyModel))]
     pub consistency_model: Option<checkers::txn::ConsistencyModel>,
-    /// Give up (verdict `unknown`) after this many seconds of search per file.
+    /// Give up (verdict `unknown`) after this many seconds of search per file (default 300 for
+    /// a checker that takes a budget).
     #[arg(long, value_name = "SECONDS", value_parser = crate::limits::budget)]
     pub time_budget: Option<f64>,
+    /// Give up (verdict `unknown`) when the search holds this many MiB (default 2048 for a
+    /// checker that takes a memory budget: linearizable).
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u32).range(1..=1 << 20))]
+    pub memory_budget: Option<u32>,
 }
 
 /// `--checker`'s values: the registry's names, each with what it checks.
@@ -85,7 +90,7 @@ impl CheckOptions {
             },
             consistency_model: self.consistency_model,
             time_budget: self.time_budget.map(Duration::from_secs_f64),
-            memory_budget_bytes: None,
+            memory_budget_bytes: self.memory_budget.map(|mib| (mib as usize) << 20),
         };
         CheckSpec::new(&self.checker, options)
     }
@@ -101,9 +106,9 @@ impl CheckOptions {
         self.spec().prepare().map(drop)
     }
 
-    /// Runs the chosen checker on one history.
+    /// Runs the chosen checker on one history, with the default budgets where none was given.
     pub fn run(&self, history: &History) -> Result<CheckResult, String> {
-        self.spec().run(history)
+        self.spec().with_default_budgets().run(history)
     }
 }
 

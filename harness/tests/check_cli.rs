@@ -142,3 +142,24 @@ fn a_history_with_no_ops_for_the_checker_is_unknown() {
     assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
     assert!(stdout(&output).contains("no ops for this checker"), "{}", stdout(&output));
 }
+
+#[test]
+fn a_memory_budget_is_refused_where_the_checker_takes_none() {
+    let file = fixture("faultline/independent-valid.edn");
+    let refused = faultline(&["check", "--checker", "set", "--memory-budget", "64", &file]);
+    assert_eq!(refused.status.code(), Some(254));
+    let said = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(said.contains("does not take --memory-budget"), "{said}");
+    let taken = faultline(&[
+        "check",
+        "--checker",
+        "linearizable",
+        "--model",
+        "cas-register",
+        "--independent",
+        "--memory-budget",
+        "64",
+        &file,
+    ]);
+    assert_eq!(taken.status.code(), Some(0), "{}", stdout(&taken));
+}

@@ -60,15 +60,10 @@ pub fn semantics() -> Semantics {
 }
 
 /// The checkers that judge a register history: linearizability per key against the
-/// cas-register model (semantics from the history's header), with a budget of 300 s and 2 GiB.
+/// cas-register model (semantics from the history's header), with the default budgets.
 pub fn checkers() -> Vec<CheckSpec> {
-    let options = CheckerOptions {
-        model: Some(ModelKind::CasRegister),
-        time_budget: Some(Duration::from_secs(300)),
-        memory_budget_bytes: Some(2 << 30),
-        ..CheckerOptions::default()
-    };
-    vec![CheckSpec::new(checkers::linearizable::CHECKER, options)]
+    let options = CheckerOptions { model: Some(ModelKind::CasRegister), ..CheckerOptions::default() };
+    vec![CheckSpec::new(checkers::linearizable::CHECKER, options).with_default_budgets()]
 }
 
 /// The register generator: per key at most `ops_per_key` ops (reads, writes and CAS of values

@@ -30,6 +30,13 @@ pub static REGISTRY: &[&dyn Checker] =
 /// The unknown reason of a history with none of the ops a checker reads.
 pub const NO_OPS: &str = "no ops for this checker";
 
+/// The search time a checker that takes a time budget gets when none is given (runs, `check`
+/// and `report` alike): a hard history ends `unknown`, naming the budget, instead of running on.
+pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(300);
+
+/// The memory a checker that takes a memory budget may use when none is given, bytes.
+pub const DEFAULT_MEMORY_BUDGET: usize = 2 << 30;
+
 /// An option a checker may take; each is a flag of `faultline check` and `report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CheckerOption {
@@ -62,7 +69,7 @@ impl CheckerOption {
             CheckerOption::Independent => "--independent",
             CheckerOption::ConsistencyModel => "--consistency-model",
             CheckerOption::TimeBudget => "--time-budget",
-            CheckerOption::MemoryBudget => "memory budget",
+            CheckerOption::MemoryBudget => "--memory-budget",
         }
     }
 }
@@ -186,6 +193,20 @@ impl CheckSpec {
     }
 
     /// The checker, once its name is known and the options fit it: an option it does not
+    /// The same spec with [`DEFAULT_TIME_BUDGET`] and [`DEFAULT_MEMORY_BUDGET`] where no budget
+    /// was given and the checker takes one (a checker that takes none is left as it is).
+    pub fn with_default_budgets(mut self) -> CheckSpec {
+        if let Ok(checker) = find(&self.checker) {
+            if checker.takes().contains(&CheckerOption::TimeBudget) {
+                self.options.time_budget.get_or_insert(DEFAULT_TIME_BUDGET);
+            }
+            if checker.takes().contains(&CheckerOption::MemoryBudget) {
+                self.options.memory_budget_bytes.get_or_insert(DEFAULT_MEMORY_BUDGET);
+            }
+        }
+        self
+    }
+
     /// take is refused in one line naming the checker and the options it takes.
     pub fn prepare(&self) -> Result<&'static dyn Checker, String> {
         let checker = find(&self.checker)?;

@@ -88,3 +88,25 @@ fn an_option_the_checker_does_not_take_is_refused_naming_what_it_takes() {
     assert!(e.contains("needs --model"), "{e}");
     assert!(CheckSpec::new("nosuch", CheckerOptions::default()).prepare().is_err());
 }
+
+#[test]
+fn default_budgets_go_only_to_checkers_that_take_them_and_never_replace_a_given_one() {
+    let spec = |name: &str, options: CheckerOptions| CheckSpec::new(name, options).with_default_budgets().options;
+    let lin = spec(crate::linearizable::CHECKER, CheckerOptions::default());
+    assert_eq!((lin.time_budget, lin.memory_budget_bytes), (Some(DEFAULT_TIME_BUDGET), Some(DEFAULT_MEMORY_BUDGET)));
+    let given = CheckerOptions { time_budget: Some(Duration::from_secs(2)), ..CheckerOptions::default() };
+    assert_eq!(spec(crate::linearizable::CHECKER, given).time_budget, Some(Duration::from_secs(2)));
+    for checker in REGISTRY {
+        let options = spec(checker.name(), CheckerOptions::default());
+        assert_eq!(
+            options.time_budget.is_some(),
+            checker.takes().contains(&CheckerOption::TimeBudget),
+            "{}",
+            checker.name()
+        );
+        assert_eq!(options.memory_budget_bytes.is_some(), checker.takes().contains(&CheckerOption::MemoryBudget));
+        if let Err(e) = CheckSpec::new(checker.name(), options).prepare() {
+            assert!(!e.contains("budget"), "{}: a default budget is never refused: {e}", checker.name());
+        }
+    }
+}
