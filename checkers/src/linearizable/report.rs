@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::history::Value;
 
 use super::model::{Interner, Model};
-use super::prepare::Partition;
+use super::prepare::{PartOp, Partition};
 use super::search::Counterexample;
 use super::stale::Stale;
 use crate::history::History;
@@ -90,8 +90,7 @@ pub(crate) fn anomaly<M: Model>(
         .iter()
         .map(|&i| json!({"index": index_of(part.ops[i as usize].call), "op": describe(i)}))
         .collect();
-    let mut ops = vec![index_of(stuck.call)];
-    ops.extend(stuck.ret.map(index_of));
+    let ops = call_and_return(history, stuck);
     nonlinearizable(
         model.name(),
         part.key.as_ref(),
@@ -167,8 +166,7 @@ pub(crate) fn stale_anomaly<M: Model>(
             )
         }
     };
-    let mut ops = vec![index_of(read.call)];
-    ops.extend(read.ret.map(index_of));
+    let mut ops = call_and_return(history, read);
     ops.extend(writer);
     ops.extend(over);
     nonlinearizable(
@@ -187,6 +185,11 @@ pub(crate) fn stale_anomaly<M: Model>(
             "overwritten_by": over,
         }),
     )
+}
+
+/// The history indices of `op`'s invocation and, when it completed, its completion.
+fn call_and_return<I, O>(history: &History, op: &PartOp<I, O>) -> Vec<u64> {
+    std::iter::once(op.call).chain(op.ret).map(|position| history.ops[position as usize].index).collect()
 }
 
 /// A `nonlinearizable` anomaly whose detail also names the model and the key.
