@@ -404,3 +404,45 @@ fn a_leader_kill_shows_in_the_fault_table_with_its_recovery_time() {
     assert!(timed, "the page's fault row ends with the recovery time: {row}");
     assert_eq!(leftovers(), Vec::<String>::new());
 }
+
+/// The results.json of a run folder.
+fn results_of(run: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap()
+}
+
+#[test]
+#[ignore = "needs root: network namespaces, iptables and etcd-server"]
+fn list_append_and_bank_transactions_stay_strict_serializable_through_partitions_kills_and_pauses() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("txn");
+    let script = schedule(
+        &dir,
+        "- {at: 1, do: partition halves}\n- {at: 4, do: heal}\n- {at: 5, do: kill minority}\n- {at: 8, do: heal}\n\
+         - {at: 9, do: pause leader}\n- {at: 12, do: heal}\n",
+    );
+    for (workload, checker) in [("list-append", "list-append"), ("bank", "bank")] {
+        let args = ["--workload", workload, "--time-limit", "14", "--nemesis-schedule", &script, "--rate", "200"];
+        let (code, out, run) = test_run(&dir, &[&args[..], &["--seed", "3"]].concat());
+        assert_eq!(code, 0, "{workload}: expected valid: {out}");
+        let results = results_of(&run);
+        assert_eq!(results["results"][0]["checker"], checker);
+        assert_eq!(results["results"][0]["validity"], "valid", "{workload}: {results}");
+        assert_eq!(results["stats"]["faults"], 3, "{workload}: a partition, a kill and a pause");
+        let ops = history(&run);
+        let ok = |f: &str| ops.iter().filter(|o| o.is_client() && o.kind == OpType::Ok && o.f == f).count();
+        let conflicts = ops.iter().filter(|o| o.error.as_ref().is_some_and(|e| e.as_str() == "conflict")).count();
+        if workload == "list-append" {
+            assert_eq!(results["results"][0]["stats"]["model"], "strict-serializable");
+            assert!(ok("txn") > 200, "{workload}: {} ok transactions", ok("txn"));
+        } else {
+            assert!(
+                ok("transfer") > 50 && ok("read") > 50,
+                "{workload}: {} transfers, {} reads",
+                ok("transfer"),
+                ok("read")
+            );
+        }
+        assert!(conflicts > 0, "{workload}: no transaction lost a compare on its mod revisions");
+        assert_eq!(leftovers(), Vec::<String>::new());
+    }
+}

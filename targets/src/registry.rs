@@ -112,8 +112,8 @@ mod tests {
             assert!(!daemon.argv.is_empty(), "{}: no daemon", entry.name);
             assert!(daemon.pidfile.starts_with(&cluster.data_root) && daemon.log.starts_with(&cluster.data_root));
             assert!(!entry.supports.workloads.is_empty() && !entry.supports.faults.is_empty(), "{entry:?}");
-            let client = target.client(&node);
             for workload in entry.supports.workloads {
+                let client = target.client(&node, workload);
                 let examples = workloads::examples(workload)
                     .unwrap_or_else(|| panic!("{}: {workload} is no workload faultline knows", entry.name));
                 for op in examples {

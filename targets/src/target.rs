@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::time::Duration;
 
+use checkers::txn::ConsistencyModel;
 use checkers::{OpType, Value};
 pub use nemesis::Daemon;
 use workloads::Invocation;
@@ -83,8 +84,13 @@ pub trait Target: Send + Sync {
     fn wipe(&self, node: &NodeSpec, cluster: &Cluster) -> Vec<Vec<String>>;
     /// How long SIGTERM may take before the harness sends SIGKILL.
     fn stop_grace(&self) -> Duration;
-    /// A client bound to `node`.
-    fn client(&self, node: &NodeSpec) -> Box<dyn Client>;
+    /// A client bound to `node` that runs the ops of workload `workload` (by name; two
+    /// workloads may share an op's shape, a read-only transaction or a read of null).
+    fn client(&self, node: &NodeSpec, workload: &str) -> Box<dyn Client>;
+    /// The transactional model its transactions are judged against unless the test names one.
+    fn consistency_model(&self) -> ConsistencyModel {
+        ConsistencyModel::StrictSerializable
+    }
     /// Whether `node` answers a linearizable read now.
     fn ready<'a>(&'a self, node: &'a NodeSpec) -> BoxFuture<'a, bool>;
     /// The node currently leading, if the target has leaders and one is known.

@@ -6,8 +6,13 @@
 //! - [`register`]: read/write/CAS over many independent keys.
 //! - [`rw_register`]: transactions of reads and writes (Elle's rw-register).
 //! - [`set`]: adds of unique elements and final reads.
+//! - [`list_append`]: transactions of reads and appends to lists (Elle's list-append).
+//! - [`bank`]: transfers between accounts with a fixed total, and reads of every balance.
 
+pub mod bank;
 pub mod generator;
+pub mod keys;
+pub mod list_append;
 pub mod register;
 pub mod rw_register;
 pub mod set;
@@ -16,8 +21,15 @@ pub use generator::{Context, Event, Generator, Invocation, Next};
 
 use serde_json::json;
 
+/// A transactional checker (`list-append`, `rw-register`) judging against `model`, with the
+/// default budgets.
+fn transactional(checker: &str, model: checkers::txn::ConsistencyModel) -> Vec<checkers::checker::CheckSpec> {
+    let options = checkers::checker::CheckerOptions { consistency_model: Some(model), ..Default::default() };
+    vec![checkers::checker::CheckSpec::new(checker, options).with_default_budgets()]
+}
+
 /// Every workload faultline runs, by name.
-pub const NAMES: [&str; 3] = ["register", "set", "rw-register"];
+pub const NAMES: [&str; 5] = ["register", "set", "rw-register", "list-append", "bank"];
 
 /// One invocation of each kind workload `name` issues (a client that runs the workload must
 /// take them all); `None` for a name that is no workload.
@@ -28,6 +40,8 @@ pub fn examples(name: &str) -> Option<Vec<Invocation>> {
         }
         "set" => vec![Invocation::new("add", json!(0)), set::read()],
         "rw-register" => vec![Invocation::new("txn", json!([["r", 0, null], ["w", 1, 2]]))],
+        "list-append" => vec![Invocation::new("txn", json!([["r", 0, null], ["append", 1, 2]]))],
+        "bank" => vec![Invocation::new("transfer", json!({"from": 0, "to": 1, "amount": 2})), bank::read()],
         _ => return None,
     })
 }
@@ -38,7 +52,15 @@ mod tests {
 
     #[test]
     fn every_workload_names_checkers_the_registry_accepts() {
-        for specs in [register::checkers(), set::checkers(), rw_register::checkers()] {
+        let model = checkers::txn::ConsistencyModel::Serializable;
+        let all = [
+            register::checkers(),
+            set::checkers(),
+            rw_register::checkers(model),
+            list_append::checkers(model),
+            bank::checkers(),
+        ];
+        for specs in all {
             assert!(!specs.is_empty());
             for spec in specs {
                 assert!(spec.prepare().is_ok(), "{}: {:?}", spec.checker, spec.prepare().err());

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use checkers::checker::{CheckSpec, CheckerOptions};
+use checkers::checker::CheckSpec;
 use checkers::history::Semantics;
 use checkers::txn::ConsistencyModel;
 use checkers::Value;
@@ -13,6 +13,7 @@ use rand::Rng;
 use serde_json::json;
 
 use crate::generator::{stagger, BoxGen, Context, Generator, Invocation, Next};
+use crate::keys::KeyWindow;
 
 /// One micro-op of a transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,20 +62,15 @@ pub fn semantics() -> Semantics {
     Semantics::default()
 }
 
-/// The checkers that judge an rw-register history: Elle's rw-register checker against strict
-/// serializability (etcd's transactions are linearizable).
-pub fn checkers() -> Vec<CheckSpec> {
-    let options =
-        CheckerOptions { consistency_model: Some(ConsistencyModel::StrictSerializable), ..CheckerOptions::default() };
-    vec![CheckSpec::new("rw-register", options)]
+/// The checkers that judge an rw-register history: Elle's rw-register checker against `model`
+/// (the target's promise, e.g. strict serializability for etcd, unless the test names one).
+pub fn checkers(model: ConsistencyModel) -> Vec<CheckSpec> {
+    crate::transactional("rw-register", model)
 }
 
-/// Generates transactions over `window` live keys; a key retires after `writes_per_key` writes
-/// and a fresh key takes its place.
+/// Generates transactions over a rolling window of live keys.
 struct Txns {
-    window: Vec<(u64, i64)>,
-    next_key: u64,
-    writes_per_key: i64,
+    keys: KeyWindow,
 }
 
 impl Generator for Txns {
@@ -83,8 +79,7 @@ impl Generator for Txns {
         let mut mops = Vec::with_capacity(len);
         let mut written = Vec::new();
         for _ in 0..len {
-            let slot = ctx.rng.gen_range(0..self.window.len());
-            let key = self.window[slot].0;
+            let key = self.keys.pick(ctx.rng);
             if ctx.rng.gen_bool(0.5) {
                 if !written.contains(&key) {
                     mops.push(json!(["r", key, null]));
@@ -94,17 +89,11 @@ impl Generator for Txns {
             if written.contains(&key) {
                 continue;
             }
-            let value = self.window[slot].1 + 1;
-            self.window[slot].1 = value;
             written.push(key);
-            mops.push(json!(["w", key, value]));
-            if value >= self.writes_per_key {
-                self.window[slot] = (self.next_key, 0);
-                self.next_key += 1;
-            }
+            mops.push(json!(["w", key, self.keys.write(key)]));
         }
         if mops.is_empty() {
-            mops.push(json!(["r", self.window[0].0, null]));
+            mops.push(json!(["r", self.keys.first(), null]));
         }
         Next::Op(Invocation::new("txn", serde_json::Value::Array(mops)))
     }
@@ -112,8 +101,7 @@ impl Generator for Txns {
 
 /// Transactions of 1–4 micro-ops over 8 live keys, at about one per `mean_delay`.
 pub fn generator(mean_delay: Duration) -> BoxGen {
-    let txns = Txns { window: (0..8).map(|k| (k, 0)).collect(), next_key: 8, writes_per_key: 64 };
-    stagger(mean_delay, Box::new(txns))
+    stagger(mean_delay, Box::new(Txns { keys: KeyWindow::new(8, 64) }))
 }
 
 #[cfg(test)]

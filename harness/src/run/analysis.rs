@@ -55,7 +55,7 @@ fn explain(history: &History, results: &[CheckResult]) -> Vec<String> {
 /// Checks `history` with the workload's checkers; unanswered final reads turn a valid verdict
 /// into unknown.
 fn check(plan: &Plan, history: &History, unanswered: &[String]) -> Vec<CheckResult> {
-    let mut results = super::workload::check(plan.workload, history);
+    let mut results = super::workload::check(plan, history);
     for result in results.iter_mut().filter(|r| r.validity == Validity::Valid && !unanswered.is_empty()) {
         result.validity = Validity::Unknown;
         result.unknown_reason = Some(format!(

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use checkers::txn::ConsistencyModel;
 use nemesis::{Family, ScriptedSchedule};
 use serde::{Deserialize, Serialize};
 use targets::registry::{self, list};
@@ -33,9 +34,13 @@ pub struct Fields {
     /// The system under test, by its name in the target registry (etcd).
     #[arg(long)]
     pub target: Option<String>,
-    /// The workload: register, set or rw-register.
+    /// The workload: register, set, rw-register, list-append or bank.
     #[arg(long)]
     pub workload: Option<WorkloadName>,
+    /// The transactional model a list-append or rw-register history is judged against (default:
+    /// what the target promises, e.g. strict-serializable for etcd).
+    #[arg(long)]
+    pub consistency_model: Option<ModelName>,
     /// Fault families for a random schedule, comma-separated: partition,kill,pause (or none).
     #[arg(long)]
     pub nemesis: Option<Families>,
@@ -121,6 +126,17 @@ pub enum WorkloadName {
     Set,
     /// Transactions of reads and writes (Elle's rw-register).
     RwRegister,
+    /// Transactions of reads and appends to lists (Elle's list-append).
+    ListAppend,
+    /// Transfers between accounts with a fixed total, and reads of every balance.
+    Bank,
+}
+
+impl WorkloadName {
+    /// Whether its history is judged by a transactional checker (which takes a consistency model).
+    pub fn transactional(self) -> bool {
+        matches!(self, WorkloadName::RwRegister | WorkloadName::ListAppend)
+    }
 }
 
 impl FromStr for WorkloadName {
@@ -130,6 +146,8 @@ impl FromStr for WorkloadName {
             "register" => Ok(WorkloadName::Register),
             "set" => Ok(WorkloadName::Set),
             "rw-register" => Ok(WorkloadName::RwRegister),
+            "list-append" => Ok(WorkloadName::ListAppend),
+            "bank" => Ok(WorkloadName::Bank),
             other => Err(format!("unknown workload {other:?}; faultline runs {}", workloads::NAMES.join(", "))),
         }
     }
@@ -141,7 +159,26 @@ impl std::fmt::Display for WorkloadName {
             WorkloadName::Register => "register",
             WorkloadName::Set => "set",
             WorkloadName::RwRegister => "rw-register",
+            WorkloadName::ListAppend => "list-append",
+            WorkloadName::Bank => "bank",
         })
+    }
+}
+
+/// A transactional consistency model by name (`--consistency-model`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelName(pub ConsistencyModel);
+
+impl FromStr for ModelName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ModelName, String> {
+        s.parse().map(ModelName)
+    }
+}
+
+impl std::fmt::Display for ModelName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name())
     }
 }
 
@@ -229,6 +266,7 @@ impl std::fmt::Display for Concurrency {
 }
 
 from_str_de!(WorkloadName);
+from_str_de!(ModelName);
 from_str_de!(Families);
 from_str_de!(NodeNames);
 from_str_de!(Concurrency);
@@ -257,6 +295,8 @@ pub struct Plan {
     pub nodes: Vec<String>,
     /// The workload its clients run.
     pub workload: WorkloadName,
+    /// The model a transactional workload's history is judged against.
+    pub consistency_model: ConsistencyModel,
     /// How many client workers run at once (spread over the nodes in turn).
     pub concurrency: usize,
     /// How long the workload runs.
@@ -294,11 +334,13 @@ impl Plan {
             name,
             target,
             workload,
+            consistency_model,
             nemesis,
             nemesis_interval,
             nemesis_schedule,
             nodes,
             workload,
+            consistency_model,
             concurrency,
             time_limit,
             test_count,
@@ -364,6 +406,16 @@ impl Plan {
             }
         };
         supports(target, workload, &schedule)?;
+        let consistency_model = match f.consistency_model {
+            Some(_) if !workload.transactional() => {
+                return Err(format!(
+                    "consistency-model: workload {workload} is not judged by a transactional checker; \
+                     leave it out or use list-append or rw-register"
+                ))
+            }
+            Some(ModelName(model)) => model,
+            None => (target.build)(&target_options).consistency_model(),
+        };
         let name = f.name.get_or_insert_with(|| {
             let mode = if f.serializable { "serializable" } else { "linearizable" };
             format!("{}-{workload}-{mode}", target.name)
@@ -375,6 +427,7 @@ impl Plan {
             target_options,
             nodes,
             workload,
+            consistency_model,
             concurrency,
             time_limit,
             test_count,
@@ -460,6 +513,17 @@ mod tests {
         let err = file("concurrency: lots\n").unwrap_err();
         assert!(err.contains("2n") && err.contains("line 1"), "{err}");
         assert!(file("time-limit: -1\n").unwrap_err().contains("above 0"));
+    }
+
+    #[test]
+    fn the_consistency_model_defaults_to_the_targets_promise_and_only_judges_transactions() {
+        let plan = file("workload: list-append\n").unwrap();
+        assert_eq!(plan.consistency_model, ConsistencyModel::StrictSerializable);
+        let plan = file("workload: rw-register\nconsistency-model: read-committed\n").unwrap();
+        assert_eq!(plan.consistency_model, ConsistencyModel::ReadCommitted);
+        let err = file("workload: bank\nconsistency-model: serializable\n").unwrap_err();
+        assert!(err.contains("consistency-model") && err.contains("bank"), "{err}");
+        assert!(file("workload: list-append\nconsistency-model: sorta\n").unwrap_err().contains("line 2"));
     }
 
     #[test]

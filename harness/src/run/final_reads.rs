@@ -42,7 +42,7 @@ async fn wait_ready(run: &Run, limit: Duration) -> Vec<String> {
 
 async fn read_all(run: Arc<Run>, node: usize, reads: Vec<Invocation>, deadline: Instant) -> Vec<String> {
     let spec = run.nodes[node].spec.clone();
-    let client = run.target.client(&spec);
+    let client = run.target.client(&spec, &run.plan.workload.to_string());
     let process = run.new_process();
     let mut unanswered = Vec::new();
     for op in reads {

@@ -97,7 +97,7 @@ async fn invoke(run: &Run, client: &dyn Client, op: &Invocation) -> Completion {
 /// or the run is cancelled.
 pub async fn worker(run: Arc<Run>, scheduler: Scheduler, thread: usize, threads: usize, node: usize) {
     let spec = run.nodes[node].spec.clone();
-    let client = run.target.client(&spec);
+    let client = run.target.client(&spec, &run.plan.workload.to_string());
     let mut process = run.new_process();
     let mut backoff = Backoff::default();
     while let Some(op) = next_op(&run, &scheduler, thread, threads).await {

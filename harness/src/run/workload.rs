@@ -8,13 +8,17 @@ use std::time::Duration;
 
 use checkers::history::Semantics;
 use checkers::{CheckResult, History};
+use workloads::bank::BankOp;
 use workloads::generator::{time_limit, BoxGen};
 use workloads::register::RegisterOp;
 use workloads::rw_register::Mop;
 use workloads::set::SetOp;
-use workloads::{register, rw_register, set, Invocation};
+use workloads::{bank, list_append, register, rw_register, set, Invocation};
 
 use super::config::{Plan, WorkloadName};
+
+/// How many list-append keys are live at once: few, so transactions conflict.
+const LIST_APPEND_KEYS: u64 = 4;
 
 /// The workload's generator for the whole run.
 pub fn generator(plan: &Plan) -> BoxGen {
@@ -26,6 +30,8 @@ pub fn generator(plan: &Plan) -> BoxGen {
         }
         WorkloadName::Set => set::generator(mean_delay),
         WorkloadName::RwRegister => rw_register::generator(mean_delay),
+        WorkloadName::ListAppend => list_append::generator(LIST_APPEND_KEYS, mean_delay),
+        WorkloadName::Bank => bank::generator(mean_delay),
     };
     time_limit(plan.time_limit, ops)
 }
@@ -36,6 +42,8 @@ pub fn semantics(workload: WorkloadName) -> Semantics {
         WorkloadName::Register => register::semantics(),
         WorkloadName::Set => set::semantics(),
         WorkloadName::RwRegister => rw_register::semantics(),
+        WorkloadName::ListAppend => list_append::semantics(),
+        WorkloadName::Bank => bank::semantics(),
     }
 }
 
@@ -59,15 +67,16 @@ impl Touched {
         }
     }
 
-    /// The reads every node answers after healing: each touched register key, or the whole
-    /// set; none for transactions (Elle needs no final read).
+    /// The reads every node answers after healing: each touched register key, the whole set,
+    /// or every balance; none for transactions (Elle needs no final read).
     pub fn final_reads(&self) -> Vec<Invocation> {
         match self.workload {
             WorkloadName::Register => {
                 self.keys.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|k| register::read(*k)).collect()
             }
             WorkloadName::Set => vec![set::read()],
-            WorkloadName::RwRegister => Vec::new(),
+            WorkloadName::Bank => vec![bank::read()],
+            WorkloadName::RwRegister | WorkloadName::ListAppend => Vec::new(),
         }
     }
 }
@@ -76,15 +85,20 @@ impl Touched {
 pub fn only_reads(op: &Invocation) -> bool {
     matches!(RegisterOp::decode(op), Some(RegisterOp::Read(_)))
         || matches!(SetOp::decode(op), Some(SetOp::Read))
+        || matches!(BankOp::decode(op), Some(BankOp::Read))
         || rw_register::decode(op).is_some_and(|mops| mops.iter().all(|m| matches!(m, Mop::Read(_))))
+        || list_append::decode(op).is_some_and(|mops| mops.iter().all(|m| matches!(m, list_append::Mop::Read(_))))
 }
 
-/// Judges a history of `workload` with the checkers the workload names, through the registry.
-pub fn check(workload: WorkloadName, history: &History) -> Vec<CheckResult> {
-    let specs = match workload {
+/// Judges a history of the plan's workload with the checkers the workload names (a
+/// transactional one against the plan's consistency model), through the registry.
+pub fn check(plan: &Plan, history: &History) -> Vec<CheckResult> {
+    let specs = match plan.workload {
         WorkloadName::Register => register::checkers(),
         WorkloadName::Set => set::checkers(),
-        WorkloadName::RwRegister => rw_register::checkers(),
+        WorkloadName::RwRegister => rw_register::checkers(plan.consistency_model),
+        WorkloadName::ListAppend => list_append::checkers(plan.consistency_model),
+        WorkloadName::Bank => bank::checkers(),
     };
     specs
         .iter()
@@ -113,6 +127,10 @@ mod tests {
         assert_eq!(touched.final_reads(), [register::read(1), register::read(3)]);
         assert_eq!(Touched::new(WorkloadName::Set).final_reads(), [set::read()]);
         assert!(Touched::new(WorkloadName::RwRegister).final_reads().is_empty());
+        assert_eq!(Touched::new(WorkloadName::Bank).final_reads(), [bank::read()]);
+        assert!(only_reads(&Invocation::new("txn", json!([["r", 1, null], ["r", 2, null]]))));
+        assert!(!only_reads(&Invocation::new("txn", json!([["r", 1, null], ["append", 2, 3]]))));
+        assert!(!only_reads(&Invocation::new("transfer", json!({"from": 0, "to": 1, "amount": 1}))));
         assert!(only_reads(&register::read(0)) && only_reads(&set::read()));
         assert!(only_reads(&Invocation::new("txn", json!([["r", 1, null]]))));
         assert!(!only_reads(&Invocation::new("txn", json!([["r", 1, null], ["w", 2, 3]]))));

@@ -61,7 +61,12 @@ pub fn range(key: &str, serializable: bool) -> Value {
 
 /// `POST /v3/kv/put` body.
 pub fn put(key: &str, value: i64) -> Value {
-    json!({ "key": b64(key), "value": b64(&value.to_string()) })
+    put_text(key, &value.to_string())
+}
+
+/// `POST /v3/kv/put` body with a value of any text.
+pub fn put_text(key: &str, value: &str) -> Value {
+    json!({ "key": b64(key), "value": b64(value) })
 }
 
 /// `POST /v3/kv/txn` body: put `new` if the value equals `old`.
@@ -101,6 +106,64 @@ pub fn txn_reads(mops: &[Mop], resp: &Value) -> Result<Vec<Option<i64>>, Unexpec
         .filter(|(m, _)| matches!(m, Mop::Read(_)))
         .map(|(_, r)| range_value(r.get("response_range").unwrap_or(&Value::Null)))
         .collect()
+}
+
+/// The etcd key of list-append key `k` (its value is the list as JSON text).
+pub fn list_key(k: u64) -> String {
+    format!("faultline/la/{k}")
+}
+
+/// The etcd key of bank account `a`.
+pub fn account_key(a: u64) -> String {
+    format!("faultline/bank/{a}")
+}
+
+/// `POST /v3/kv/txn` body that reads `keys` at one revision (no compare).
+pub fn read_keys(keys: &[String], serializable: bool) -> Value {
+    let ops: Vec<Value> = keys.iter().map(|k| json!({ "request_range": range(k, serializable) })).collect();
+    json!({ "success": ops })
+}
+
+/// A key as a transaction read it: its value's text (`None` when absent) and its mod revision
+/// (`"0"` when absent, which is what a compare on a missing key's mod revision holds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    /// The value, as text.
+    pub value: Option<String>,
+    /// The revision of its last change.
+    pub mod_revision: String,
+}
+
+/// The versions a [`read_keys`] response holds, one per key in order.
+pub fn versions(resp: &Value, keys: usize) -> Result<Vec<Version>, Unexpected> {
+    let empty = Vec::new();
+    let responses = resp.get("responses").and_then(Value::as_array).unwrap_or(&empty);
+    if responses.len() != keys {
+        return Err(Unexpected(format!("{} responses to a read of {keys} keys", responses.len())));
+    }
+    responses
+        .iter()
+        .map(|r| {
+            let kv = r.get("response_range").and_then(|r| r.get("kvs")).and_then(|kvs| kvs.get(0));
+            let Some(kv) = kv else { return Ok(Version { value: None, mod_revision: "0".into() }) };
+            let raw = kv.get("value").and_then(Value::as_str).unwrap_or("");
+            let bytes = B64.decode(raw).map_err(|e| Unexpected(format!("value {raw:?} is not base64: {e}")))?;
+            let rev = kv.get("mod_revision").and_then(Value::as_str).unwrap_or("0");
+            Ok(Version { value: Some(String::from_utf8_lossy(&bytes).into_owned()), mod_revision: rev.to_string() })
+        })
+        .collect()
+}
+
+/// `POST /v3/kv/txn` body that puts `puts` only if every key of `read` still has the mod
+/// revision it was read at (Jepsen's approach: a conflicting transaction fails, it never
+/// clobbers).
+pub fn guarded_puts(read: &[(String, Version)], puts: &[(String, String)]) -> Value {
+    let compare: Vec<Value> = read
+        .iter()
+        .map(|(k, v)| json!({ "key": b64(k), "target": "MOD", "result": "EQUAL", "mod_revision": v.mod_revision }))
+        .collect();
+    let success: Vec<Value> = puts.iter().map(|(k, v)| json!({ "request_put": put_text(k, v) })).collect();
+    json!({ "compare": compare, "success": success })
 }
 
 /// Why a gateway response could not be understood.
@@ -178,6 +241,28 @@ mod tests {
         ]});
         assert_eq!(txn_reads(&mops, &resp), Ok(vec![Some(4), None]));
         assert!(txn_reads(&mops, &json!({"succeeded": true})).is_err());
+    }
+
+    #[test]
+    fn guarded_puts_compare_every_revision_read() {
+        let resp = json!({"succeeded": true, "responses": [
+            {"response_range": {"kvs": [{"value": b64("[1,2]"), "mod_revision": "17"}], "count": "1"}},
+            {"response_range": {"header": {}}}
+        ]});
+        let read = versions(&resp, 2).unwrap();
+        assert_eq!(read[0], Version { value: Some("[1,2]".into()), mod_revision: "17".into() });
+        assert_eq!(read[1], Version { value: None, mod_revision: "0".into() });
+        assert!(versions(&resp, 3).is_err());
+        let keys = [list_key(1), list_key(2)];
+        assert_eq!(read_keys(&keys, true)["success"][1]["request_range"]["serializable"], true);
+        let pairs: Vec<(String, Version)> = keys.iter().cloned().zip(read).collect();
+        let body = guarded_puts(&pairs, &[(list_key(2), "[5]".into())]);
+        assert_eq!(body["compare"][0]["mod_revision"], "17");
+        assert_eq!(
+            (body["compare"][1]["target"].as_str(), body["compare"][1]["mod_revision"].as_str()),
+            (Some("MOD"), Some("0"))
+        );
+        assert_eq!(body["success"][0]["request_put"]["value"], b64("[5]"));
     }
 
     #[test]

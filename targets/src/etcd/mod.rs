@@ -19,7 +19,7 @@ pub const ENTRY: Entry = Entry {
     name: "etcd",
     about: "etcd 3.4 (Debian's etcd-server), a static cluster, clients through the JSON gateway",
     supports: Supports {
-        workloads: &["register", "set", "rw-register"],
+        workloads: &["register", "set", "rw-register", "list-append", "bank"],
         leader: true,
         faults: &[Family::Partition, Family::Kill, Family::Pause],
         options: &["serializable", "pre-vote"],
@@ -120,8 +120,8 @@ impl Target for Etcd {
         Duration::from_secs(3)
     }
 
-    fn client(&self, node: &NodeSpec) -> Box<dyn Client> {
-        Box::new(EtcdClient::new(node, self.serializable, self.request_timeout))
+    fn client(&self, node: &NodeSpec, workload: &str) -> Box<dyn Client> {
+        Box::new(EtcdClient::new(node, self.serializable, self.request_timeout).for_workload(workload))
     }
 
     fn ready<'a>(&'a self, node: &'a NodeSpec) -> BoxFuture<'a, bool> {
