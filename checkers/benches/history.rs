@@ -10,7 +10,9 @@
 //! - **CAS register**: one key, P = 10 and 50 processes, 2k and 20k ops, 0/5/10% crashed
 //!   (seed 11), each valid and with one stale read of a value written exactly once, with
 //!   unique values per key and with values from 1..=5; each check has a 10 s time budget, so a
-//!   case that is not decided prints `unknown`.
+//!   case that is not decided prints `unknown`. `no search` counts the partitions decided
+//!   before the search: by value flow (invalid) or by the greedy linearization builder (valid,
+//!   unique values only).
 //!
 //! - **Scale**: 10 independent CAS keys, 20 processes, 5% crashed, 100k and 1M ops (in memory,
 //!   60 s budget).

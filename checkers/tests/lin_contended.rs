@@ -5,7 +5,9 @@
 //! The check: 2k ops with 5% crashed and 20k ops without crashes are decided (seed 11, 5
 //! values, a 30 s budget so a blow-up reads as `unknown` instead of hanging). The measurements
 //! of every crash rate, stale reads and unique values are in `cargo bench -p checkers --bench
-//! history`.
+//! history`. With unique values (seed 11, 20k ops, 10% crashed) the greedy linearization
+//! builder must decide the valid history and value flow the one with a stale read, neither
+//! taking a search step.
 
 use std::time::{Duration, Instant};
 
@@ -56,4 +58,22 @@ fn run(config: &SimConfig, model: ModelKind, budget: Duration) -> Validity {
 fn one_cas_key_50_processes_is_decided() {
     assert_eq!(run(&contended(2_000, 0.05, 0.0), ModelKind::CasRegister, Duration::from_secs(30)), Validity::Valid);
     assert_eq!(run(&contended(20_000, 0.0, 0.0), ModelKind::CasRegister, Duration::from_secs(30)), Validity::Valid);
+}
+
+/// With unique values (as faultline's register workload writes them), the greedy builder
+/// decides the valid histories the search finds hardest, 50 processes, 20k ops, 10% crashed, on
+/// its own (no search step), and the same history with one stale read stays invalid.
+#[test]
+fn unique_values_are_decided_without_the_search() {
+    for stale in [false, true] {
+        let config =
+            SimConfig { unique_values: true, crash_rate: 0.10, one_stale_read: stale, ..contended(20_000, 0.0, 0.0) };
+        let history = simulate(&config);
+        let semantics = history.header.as_ref().unwrap().semantics;
+        let options = Options { semantics, time_budget: Some(Duration::from_secs(60)), ..Options::default() };
+        let result = check(&history, ModelKind::CasRegister, &options);
+        assert_eq!(result.validity, if stale { Validity::Invalid } else { Validity::Valid }, "stale read: {stale}");
+        assert_eq!(result.stats["steps"], 0, "decided without the search (stale read: {stale})");
+        assert_eq!(result.stats["witnessed"], u64::from(!stale), "stale read: {stale}");
+    }
 }

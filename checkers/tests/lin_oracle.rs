@@ -15,7 +15,9 @@
 //! mutations, until the oracle rejects the history). The crash-heavy register cases aim at the
 //! search's crashed-op reductions: 3 processes, values 0–1 (so crashed ops are often equal, and
 //! crashed writes are often read later or never), crash probability `CRASH_HEAVY`, `CRASH_HEAVY_CASES` histories, and failed
-//! CAS mismatches under `observed` semantics in half the cases.
+//! CAS mismatches under `observed` semantics in half the cases. The unique CAS register cases
+//! write each value once (a counter; a CAS expects one of the last two values written), so the
+//! greedy linearization builder must decide most of their valid cases on its own.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -230,12 +232,19 @@ enum Case {
     Mutex,
     CrashHeavyRegister,
     CrashHeavyCas,
+    /// CAS register whose writes and CAS new values are unique (a counter), as faultline's own
+    /// register workload writes them: the greedy linearization builder's case.
+    UniqueCas,
 }
 
 impl Case {
     /// The register models, whose invalid cases the value-flow rules can decide.
     fn has_value_flow(self) -> bool {
         matches!(self.kind(), ModelKind::Register | ModelKind::CasRegister)
+    }
+
+    fn unique(self) -> bool {
+        self == Case::UniqueCas
     }
 
     fn crash_heavy(self) -> bool {
@@ -245,7 +254,7 @@ impl Case {
     fn kind(self) -> ModelKind {
         match self {
             Case::Register | Case::CrashHeavyRegister => ModelKind::Register,
-            Case::CasRegister | Case::IndependentCas | Case::CrashHeavyCas => ModelKind::CasRegister,
+            Case::CasRegister | Case::IndependentCas | Case::CrashHeavyCas | Case::UniqueCas => ModelKind::CasRegister,
             Case::MultiRegister => ModelKind::MultiRegister,
             Case::Set => ModelKind::Set,
             Case::Queue => ModelKind::Queue,
@@ -254,11 +263,21 @@ impl Case {
     }
 }
 
-/// A random op for `case`: (f, invocation value).
-fn random_op(case: Case, rng: &mut ChaCha8Rng) -> (&'static str, Value) {
+/// A random op for `case`: (f, invocation value). `fresh` is the next unique value.
+fn random_op(case: Case, rng: &mut ChaCha8Rng, fresh: &mut i64) -> (&'static str, Value) {
     let values = if case.crash_heavy() { 2 } else { 3 };
     let v = |rng: &mut ChaCha8Rng| json!(rng.gen_range(0..values));
     match case {
+        Case::UniqueCas => {
+            *fresh += 1;
+            // Expect one of the last two values written, so that about half the CASes succeed.
+            let recent = json!((*fresh - 1 - rng.gen_range(0..2)).max(0));
+            match rng.gen_range(0..3) {
+                0 => ("read", Value::Null),
+                1 => ("write", json!(*fresh)),
+                _ => ("cas", json!([recent, *fresh])),
+            }
+        }
         Case::Register | Case::CrashHeavyRegister => match rng.gen_range(0..2) {
             0 => ("read", Value::Null),
             _ => ("write", v(rng)),
@@ -353,6 +372,7 @@ fn generate(case: Case, init: &Obj, rng: &mut ChaCha8Rng) -> Vec<Op> {
     let (mut invoked, mut ops) = (0, Vec::new());
     let wrap = |key: i64, v: Value| if case == Case::IndependentCas { json!([key, v]) } else { v };
     let key: usize = rng.gen_range(0..2);
+    let mut fresh = 0;
     loop {
         if invoked == total && clients.iter().all(|c| c.1.is_none()) {
             return ops;
@@ -365,7 +385,7 @@ fn generate(case: Case, init: &Obj, rng: &mut ChaCha8Rng) -> Vec<Op> {
         let key = if case == Case::IndependentCas { rng.gen_range(0..2) } else { key };
         match pending {
             None if invoked < total => {
-                let (f, input) = random_op(case, rng);
+                let (f, input) = random_op(case, rng, &mut fresh);
                 let wrapped = wrap(key as i64, input);
                 ops.push(op(OpType::Invoke, Process::Client(*process), f, wrapped.clone(), None));
                 let (crash, refused) = (rng.gen_bool(crash), rng.gen_bool(0.1));
@@ -490,7 +510,7 @@ fn has_equal_crashed_ops(ops: &[Op]) -> bool {
 
 fn run(case: Case, number: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED + number);
-    let (mut valid, mut invalid, mut equal_crashed, mut dropped, mut refuted) = (0, 0, 0, 0, 0);
+    let (mut valid, mut invalid, mut equal_crashed, mut dropped, mut refuted, mut witnessed) = (0, 0, 0, 0, 0, 0);
     for n in 0..if case.crash_heavy() { CRASH_HEAVY_CASES } else { CASES } {
         let semantics = Semantics {
             nil_read: if rng.gen_bool(0.5) { NilRead::Absent } else { NilRead::Any },
@@ -505,7 +525,7 @@ fn run(case: Case, number: u64) {
                     Value::Null
                 }
             }
-            Case::Register | Case::CasRegister | Case::CrashHeavyRegister | Case::CrashHeavyCas
+            Case::Register | Case::CasRegister | Case::CrashHeavyRegister | Case::CrashHeavyCas | Case::UniqueCas
                 if rng.gen_bool(0.5) =>
             {
                 json!(0)
@@ -517,7 +537,8 @@ fn run(case: Case, number: u64) {
             | Case::CasRegister
             | Case::IndependentCas
             | Case::CrashHeavyRegister
-            | Case::CrashHeavyCas => Obj::Register(init_value.clone()),
+            | Case::CrashHeavyCas
+            | Case::UniqueCas => Obj::Register(init_value.clone()),
             Case::MultiRegister => {
                 let map = init_value.as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
                 Obj::Map(map.unwrap_or_default(), Value::Null)
@@ -566,15 +587,24 @@ fn run(case: Case, number: u64) {
         if result.stats["crashed_dropped"].as_u64().unwrap_or(0) > 0 {
             dropped += 1;
         }
-        if result.stats["decided_without_search"].as_u64().unwrap_or(0) > 0 {
+        let witness = result.stats["witnessed"].as_u64().unwrap_or(0);
+        if result.stats["decided_without_search"].as_u64().unwrap_or(0) > witness {
             refuted += 1;
+        }
+        if witness > 0 {
+            witnessed += 1;
         }
     }
     let total = valid + invalid;
     eprintln!(
         "{case:?}: {valid} valid, {invalid} invalid, {equal_crashed} with equal crashed ops, {dropped} with unneeded \
-         crashed ops dropped, {refuted} invalid by value flow alone"
+         crashed ops dropped, {refuted} invalid by value flow alone, {witnessed} valid by a greedy linearization"
     );
+    if case.unique() {
+        // With unique values the greedy builder decides most valid cases without the search, and
+        // every such verdict agreed with the oracle.
+        assert!(witnessed * 10 >= valid * 6, "{case:?}: only {witnessed} of {valid} valid decided by the builder");
+    }
     if case.has_value_flow() {
         // The value-flow rules (stale reads, reads of values never written) decide a fair share
         // of the invalid cases on their own, and every such verdict agreed with the oracle.
@@ -630,4 +660,9 @@ fn crash_heavy_register_agrees_with_the_oracle() {
 #[test]
 fn crash_heavy_cas_register_agrees_with_the_oracle() {
     run(Case::CrashHeavyCas, 9);
+}
+
+#[test]
+fn unique_cas_register_agrees_with_the_oracle() {
+    run(Case::UniqueCas, 10);
 }

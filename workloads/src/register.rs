@@ -14,7 +14,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
-use crate::generator::{independent, limit, stagger, BoxGen, FromFn, Invocation, Mix};
+use crate::generator::{independent, limit, stagger, BoxGen, FromFn, Invocation};
 
 /// One register op, as a client executes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,16 +66,27 @@ pub fn checkers() -> Vec<CheckSpec> {
     vec![CheckSpec::new(checkers::linearizable::CHECKER, options).with_default_budgets()]
 }
 
-/// The register generator: per key at most `ops_per_key` ops (reads, writes and CAS of values
-/// 0..5 in equal parts), `threads_per_key` threads per key, about one op per `mean_delay`.
+/// The register generator: per key at most `ops_per_key` ops (reads, writes and CAS in equal
+/// parts), `threads_per_key` threads per key, about one op per `mean_delay`. Every value written
+/// to a key is new for that key (1, 2, 3, ...), as DESIGN.md promises: a read then names the op
+/// whose value it saw, which lets the checker build a linearization without searching. A CAS
+/// expects one of the last two values issued for its key, so about half of them can succeed.
 pub fn generator(ops_per_key: usize, threads_per_key: usize, mean_delay: Duration) -> BoxGen {
     let ops = independent(threads_per_key, move |_key| {
-        let r: BoxGen = Box::new(FromFn(|_: &mut ChaCha8Rng| Invocation::new("read", Value::Null)));
-        let w: BoxGen = Box::new(FromFn(|rng: &mut ChaCha8Rng| Invocation::new("write", json!(rng.gen_range(0..5)))));
-        let c: BoxGen = Box::new(FromFn(|rng: &mut ChaCha8Rng| {
-            Invocation::new("cas", json!([rng.gen_range(0..5), rng.gen_range(0..5)]))
+        let mut issued: i64 = 0;
+        let op: BoxGen = Box::new(FromFn(move |rng: &mut ChaCha8Rng| match rng.gen_range(0..3) {
+            0 => Invocation::new("read", Value::Null),
+            1 => {
+                issued += 1;
+                Invocation::new("write", json!(issued))
+            }
+            _ => {
+                let expected = (issued - rng.gen_range(0..2)).max(0);
+                issued += 1;
+                Invocation::new("cas", json!([expected, issued]))
+            }
         }));
-        limit(ops_per_key, Box::new(Mix(vec![r, w, c])))
+        limit(ops_per_key, op)
     });
     stagger(mean_delay, ops)
 }
@@ -101,5 +112,29 @@ mod tests {
         assert_eq!(seen.last().unwrap().key(), 2);
         assert!(seen.iter().any(|op| matches!(op, RegisterOp::Cas(..))));
         assert_eq!(RegisterOp::decode(&read(7)), Some(RegisterOp::Read(7)));
+    }
+
+    #[test]
+    fn values_are_unique_per_key() {
+        let rng = &mut ChaCha8Rng::seed_from_u64(3);
+        let mut g = generator(60, 1, Duration::ZERO);
+        let mut written: std::collections::HashSet<(u64, i64)> = std::collections::HashSet::new();
+        let (mut writes, mut cases) = (0, 0);
+        for _ in 0..300 {
+            let Next::Op(op) = g.next(&mut Context { time: Duration::ZERO, thread: 0, threads: 1, rng }) else {
+                panic!("register generator ran dry")
+            };
+            let (key, new) = match RegisterOp::decode(&op).expect("decodes") {
+                RegisterOp::Write(k, v) => (k, v),
+                RegisterOp::Cas(k, _, v) => {
+                    cases += 1;
+                    (k, v)
+                }
+                RegisterOp::Read(_) => continue,
+            };
+            writes += 1;
+            assert!(written.insert((key, new)), "value {new} written twice to key {key}");
+        }
+        assert!(writes > 150 && cases > 50, "{writes} writes, {cases} CASes");
     }
 }

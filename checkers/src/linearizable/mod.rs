@@ -6,6 +6,8 @@
 //! - `prepare`: history → decoded ops per partition, applying the [`Semantics`].
 //! - `search`: Wing–Gong with Lowe's memo and just-in-time linearization, per partition.
 //! - `symmetry`: equal ops are interchangeable; the search tries only one of those that can go.
+//! - `stale` and `witness`: value flow decides `invalid`, and with unique values a greedily
+//!   built linearization decides `valid`, before the search (which decides the rest).
 //! - `report`: counterexamples in words and JSON.
 //!
 //! [`check`] runs a built-in model by name; [`check_model`] runs any [`Model`]. Partitions
@@ -21,6 +23,7 @@ mod report;
 mod search;
 mod stale;
 mod symmetry;
+mod witness;
 
 use std::str::FromStr;
 use std::sync::atomic::AtomicUsize;
@@ -163,12 +166,18 @@ pub fn check_model<M: Model>(history: &History, model: &M, options: &Options) ->
     let used = AtomicUsize::new(0);
     let budget =
         Budget { deadline: options.time_budget.map(|b| started + b), memory: options.memory_budget_bytes, used: &used };
-    // Reads that value flow alone refutes decide their partition without the search.
+    // Reads that value flow alone refutes decide their partition without the search, and so
+    // does a linearization the greedy builder finds.
     let stale: Vec<Option<stale::Stale>> =
         partitions.par_iter().map(|part| model.state_value(&init).and_then(|v| stale::find(model, v, part))).collect();
+    let witnessed: Vec<bool> = partitions
+        .par_iter()
+        .zip(&stale)
+        .map(|(part, stale)| stale.is_none() && witness::linearizes(model, &init, part))
+        .collect();
     let mut searched: Vec<(usize, search::Searched<M::State>)> = order
         .into_par_iter()
-        .filter(|&i| stale[i].is_none())
+        .filter(|&i| stale[i].is_none() && !witnessed[i])
         .map(|i| (i, search::search(model, init.clone(), &partitions[i].ops, &budget)))
         .collect();
     searched.sort_by_key(|(i, _)| *i);
@@ -204,7 +213,8 @@ pub fn check_model<M: Model>(history: &History, model: &M, options: &Options) ->
         "crashed": crashed + dropped,
         "crashed_dropped": dropped,
         "partitions": partitions.len(),
-        "decided_without_search": stale.iter().filter(|s| s.is_some()).count(),
+        "decided_without_search": stale.iter().filter(|s| s.is_some()).count() + witnessed.iter().filter(|w| **w).count(),
+        "witnessed": witnessed.iter().filter(|w| **w).count(),
         "states": searched.iter().map(|(_, s)| s.states).sum::<usize>(),
         "steps": searched.iter().map(|(_, s)| s.steps).sum::<u64>(),
         "elapsed_ms": started.elapsed().as_secs_f64() * 1e3,
