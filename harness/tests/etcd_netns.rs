@@ -410,6 +410,23 @@ fn results_of(run: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap()
 }
 
+/// The run's `results.json`, its page and the JUnit XML a campaign holding it would write.
+fn record_page_and_junit(run: &Path, code: i32) -> (results::RunRecord, String, String) {
+    let record = results::RunRecord::read(&run.join("results.json")).unwrap();
+    let page = std::fs::read_to_string(run.join("index.html")).unwrap();
+    let row = results::campaign::RunRow {
+        id: "run".into(),
+        cell: "cell".into(),
+        seed: 1,
+        repetition: 1,
+        dir: "runs/run".into(),
+        figures: results::campaign::RunFigures::read(run, code as u8),
+        duration_s: 1.0,
+    };
+    let campaign = results::campaign::Campaign::new("chaos", "20261202T000000Z", 1.0, vec![row], None);
+    (record, page, results::campaign::junit::render(&campaign))
+}
+
 #[test]
 #[ignore = "needs root: network namespaces, iptables and etcd-server"]
 fn list_append_and_bank_transactions_stay_strict_serializable_through_partitions_kills_and_pauses() {
@@ -445,4 +462,73 @@ fn list_append_and_bank_transactions_stay_strict_serializable_through_partitions
         assert!(conflicts > 0, "{workload}: no transaction lost a compare on its mod revisions");
         assert_eq!(leftovers(), Vec::<String>::new());
     }
+}
+
+#[test]
+#[ignore = "needs root: network namespaces, iptables and etcd-server"]
+fn a_hypothesis_holds_when_a_follower_dies_and_fails_with_the_guard_firing_when_a_majority_is_isolated() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("hypothesis");
+    let hypothesis = r#"{availability: ">= 0.8", p99-ms: "<= 2000", recovery-s: "<= 10"}"#;
+
+    // One node killed for 5 s: four of five answer, the hypothesis holds.
+    let script = schedule(&dir, "- {at: 4, do: kill n5}\n- {at: 9, do: heal}\n");
+    let args = ["--time-limit", "12", "--nemesis-schedule", &script, "--seed", "3", "--hypothesis", hypothesis];
+    let (code, out, run) = test_run(&dir, &args);
+    assert_eq!(code, 0, "expected valid with the hypothesis held: {out}");
+    let (record, page, junit) = record_page_and_junit(&run, code);
+    let experiment = record.experiment.expect("results.json holds the experiment");
+    assert!(experiment.held && experiment.faults.len() == 1 && experiment.faults[0].held, "{experiment:?}");
+    let steady = &experiment.steady_state;
+    assert!(steady.to_s > 3.5 && steady.figures.availability > Some(0.95), "{steady:?}");
+    assert!(steady.figures.p99_ms.is_some_and(|p| p > 0.0) && steady.figures.ok_per_s > 5.0, "{steady:?}");
+    assert!(page.contains("data-hypothesis=\"held\"") && !page.contains("data-hypothesis=\"failed\""), "page");
+    assert!(junit.contains("failures=\"0\"") && !junit.contains("<failure"), "{junit}");
+    assert!(out.contains("fault 1 (kill: kill n5): hypothesis held"), "{out}");
+
+    // n1, n2 and n3 each cut off: no quorum anywhere, so nothing is answered; after 3 s of
+    // that the guard heals everything at once, long before the scripted heal at 20 s.
+    let script = schedule(
+        &dir,
+        "- {at: 4, do: isolate n1}\n- {at: 4, do: isolate n2}\n- {at: 4, do: isolate n3}\n- {at: 20, do: heal}\n",
+    );
+    let guard = r#"{availability: "< 0.5", for-s: 3}"#;
+    let args = [
+        "--time-limit",
+        "16",
+        "--nemesis-schedule",
+        &script,
+        "--seed",
+        "3",
+        "--hypothesis",
+        hypothesis,
+        "--abort-if",
+        guard,
+    ];
+    let (code, out, run) = test_run(&dir, &args);
+    assert_eq!(code, 3, "expected exit 3, valid but the hypothesis failed: {out}");
+    let (record, page, junit) = record_page_and_junit(&run, code);
+    assert_eq!(record.validity, checkers::Validity::Valid, "the consistency verdict stands beside it");
+    let experiment = record.experiment.expect("results.json holds the experiment");
+    let abort = experiment.aborted.clone().expect("the guard fired");
+    assert!((7.0..12.0).contains(&abort.at_s), "{abort:?}");
+    assert!(abort.why.contains("< 0.5 for 3 s"), "{abort:?}");
+    let failed = &experiment.faults[0];
+    assert!(!failed.held && failed.failed.iter().any(|f| f.starts_with("availability during the fault")), "{failed:?}");
+    let ops = history(&run);
+    let heal = ops
+        .iter()
+        .find(|o| o.process == Process::nemesis() && o.f == "heal" && o.kind != OpType::Invoke && secs(o) > abort.at_s)
+        .expect("a heal after the guard fired");
+    assert!(secs(heal) - abort.at_s < 1.0, "healed {:.3} s after the guard fired", secs(heal) - abort.at_s);
+    assert!(heal.value.to_string().contains("isolate n3"), "the guard's heal healed the partitions: {heal:?}");
+    let injected_after =
+        ops.iter().filter(|o| o.process == Process::nemesis() && o.f != "heal" && secs(o) > abort.at_s);
+    assert_eq!(injected_after.count(), 0, "nothing is injected after the guard fired");
+    let journal = std::fs::read_to_string(run.join("journal.jsonl")).unwrap();
+    assert!(journal.contains("\"entry\":\"aborted\"") && journal.contains("< 0.5"), "{journal}");
+    assert!(page.contains("data-hypothesis=\"failed\"") && page.contains("aborted at"), "page");
+    assert!(junit.contains("type=\"hypothesis\"") && junit.contains("aborted at"), "{junit}");
+    assert!(out.contains("valid, but the hypothesis failed"), "{out}");
+    assert_eq!(leftovers(), Vec::<String>::new());
 }

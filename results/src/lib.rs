@@ -30,6 +30,7 @@ pub mod cycles;
 pub mod effects;
 pub mod faults;
 pub mod fsx;
+pub mod hypothesis;
 pub mod layout;
 pub mod listing;
 pub mod metrics;

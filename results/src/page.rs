@@ -58,6 +58,9 @@ pub struct RunMeta {
     /// Figures the history does not hold (ops refused by a node that was down), added to the
     /// verdict box's line of facts.
     pub facts: Vec<String>,
+    /// The chaos experiment, beside the consistency verdict: (`held`, `failed` or `steady`,
+    /// the line), the steady state first, then the abort and each fault.
+    pub experiment: Vec<(&'static str, String)>,
 }
 
 impl RunMeta {
@@ -83,7 +86,7 @@ impl RunMeta {
             }
             None => fallback_title.to_string(),
         };
-        RunMeta { title, config, links: Vec::new(), notes: Vec::new(), facts: Vec::new() }
+        RunMeta { title, config, ..RunMeta::default() }
     }
 
     /// The seed, when the configuration has one.
@@ -158,6 +161,7 @@ struct IndexPage<'a> {
     reasons: Vec<(String, Vec<ContextView>)>,
     notes: &'a [String],
     facts: String,
+    experiment: &'a [(&'static str, String)],
     checkers: Vec<CheckerView>,
     plots: Vec<(&'static str, String)>,
     faults: Vec<FaultRow>,
@@ -337,6 +341,7 @@ pub fn render(
         reasons,
         notes: &meta.notes,
         facts,
+        experiment: &meta.experiment,
         checkers: checker_views(history, results, &cx),
         plots,
         faults: fault_rows(analysis),

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use checkers::{CheckResult, Validity};
 use serde::{Deserialize, Serialize};
 
+use crate::hypothesis::Experiment;
 use crate::verdict::{Verdict, CRASHED_EXIT};
 
 /// The record's file name in a run's folder.
@@ -109,6 +110,10 @@ pub struct RunRecord {
     /// Every checker's result (none when the harness failed before checking).
     #[serde(default)]
     pub results: Vec<CheckResult>,
+    /// The chaos experiment (steady state, hypothesis per fault, abort), when the test set a
+    /// hypothesis or an abort guard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<Experiment>,
 }
 
 /// What is wrong with a `results.json`, without the path.
@@ -163,17 +168,19 @@ impl RunRecord {
             interrupted: false,
             harness_errors: Vec::new(),
             results,
+            experiment: None,
         }
     }
 
     /// How the run ended: crashed when its exit code says the harness failed (whatever the
-    /// validity says), else the checkers' validity.
+    /// validity says), else the checkers' validity, or hypothesis-failed when they found the
+    /// history valid but the experiment failed.
     pub fn verdict(&self) -> Verdict {
         if self.exit_code == Some(CRASHED_EXIT) {
-            Verdict::Crashed
-        } else {
-            Verdict::from(self.validity)
+            return Verdict::Crashed;
         }
+        let failed = self.experiment.as_ref().is_some_and(|e| !e.held);
+        Verdict::from(self.validity).max(if failed { Verdict::HypothesisFailed } else { Verdict::Valid })
     }
 
     /// The kinds of anomaly found, each once, in the order first found.

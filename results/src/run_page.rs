@@ -10,6 +10,7 @@ use checkers::History;
 use serde_json::Value;
 
 use crate::bundle::{self, Bundle, BundleError};
+use crate::hypothesis::{steady_line, Experiment};
 use crate::page::{Link, RunMeta};
 use crate::record::{RunRecord, RECORD};
 
@@ -58,6 +59,25 @@ fn notes(record: &RunRecord) -> Vec<String> {
         notes.push(format!("Final reads never answered from: {}", record.unanswered_final_reads.join(", ")));
     }
     notes
+}
+
+/// The experiment as the page lists it: the overall outcome, the steady state, the abort and
+/// each fault's judgement.
+fn experiment_lines(experiment: &Experiment) -> Vec<(&'static str, String)> {
+    let class = |held: bool| if held { "held" } else { "failed" };
+    let overall = match experiment.why_failed() {
+        None => "The hypothesis held for every fault.".to_string(),
+        Some(why) => format!("The experiment failed: {why}."),
+    };
+    let mut lines = vec![(class(experiment.held), overall), ("steady", steady_line(&experiment.steady_state))];
+    if let Some(h) = &experiment.hypothesis {
+        lines.push(("steady", format!("hypothesis: {}", serde_json::to_string(h).unwrap_or_default())));
+    }
+    let judged = experiment.lines();
+    let aborted = usize::from(experiment.aborted.is_some());
+    lines.extend(judged.iter().take(aborted).map(|l| ("failed", l.clone())));
+    lines.extend(experiment.faults.iter().zip(judged.into_iter().skip(aborted)).map(|(f, l)| (class(f.held), l)));
+    lines
 }
 
 /// At most this many node files get a link (a run has a few per node).
@@ -110,6 +130,9 @@ pub fn meta(dir: &Path, history: &History, record: &RunRecord) -> RunMeta {
         }
     }
     meta.notes = notes(record);
+    if let Some(experiment) = &record.experiment {
+        meta.experiment = experiment_lines(experiment);
+    }
     let s = &record.stats;
     if s.refused > 0 {
         let share = s.refused as f64 / s.client_ops.max(1) as f64;

@@ -47,6 +47,12 @@ pub struct Span {
     pub answered: bool,
 }
 
+/// Whether a completion of type `kind` with `error` was answered by the store (see
+/// [`Span::answered`]); the abort guard counts live completions by the same rule.
+pub fn answered(kind: OpType, error: Option<&str>) -> bool {
+    kind == OpType::Ok || (kind == OpType::Fail && matches!(error, None | Some("mismatch")))
+}
+
 impl Span {
     /// Invocation to completion in ns; `None` for an op that never completed.
     pub fn latency(&self) -> Option<u64> {
@@ -98,8 +104,7 @@ pub fn client_spans(history: &History) -> Vec<Span> {
                     OpType::Fail => Outcome::Fail,
                     _ => Outcome::Info,
                 };
-                let decided = matches!(done.error.as_deref(), None | Some("mismatch"));
-                let answered = outcome == Outcome::Ok || (outcome == Outcome::Fail && decided);
+                let answered = answered(done.kind, done.error.as_deref());
                 Span { invoke: i, completion: Some(c), outcome, start: op.time, end: done.time.max(op.time), answered }
             }
             None => Span {

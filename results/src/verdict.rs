@@ -1,7 +1,10 @@
 //! How a run ended, in the one order every reader uses, and the one mapping from verdict to
 //! exit code.
 //!
-//! The order is valid < unknown < invalid < crashed, and the worst wins. An invalid finding is
+//! The order is valid < hypothesis-failed < unknown < invalid < crashed, and the worst wins. A
+//! failed hypothesis (a chaos experiment's figures out of bounds, or its abort guard fired) says
+//! the system stayed correct but not available or fast enough: worse than valid, but any
+//! finding about correctness outranks it. An invalid finding is
 //! a proof that holds whatever the undecided parts say, while unknown only says "not proven
 //! either way", so invalid outranks unknown (as `checkers::Validity::merge` and Jepsen's
 //! `merge-valid` have it); a crashed run says nothing about the system and means the harness
@@ -12,10 +15,12 @@ use serde::{Deserialize, Serialize};
 
 /// How a run (or a whole campaign) ended, ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Every checker passed.
     Valid,
+    /// Every checker passed, but the experiment's hypothesis failed (or its abort guard fired).
+    HypothesisFailed,
     /// A checker could not decide (or nothing ran): never a pass.
     Unknown,
     /// A checker found an anomaly.
@@ -34,17 +39,20 @@ impl Verdict {
             0 => Verdict::Valid,
             1 => Verdict::Invalid,
             2 => Verdict::Unknown,
+            3 => Verdict::HypothesisFailed,
             _ => Verdict::Crashed,
         }
     }
 
-    /// The exit code that goes with it: 0 valid, 1 invalid, 2 unknown, 255 crashed. The only
+    /// The exit code that goes with it: 0 valid, 1 invalid, 2 unknown, 3 hypothesis failed, 255
+    /// crashed. The only
     /// place a verdict becomes an exit code.
     pub const fn exit_code(self) -> u8 {
         match self {
             Verdict::Valid => 0,
             Verdict::Invalid => 1,
             Verdict::Unknown => 2,
+            Verdict::HypothesisFailed => 3,
             Verdict::Crashed => 255,
         }
     }
@@ -55,11 +63,13 @@ impl Verdict {
             Verdict::Valid => "valid",
             Verdict::Invalid => "invalid",
             Verdict::Unknown => "unknown",
+            Verdict::HypothesisFailed => "hypothesis-failed",
             Verdict::Crashed => "crashed",
         }
     }
 
-    /// True unless valid: invalid, unknown and crashed runs all fail a campaign.
+    /// True unless valid: invalid, unknown, crashed and hypothesis-failed runs all fail a
+    /// campaign.
     pub fn failing(self) -> bool {
         self != Verdict::Valid
     }
@@ -103,7 +113,10 @@ mod tests {
         assert_eq!(Verdict::worst([Invalid, Crashed]), Crashed);
         assert_eq!(Verdict::worst([]), Unknown);
         assert_eq!([Valid, Invalid, Unknown, Crashed].map(Verdict::exit_code), [0, 1, 2, CRASHED_EXIT]);
-        for v in [Valid, Invalid, Unknown, Crashed] {
+        assert_eq!(Verdict::worst([Valid, HypothesisFailed]), HypothesisFailed);
+        assert_eq!(Verdict::worst([HypothesisFailed, Unknown]), Unknown, "a correctness finding outranks it");
+        assert_eq!(serde_json::to_string(&HypothesisFailed).unwrap(), "\"hypothesis-failed\"");
+        for v in [Valid, Invalid, Unknown, Crashed, HypothesisFailed] {
             assert_eq!(Verdict::of_exit_code(v.exit_code()), v);
         }
         assert_eq!(Verdict::of_exit_code(254), Crashed);

@@ -203,7 +203,8 @@ fn make_folder(dir: &Path, file: &Path) -> Result<(), String> {
 }
 
 /// The whole campaign: the exit code of the worst run's verdict (255 any crashed, else 1 any
-/// invalid, else 2 any unknown, else 0; see `results::verdict`), 254 a bad campaign file.
+/// invalid, else 2 any unknown, else 3 any hypothesis failed, else 0; see `results::verdict`),
+/// 254 a bad campaign file.
 fn run_whole(args: &RunArgs) -> Result<ExitCode, String> {
     let file = args.file.as_deref().ok_or("-f FILE names the campaign file")?;
     let campaign = load(file)?;

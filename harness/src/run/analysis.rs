@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use checkers::{CheckResult, History, Validity};
+use results::hypothesis::{judge_history, steady_line, Abort};
 use results::record::{RunRecord, Stats, RECORD};
 use results::run_page::HISTORY;
 use results::Verdict;
@@ -23,6 +24,8 @@ pub struct Recorded {
     pub interrupted: bool,
     /// Problems of the harness so far, one line each.
     pub errors: Vec<String>,
+    /// Why and when the abort guard fired, if it did.
+    pub aborted: Option<Abort>,
 }
 
 /// What the analysis leaves: the record as written and the history it judged (none when the
@@ -96,6 +99,10 @@ pub fn finish(plan: &Plan, seed: u64, run_id: &str, dir: &Path, mut recorded: Re
     }
     let lines = history.as_ref().map(|h| explain(h, &results)).unwrap_or_default();
     let mut record = RunRecord::of_results(&plan.name, results);
+    if plan.hypothesis.is_some() || plan.abort_if.is_some() {
+        record.experiment =
+            history.as_ref().map(|h| judge_history(h, plan.hypothesis.as_ref(), recorded.aborted.clone()));
+    }
     // A run cut short by Ctrl-C or SIGTERM tested less than was asked: at best unknown, so a CI
     // job killed by its timeout never passes.
     let cut_short = recorded.interrupted && record.validity == Validity::Valid;
@@ -104,7 +111,8 @@ pub fn finish(plan: &Plan, seed: u64, run_id: &str, dir: &Path, mut recorded: Re
     }
     let harness_failed =
         record.results.is_empty() || (!recorded.errors.is_empty() && record.validity != Validity::Invalid);
-    let verdict = if harness_failed { Verdict::Crashed } else { Verdict::from(record.validity) };
+    record.exit_code = None;
+    let verdict = if harness_failed { Verdict::Crashed } else { record.verdict() };
     record.exit_code = Some(verdict.exit_code());
     record.run_id = Some(run_id.to_string());
     record.seed = Some(seed);
@@ -134,10 +142,17 @@ pub fn finish(plan: &Plan, seed: u64, run_id: &str, dir: &Path, mut recorded: Re
     for line in lines {
         eprintln!("{line}");
     }
-    let word = match (harness_failed, cut_short) {
-        (true, _) => "harness failed",
-        (false, true) => "unknown (interrupted; what was recorded checks valid)",
-        (false, false) => record.validity.as_str(),
+    if let Some(experiment) = &record.experiment {
+        eprintln!("{}", steady_line(&experiment.steady_state));
+        for line in experiment.lines() {
+            eprintln!("  {line}");
+        }
+    }
+    let word = match (harness_failed, cut_short, verdict) {
+        (true, _, _) => "harness failed",
+        (false, true, _) => "unknown (interrupted; what was recorded checks valid)",
+        (false, false, Verdict::HypothesisFailed) => "valid, but the hypothesis failed",
+        (false, false, _) => record.validity.as_str(),
     };
     let s = &record.stats;
     crate::exit::say!(

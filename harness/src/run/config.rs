@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use checkers::txn::ConsistencyModel;
 use nemesis::{Family, ScriptedSchedule};
+use results::hypothesis::{AbortIf, Bound, Hypothesis};
 use serde::{Deserialize, Serialize};
 use targets::registry::{self, list};
 use targets::{Target, TargetOptions};
@@ -79,6 +80,19 @@ pub struct Fields {
     /// The store: run folders go to <results-dir>/<name>/<timestamp> (default `store`).
     #[arg(long)]
     pub results_dir: Option<PathBuf>,
+    /// A chaos experiment's hypothesis, judged during and after each fault, e.g.
+    /// '{availability: ">= 0.9", p99-ms: "<= 500", recovery-s: "<= 10"}'.
+    #[arg(long, value_parser = yaml_value::<Hypothesis>)]
+    pub hypothesis: Option<Hypothesis>,
+    /// The abort guard: e.g. '{availability: "< 0.5", for-s: 10}'; beyond it the nemesis heals
+    /// at once and injects nothing more.
+    #[arg(long, value_parser = yaml_value::<AbortIf>)]
+    pub abort_if: Option<AbortIf>,
+}
+
+/// A flag's value read as YAML (`--hypothesis '{availability: ">= 0.9"}'`).
+fn yaml_value<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_saphyr::from_str(text).map_err(|e| e.to_string().lines().next().unwrap_or_default().to_string())
 }
 
 macro_rules! from_str_de {
@@ -311,6 +325,10 @@ pub struct Plan {
     pub schedule: Schedule,
     /// The store: run folders go to `<results_dir>/<name>/<stamp>/`.
     pub results_dir: PathBuf,
+    /// The chaos experiment's hypothesis, judged per fault after the run.
+    pub hypothesis: Option<Hypothesis>,
+    /// The abort guard: the availability limit and how long it must be exceeded.
+    pub abort_if: Option<(Bound, Duration)>,
 }
 
 impl Plan {
@@ -319,7 +337,11 @@ impl Plan {
         let mut f = match &args.file {
             Some(path) => {
                 let text = crate::limits::read_text(path)?;
-                serde_saphyr::from_str::<Fields>(&text).map_err(|e| format!("{}: {e}", path.display()))?
+                let fields = serde_saphyr::from_str::<Fields>(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                if let Some(guard) = &fields.abort_if {
+                    guard.check().map_err(|e| format!("{}: {e}", path.display()))?;
+                }
+                fields
             }
             None => Fields::default(),
         };
@@ -346,7 +368,9 @@ impl Plan {
             test_count,
             seed,
             rate,
-            results_dir
+            results_dir,
+            hypothesis,
+            abort_if
         );
         f.serializable |= flags.serializable;
         f.pre_vote |= flags.pre_vote;
@@ -416,6 +440,10 @@ impl Plan {
             Some(ModelName(model)) => model,
             None => (target.build)(&target_options).consistency_model(),
         };
+        let abort_if = match &f.abort_if {
+            Some(guard) => Some((guard.check()?, Duration::from_secs_f64(guard.for_s))),
+            None => None,
+        };
         let name = f.name.get_or_insert_with(|| {
             let mode = if f.serializable { "serializable" } else { "linearizable" };
             format!("{}-{workload}-{mode}", target.name)
@@ -435,6 +463,8 @@ impl Plan {
             rate,
             schedule,
             results_dir: f.results_dir.clone().unwrap_or_else(|| PathBuf::from("store")),
+            hypothesis: f.hypothesis.clone(),
+            abort_if,
             fields: f,
         })
     }
@@ -524,6 +554,22 @@ mod tests {
         let err = file("workload: bank\nconsistency-model: serializable\n").unwrap_err();
         assert!(err.contains("consistency-model") && err.contains("bank"), "{err}");
         assert!(file("workload: list-append\nconsistency-model: sorta\n").unwrap_err().contains("line 2"));
+    }
+
+    #[test]
+    fn hypotheses_and_abort_guards_are_read_and_bad_bounds_named_with_the_file_and_field() {
+        let plan = file("hypothesis: {availability: \">= 0.9\", p99-ms: \"<= 500\", recovery-s: \"<= 10\"}\nabort-if: {availability: \"< 0.5\", for-s: 10}\n").unwrap();
+        let h = plan.hypothesis.unwrap();
+        assert_eq!(h.p99_ms.unwrap().to_string(), "<= 500");
+        assert_eq!(plan.abort_if.map(|(b, d)| (b.to_string(), d)), Some(("< 0.5".into(), Duration::from_secs(10))));
+        let err = file("time-limit: 5\nhypothesis: {availability: \"at least 0.9\"}\n").unwrap_err();
+        let first = err.lines().next().unwrap();
+        assert!(first.contains("test.yaml") && first.contains("hypothesis.availability"), "{err}");
+        assert!(first.contains("line 2") && first.contains("\">= 0.9\""), "{err}");
+        let err = file("hypothesis: {availabilty: \">= 0.9\"}\n").unwrap_err();
+        assert!(err.contains("availabilty"), "{err}");
+        let err = file("abort-if: {availability: \"< 0.5\", for-s: -3}\n").unwrap_err();
+        assert!(err.contains("test.yaml") && err.contains("abort-if.for-s"), "{err}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use checkers::{OpType, Process, Value};
 use nemesis::Placement;
+use results::hypothesis::Abort;
 use targets::{Cluster, Target};
 use tokio_util::sync::CancellationToken;
 
@@ -50,6 +51,8 @@ pub struct Counts {
     pub fail: AtomicU64,
     /// Client ops that completed info (indeterminate).
     pub info: AtomicU64,
+    /// Completions the store answered (ok, or a fail it decided): availability's numerator.
+    pub answered: AtomicU64,
     /// Nemesis faults injected.
     pub faults: AtomicU64,
 }
@@ -86,6 +89,8 @@ pub struct Run {
     pub fault_now: Mutex<String>,
     /// Failures that stopped the run (a node's daemon died on its own), one line each.
     pub failures: Mutex<Vec<String>>,
+    /// Set when the abort guard fired: the nemesis injects nothing more.
+    pub aborted: Mutex<Option<Abort>>,
 }
 
 impl Run {
@@ -112,6 +117,7 @@ impl Run {
             next_process: AtomicU64::new(0),
             fault_now: Mutex::default(),
             failures: Mutex::default(),
+            aborted: Mutex::default(),
         }
     }
 
@@ -120,6 +126,11 @@ impl Run {
         tracing::error!("{why}");
         self.failures.lock().unwrap_or_else(|e| e.into_inner()).push(why);
         self.cancel.cancel();
+    }
+
+    /// Whether the abort guard fired.
+    pub fn is_aborted(&self) -> bool {
+        self.aborted.lock().unwrap_or_else(|e| e.into_inner()).is_some()
     }
 
     /// The node named `name`.
@@ -150,6 +161,9 @@ impl Run {
         };
         if let Some(c) = counter {
             c.fetch_add(1, Ordering::Relaxed);
+        }
+        if results::spans::answered(kind, error.as_deref()) {
+            self.counts.answered.fetch_add(1, Ordering::Relaxed);
         }
         self.seq.record(Process::Client(process), kind, f, value, Some(node), error)
     }

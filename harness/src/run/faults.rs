@@ -84,6 +84,11 @@ impl Active {
         };
         // Held while the actions run, so the watchdog never sees a kill that is not listed yet.
         let mut active = self.0.lock().await;
+        if run.is_aborted() {
+            let error = Some("the abort guard fired: nothing more is injected".to_string());
+            run.seq.record(Process::nemesis(), OpType::Fail, f, json!(intent.to_string()), None, error);
+            return;
+        }
         let mut applied = Vec::new();
         let mut error = None;
         for action in &fault.actions {
@@ -165,6 +170,9 @@ pub async fn nemesis(run: Arc<Run>) {
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = run.cancel.cancelled() => return,
+        }
+        if run.is_aborted() {
+            return;
         }
         match step.intent {
             Intent::Heal => {

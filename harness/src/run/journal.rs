@@ -28,6 +28,13 @@ pub enum Entry {
         /// The id of the `made` entry that is undone.
         id: u64,
     },
+    /// The abort guard fired: the nemesis heals everything now and injects nothing more.
+    Aborted {
+        /// Milliseconds since the run started.
+        at_ms: u64,
+        /// Why, e.g. `availability 0.00 < 0.5 for 10 s`.
+        why: String,
+    },
 }
 
 /// Something made or broken and not yet undone.
@@ -94,6 +101,11 @@ impl Journal {
         self.write(&Entry::Done { id })
     }
 
+    /// Notes that the abort guard fired, and why.
+    pub fn aborted(&self, at_ms: u64, why: &str) -> std::io::Result<()> {
+        self.write(&Entry::Aborted { at_ms, why: why.to_string() })
+    }
+
     /// Removes the machine-wide state file (everything is undone).
     pub fn close(self) -> std::io::Result<()> {
         fs::remove_file(&self.state_file)
@@ -115,7 +127,7 @@ pub fn pending(path: &Path) -> std::io::Result<Vec<Pending>> {
             Ok(Entry::Done { id }) => {
                 done.insert(id);
             }
-            Err(_) => continue,
+            Ok(Entry::Aborted { .. }) | Err(_) => continue,
         }
     }
     made.retain(|entry| !done.contains(&entry.id));

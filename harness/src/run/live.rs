@@ -8,17 +8,20 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::context::Run;
-use super::{faults, progress, workers, workload};
+use super::{faults, guard, progress, workers, workload};
 
 /// Runs the workload phase; returns its length in seconds.
 pub async fn phase(run: &Arc<Run>) -> f64 {
     let generator = workload::generator(&run.plan);
     let scheduler: workers::Scheduler = Arc::new(Mutex::new((generator, ChaCha8Rng::seed_from_u64(run.seed))));
-    let helpers = [
+    let mut helpers = vec![
         tokio::spawn(faults::nemesis(run.clone())),
         tokio::spawn(progress::show(run.clone(), run.plan.time_limit)),
         tokio::spawn(watchdog(run.clone())),
     ];
+    if let Some((limit, hold)) = run.plan.abort_if {
+        helpers.push(tokio::spawn(guard::watch(run.clone(), limit, hold)));
+    }
     let threads = run.plan.concurrency;
     let tasks: Vec<_> = (0..threads)
         .map(|t| tokio::spawn(workers::worker(run.clone(), scheduler.clone(), t, threads, t % run.nodes.len())))

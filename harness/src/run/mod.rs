@@ -8,6 +8,7 @@ mod context;
 pub(crate) mod executor;
 mod faults;
 mod final_reads;
+mod guard;
 mod heal;
 mod interrupt;
 pub(crate) mod journal;
@@ -209,13 +210,13 @@ async fn one_run(
     let outcome = phases::drive(setup, &mut errors).await;
     let _ = std::panic::take_hook();
     std::panic::set_hook(previous_hook);
-    let (stats, unanswered) = match outcome {
-        Ok(driven) => (driven.stats, driven.unanswered),
+    let (stats, unanswered, aborted) = match outcome {
+        Ok(driven) => (driven.stats, driven.unanswered, driven.aborted),
         Err(e) => {
             errors.push(e);
-            (Stats::default(), Vec::new())
+            (Stats::default(), Vec::new(), None)
         }
     };
-    let recorded = analysis::Recorded { stats, unanswered, interrupted: interrupt.fired(), errors };
+    let recorded = analysis::Recorded { stats, unanswered, interrupted: interrupt.fired(), errors, aborted };
     Some(analysis::finish(plan, seed, &run_id, dir, recorded))
 }

@@ -18,6 +18,8 @@ pub struct Driven {
     pub stats: Stats,
     /// Final reads that never got an answer.
     pub unanswered: Vec<String>,
+    /// Why and when the abort guard fired, if it did.
+    pub aborted: Option<results::hypothesis::Abort>,
 }
 
 /// Runs every phase; problems that did not stop the run go to `errors`.
@@ -44,6 +46,7 @@ pub async fn drive(setup: Setup, errors: &mut Vec<String>) -> Result<Driven, Str
     }
     teardown::stop(&run).await;
     errors.extend(teardown::collect(&run).await);
+    let aborted = run.aborted.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let mut stats = stats(&run, workload_s);
     stats.cluster_up_s = up.as_secs_f64();
     match Arc::try_unwrap(run) {
@@ -53,7 +56,7 @@ pub async fn drive(setup: Setup, errors: &mut Vec<String>) -> Result<Driven, Str
             errors.extend(journal::heal_file(run.journal.state_file()).await);
         }
     }
-    Ok(Driven { stats, unanswered })
+    Ok(Driven { stats, unanswered, aborted })
 }
 
 /// The history file, its header naming the test, seed, target, workload and semantics.

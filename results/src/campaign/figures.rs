@@ -106,12 +106,18 @@ impl RunFigures {
                 figures.explanations.push(format!("{} could not decide: {}", result.checker, one_line(reason)));
             }
         }
+        if let Some(experiment) = &record.experiment {
+            figures.explanations.extend(experiment.lines().iter().map(|l| one_line(l)));
+        }
         figures.explanations.truncate(MAX_EXPLANATIONS);
         figures.why = match verdict {
             Verdict::Valid => None,
             Verdict::Crashed => Some(one_line(
                 record.harness_errors.first().map_or("the harness failed (see harness.log)", String::as_str),
             )),
+            Verdict::HypothesisFailed => {
+                record.experiment.as_ref().and_then(|e| e.why_failed()).map(|why| one_line(&why))
+            }
             Verdict::Invalid | Verdict::Unknown => Some(
                 figures
                     .explanations

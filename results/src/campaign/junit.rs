@@ -1,6 +1,8 @@
 //! `junit.xml`: a campaign for CI systems, one `<testsuite>` with a `<testcase>` per run. An
 //! invalid run is a `<failure type="invalid">` carrying its anomalies, an unknown one a
-//! `<failure type="unknown">` (an inconclusive run must not pass), a crashed one an `<error>`.
+//! `<failure type="unknown">` (an inconclusive run must not pass), one whose chaos experiment's
+//! hypothesis failed a `<failure type="hypothesis">` with a line per fault, a crashed one an
+//! `<error>`.
 //! quick-xml escapes every attribute and text; characters XML 1.0 cannot carry at all (most
 //! control characters) are replaced first.
 
@@ -37,6 +39,7 @@ fn outcome(w: &mut Writer<Vec<u8>>, run: &RunRow) -> io::Result<()> {
         Verdict::Valid => return Ok(()),
         Verdict::Invalid => ("failure", "invalid"),
         Verdict::Unknown => ("failure", "unknown"),
+        Verdict::HypothesisFailed => ("failure", "hypothesis"),
         Verdict::Crashed => ("error", "crashed"),
     };
     w.create_element(element)
@@ -58,7 +61,7 @@ pub fn render(campaign: &Campaign) -> String {
         w.create_element("testsuite")
             .with_attribute(("name", name.as_str()))
             .with_attribute(("tests", t.runs.to_string().as_str()))
-            .with_attribute(("failures", (t.invalid + t.unknown).to_string().as_str()))
+            .with_attribute(("failures", (t.invalid + t.unknown + t.hypothesis_failed).to_string().as_str()))
             .with_attribute(("errors", t.crashed.to_string().as_str()))
             .with_attribute(("time", seconds(campaign.duration_s).as_str()))
             .with_attribute(("timestamp", iso8601(&campaign.stamp).unwrap_or_else(|| campaign.stamp.clone()).as_str()))

@@ -40,6 +40,9 @@ pub struct Totals {
     pub unknown: usize,
     /// Crashed runs.
     pub crashed: usize,
+    /// Runs whose history was valid but whose experiment's hypothesis failed.
+    #[serde(default)]
+    pub hypothesis_failed: usize,
 }
 
 impl Totals {
@@ -52,6 +55,7 @@ impl Totals {
             invalid: count(Verdict::Invalid),
             unknown: count(Verdict::Unknown),
             crashed: count(Verdict::Crashed),
+            hypothesis_failed: count(Verdict::HypothesisFailed),
         }
     }
 }

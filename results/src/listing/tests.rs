@@ -91,7 +91,7 @@ fn campaign_rows_sum_up_totals_and_comparison() {
         folder: "campaigns/nightly/20261125T000000Z".into(),
         verdict: Some(Verdict::Invalid),
         note: None,
-        totals: Some(Totals { runs: 4, valid: 3, invalid: 1, unknown: 0, crashed: 0 }),
+        totals: Some(Totals { runs: 4, valid: 3, invalid: 1, unknown: 0, crashed: 0, hypothesis_failed: 0 }),
         comparison: Some(ComparisonCounts { new_failures: 1, fixed: 0, still_failing: 0, latency_regressions: 0 }),
         anomalies: vec!["G-single".into()],
         links: vec![Link::new("index.html", "campaigns/nightly/20261125T000000Z/index.html")],

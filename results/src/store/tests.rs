@@ -129,7 +129,7 @@ fn campaigns_carry_totals_comparison_and_their_runs() {
     let store = scan(dir.path()).unwrap();
     let c = &store.campaigns[0];
     assert_eq!((c.name.as_str(), c.stamp.as_str(), c.verdict), ("nightly", "20261125T000000Z", Some(Verdict::Invalid)));
-    assert_eq!(c.totals, Some(Totals { runs: 2, valid: 1, invalid: 1, unknown: 0, crashed: 0 }));
+    assert_eq!(c.totals, Some(Totals { runs: 2, valid: 1, invalid: 1, unknown: 0, crashed: 0, hypothesis_failed: 0 }));
     assert_eq!(
         c.comparison,
         Some(ComparisonCounts { new_failures: 1, fixed: 0, still_failing: 2, latency_regressions: 0 })
@@ -226,7 +226,7 @@ fn a_record_written_by_faultline_campaign_reads_back() {
     let store = scan(dir.path()).unwrap();
     let c = &store.campaigns[0];
     assert_eq!((c.name.as_str(), c.verdict, c.note.as_deref()), ("etcd-nightly", Some(Verdict::Crashed), None));
-    assert_eq!(c.totals, Some(Totals { runs: 1, valid: 0, invalid: 0, unknown: 0, crashed: 1 }));
+    assert_eq!(c.totals, Some(Totals { runs: 1, valid: 0, invalid: 0, unknown: 0, crashed: 1, hypothesis_failed: 0 }));
     assert_eq!(c.comparison, None, "the first campaign of its name compares with nothing");
     assert_eq!(c.anomalies, ["nonlinearizable"]);
 }
