@@ -53,6 +53,8 @@ kinds! {
     IncompatibleOrder => "incompatible-order": "Two reads of a list disagree on its order.",
     Internal => "internal": "A transaction's read contradicts its own earlier micro-ops.",
     LostUpdate => "lost-update": "Two transactions read the same version and both wrote over it.",
+    OverlappingHolds => "overlapping-holds": "Two clients held a lock at once (a lease lock permits it under pauses).",
+    OutOfTokenOrder => "out-of-token-order": "A guarded write with a lower fencing token was accepted after a higher one.",
 }
 
 /// Elle's cycle classes, by the edges a cycle takes.

@@ -13,6 +13,7 @@ pub mod bank;
 pub mod generator;
 pub mod keys;
 pub mod list_append;
+pub mod lock;
 pub mod register;
 pub mod rw_register;
 pub mod set;
@@ -29,7 +30,7 @@ fn transactional(checker: &str, model: checkers::txn::ConsistencyModel) -> Vec<c
 }
 
 /// Every workload faultline runs, by name.
-pub const NAMES: [&str; 5] = ["register", "set", "rw-register", "list-append", "bank"];
+pub const NAMES: [&str; 6] = ["register", "set", "rw-register", "list-append", "bank", "lock"];
 
 /// One invocation of each kind workload `name` issues (a client that runs the workload must
 /// take them all); `None` for a name that is no workload.
@@ -42,6 +43,16 @@ pub fn examples(name: &str) -> Option<Vec<Invocation>> {
         "rw-register" => vec![Invocation::new("txn", json!([["r", 0, null], ["w", 1, 2]]))],
         "list-append" => vec![Invocation::new("txn", json!([["r", 0, null], ["append", 1, 2]]))],
         "bank" => vec![Invocation::new("transfer", json!({"from": 0, "to": 1, "amount": 2})), bank::read()],
+        "lock" => {
+            let hold = lock::Hold { token: 1, lease: 2, key: "k".into() };
+            let ops = [
+                lock::LockOp::Acquire { ttl: 2 },
+                lock::LockOp::Write { token: 1, value: 1 },
+                lock::LockOp::Read { token: 1 },
+                lock::LockOp::Release(hold),
+            ];
+            ops.iter().map(lock::LockOp::invocation).collect()
+        }
         _ => return None,
     })
 }
@@ -59,6 +70,7 @@ mod tests {
             rw_register::checkers(model),
             list_append::checkers(model),
             bank::checkers(),
+            lock::checkers(),
         ];
         for specs in all {
             assert!(!specs.is_empty());

@@ -137,3 +137,11 @@ checker!(
     Reads::Transactions,
     |h, _| workload::long_fork(h, &workload::LongForkOptions::default())
 );
+checker!(
+    Lock,
+    "lock",
+    "lock holds that overlapped (reported) and guarded writes out of fencing-token order (invalid)",
+    &[],
+    Reads::Functions(&workload::lock::FUNCTIONS),
+    |h, _| workload::lock(h)
+);

@@ -21,11 +21,13 @@ use crate::linearizable::ModelKind;
 use crate::txn::ConsistencyModel;
 use crate::verdict::{CheckResult, Validity};
 
-pub use builtin::{Bank, Counter, Linearizable, ListAppend, LongFork, RwRegister, SetChecker, SetFull, UniqueIds};
+pub use builtin::{
+    Bank, Counter, Linearizable, ListAppend, Lock, LongFork, RwRegister, SetChecker, SetFull, UniqueIds,
+};
 
 /// Every checker, by name; `--checker NAME` picks from it.
 pub static REGISTRY: &[&dyn Checker] =
-    &[&Linearizable, &ListAppend, &RwRegister, &SetChecker, &SetFull, &Counter, &Bank, &UniqueIds, &LongFork];
+    &[&Linearizable, &ListAppend, &RwRegister, &SetChecker, &SetFull, &Counter, &Bank, &UniqueIds, &LongFork, &Lock];
 
 /// The unknown reason of a history with none of the ops a checker reads.
 pub const NO_OPS: &str = "no ops for this checker";

@@ -1,11 +1,12 @@
 //! Checkers for Jepsen's non-transactional workloads: set (final read), set-full (per element
-//! over time), counter, bank, unique ids, long fork, and per-function op statistics.
+//! over time), counter, bank, unique ids, long fork, locks with fencing tokens, and per-function op statistics.
 //!
 //! Each is a pure function of a history; none panics on malformed values, which become
 //! anomalies (`malformed`) and make the verdict at least `unknown`.
 
 mod bank;
 mod counter;
+pub mod lock;
 mod long_fork;
 mod set;
 mod set_full;
@@ -14,6 +15,7 @@ mod unique_ids;
 
 pub use bank::{bank, BankOptions};
 pub use counter::counter;
+pub use lock::lock;
 pub use long_fork::{long_fork, LongForkOptions};
 pub use set::set;
 pub use set_full::{set_full, SetFullOptions};

@@ -144,6 +144,8 @@ pub enum WorkloadName {
     ListAppend,
     /// Transfers between accounts with a fixed total, and reads of every balance.
     Bank,
+    /// Acquire, guarded write, read and release of one lock with leases and fencing tokens.
+    Lock,
 }
 
 impl WorkloadName {
@@ -162,6 +164,7 @@ impl FromStr for WorkloadName {
             "rw-register" => Ok(WorkloadName::RwRegister),
             "list-append" => Ok(WorkloadName::ListAppend),
             "bank" => Ok(WorkloadName::Bank),
+            "lock" => Ok(WorkloadName::Lock),
             other => Err(format!("unknown workload {other:?}; faultline runs {}", workloads::NAMES.join(", "))),
         }
     }
@@ -175,6 +178,7 @@ impl std::fmt::Display for WorkloadName {
             WorkloadName::RwRegister => "rw-register",
             WorkloadName::ListAppend => "list-append",
             WorkloadName::Bank => "bank",
+            WorkloadName::Lock => "lock",
         })
     }
 }

@@ -10,15 +10,23 @@ use checkers::history::Semantics;
 use checkers::{CheckResult, History};
 use workloads::bank::BankOp;
 use workloads::generator::{time_limit, BoxGen};
+use workloads::lock::LockOp;
 use workloads::register::RegisterOp;
 use workloads::rw_register::Mop;
 use workloads::set::SetOp;
-use workloads::{bank, list_append, register, rw_register, set, Invocation};
+use workloads::{bank, list_append, lock, register, rw_register, set, Invocation};
 
 use super::config::{Plan, WorkloadName};
 
 /// How many list-append keys are live at once: few, so transactions conflict.
 const LIST_APPEND_KEYS: u64 = 4;
+/// The lease of each lock hold, seconds (etcd's shortest with its 1 s election timeout is 2).
+pub const LOCK_TTL_SECONDS: u64 = 2;
+/// How long a worker keeps the lock before its guarded write: the work done under the lock,
+/// the window in which a pause of its node lets the lease run out.
+const LOCK_HOLD: Duration = Duration::from_millis(200);
+/// The pause after an acquire that did not succeed.
+const LOCK_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The workload's generator for the whole run.
 pub fn generator(plan: &Plan) -> BoxGen {
@@ -32,6 +40,7 @@ pub fn generator(plan: &Plan) -> BoxGen {
         WorkloadName::RwRegister => rw_register::generator(mean_delay),
         WorkloadName::ListAppend => list_append::generator(LIST_APPEND_KEYS, mean_delay),
         WorkloadName::Bank => bank::generator(mean_delay),
+        WorkloadName::Lock => Box::new(lock::generator(LOCK_TTL_SECONDS, LOCK_HOLD, LOCK_BACKOFF)),
     };
     time_limit(plan.time_limit, ops)
 }
@@ -44,6 +53,7 @@ pub fn semantics(workload: WorkloadName) -> Semantics {
         WorkloadName::RwRegister => rw_register::semantics(),
         WorkloadName::ListAppend => list_append::semantics(),
         WorkloadName::Bank => bank::semantics(),
+        WorkloadName::Lock => lock::semantics(),
     }
 }
 
@@ -68,7 +78,8 @@ impl Touched {
     }
 
     /// The reads every node answers after healing: each touched register key, the whole set,
-    /// or every balance; none for transactions (Elle needs no final read).
+    /// or every balance; none for transactions (Elle needs no final read) and locks (the checker
+    /// judges the ops under the lock).
     pub fn final_reads(&self) -> Vec<Invocation> {
         match self.workload {
             WorkloadName::Register => {
@@ -76,7 +87,7 @@ impl Touched {
             }
             WorkloadName::Set => vec![set::read()],
             WorkloadName::Bank => vec![bank::read()],
-            WorkloadName::RwRegister | WorkloadName::ListAppend => Vec::new(),
+            WorkloadName::RwRegister | WorkloadName::ListAppend | WorkloadName::Lock => Vec::new(),
         }
     }
 }
@@ -88,6 +99,7 @@ pub fn only_reads(op: &Invocation) -> bool {
         || matches!(BankOp::decode(op), Some(BankOp::Read))
         || rw_register::decode(op).is_some_and(|mops| mops.iter().all(|m| matches!(m, Mop::Read(_))))
         || list_append::decode(op).is_some_and(|mops| mops.iter().all(|m| matches!(m, list_append::Mop::Read(_))))
+        || LockOp::decode(op).is_some_and(|l| l.only_reads())
 }
 
 /// Judges a history of the plan's workload with the checkers the workload names (a
@@ -99,6 +111,7 @@ pub fn check(plan: &Plan, history: &History) -> Vec<CheckResult> {
         WorkloadName::RwRegister => rw_register::checkers(plan.consistency_model),
         WorkloadName::ListAppend => list_append::checkers(plan.consistency_model),
         WorkloadName::Bank => bank::checkers(),
+        WorkloadName::Lock => lock::checkers(),
     };
     specs
         .iter()
@@ -135,5 +148,8 @@ mod tests {
         assert!(only_reads(&Invocation::new("txn", json!([["r", 1, null]]))));
         assert!(!only_reads(&Invocation::new("txn", json!([["r", 1, null], ["w", 2, 3]]))));
         assert!(!only_reads(&Invocation::new("cas", json!([0, [1, 2]]))));
+        assert!(only_reads(&LockOp::Read { token: 3 }.invocation()));
+        assert!(!only_reads(&LockOp::Write { token: 3, value: 1 }.invocation()));
+        assert!(Touched::new(WorkloadName::Lock).final_reads().is_empty());
     }
 }

@@ -13,6 +13,7 @@ use checkers::OpType;
 use serde_json::{json, Value};
 use workloads::bank::{self, BankOp};
 use workloads::list_append;
+use workloads::lock::LockOp;
 use workloads::register::RegisterOp;
 use workloads::rw_register::{self, Mop};
 use workloads::set::SetOp;
@@ -56,9 +57,13 @@ impl EtcdClient {
         EtcdClient { workload: name.to_string(), ..self }
     }
 
-    async fn post(&self, path: &str, body: &Value) -> Result<Value, Trouble> {
+    async fn post(&self, path: &str, body: &Value, timeout: Option<Duration>) -> Result<Value, Trouble> {
         let url = format!("{}{path}", self.base);
-        let resp = self.http.post(&url).json(body).send().await.map_err(|e| {
+        let mut request = self.http.post(&url).json(body);
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
+        }
+        let resp = request.send().await.map_err(|e| {
             if e.is_connect() {
                 Trouble::NotSent(format!("connect: {e}"))
             } else if e.is_timeout() {
@@ -77,12 +82,12 @@ impl EtcdClient {
 
     /// `(member_id, leader_id)` as this member reports them.
     pub async fn status(&self) -> Option<(String, String)> {
-        self.post("/v3/maintenance/status", &json!({})).await.ok().as_ref().and_then(gateway::status_ids)
+        self.post("/v3/maintenance/status", &json!({}), None).await.ok().as_ref().and_then(gateway::status_ids)
     }
 
     /// Whether a linearizable read of a probe key succeeds.
     pub async fn probe(&self) -> bool {
-        self.post("/v3/kv/range", &gateway::range("faultline/probe", false)).await.is_ok()
+        self.post("/v3/kv/range", &gateway::range("faultline/probe", false), None).await.is_ok()
     }
 
     /// Whether `op` is one this client runs (an op of its workload).
@@ -90,6 +95,7 @@ impl EtcdClient {
         match self.workload.as_str() {
             "list-append" => list_append::decode(op).is_some(),
             "bank" => BankOp::decode(op).is_some(),
+            "lock" => LockOp::decode(op).is_some(),
             _ => RegisterOp::decode(op).is_some() || SetOp::decode(op).is_some() || rw_register::decode(op).is_some(),
         }
     }
@@ -104,6 +110,11 @@ impl EtcdClient {
             "bank" => {
                 if let Some(bank) = BankOp::decode(op) {
                     return self.bank(op, bank).await;
+                }
+            }
+            "lock" => {
+                if let Some(lock) = LockOp::decode(op) {
+                    return self.lock_op(op, lock).await;
                 }
             }
             _ => return self.register_set_or_txn(op).await,
@@ -125,9 +136,17 @@ impl EtcdClient {
     }
 
     /// Posts a request for `op`; `Err` is the completion when the request did not succeed:
-    /// `fail` when it never reached etcd or only read, `info` when it may have written.
-    async fn request(&self, op: &Invocation, path: &str, body: &Value, writes: bool) -> Result<Value, Completion> {
-        self.post(path, body).await.map_err(|trouble| match trouble {
+    /// `fail` when it never reached etcd or only read, `info` when it may have written; `timeout`
+    /// replaces the client's for this request.
+    pub(super) async fn request(
+        &self,
+        op: &Invocation,
+        path: &str,
+        body: &Value,
+        writes: bool,
+        timeout: Option<Duration>,
+    ) -> Result<Value, Completion> {
+        self.post(path, body, timeout).await.map_err(|trouble| match trouble {
             Trouble::NotSent(e) => Completion { refused: true, ..done(OpType::Fail, op.value.clone(), Some(e)) },
             Trouble::Maybe(e) => done(if writes { OpType::Info } else { OpType::Fail }, op.value.clone(), Some(e)),
         })
@@ -140,7 +159,7 @@ impl EtcdClient {
             RegisterOp::Write(_, v) => ("/v3/kv/put", gateway::put(&key, v)),
             RegisterOp::Cas(_, old, new) => ("/v3/kv/txn", gateway::cas(&key, old, new)),
         };
-        let resp = match self.request(op, path, &body, !matches!(reg, RegisterOp::Read(_))).await {
+        let resp = match self.request(op, path, &body, !matches!(reg, RegisterOp::Read(_)), None).await {
             Ok(resp) => resp,
             Err(completion) => return completion,
         };
@@ -157,7 +176,7 @@ impl EtcdClient {
 
     async fn txn(&self, op: &Invocation, mops: &[Mop]) -> Completion {
         let writes = mops.iter().any(|m| matches!(m, Mop::Write(..)));
-        let resp = match self.request(op, "/v3/kv/txn", &gateway::txn(mops), writes).await {
+        let resp = match self.request(op, "/v3/kv/txn", &gateway::txn(mops), writes, None).await {
             Ok(resp) => resp,
             Err(completion) => return completion,
         };
@@ -169,7 +188,7 @@ impl EtcdClient {
 
     /// Reads `keys` at one revision; `Err` is the completion of an op that wrote nothing.
     async fn read_versions(&self, op: &Invocation, keys: &[String]) -> Result<Vec<gateway::Version>, Completion> {
-        let resp = self.request(op, "/v3/kv/txn", &gateway::read_keys(keys, self.serializable), false).await?;
+        let resp = self.request(op, "/v3/kv/txn", &gateway::read_keys(keys, self.serializable), false, None).await?;
         gateway::versions(&resp, keys.len()).map_err(|e| done(OpType::Fail, op.value.clone(), Some(e.to_string())))
     }
 
@@ -200,7 +219,7 @@ impl EtcdClient {
         puts: &[(String, String)],
         value: checkers::Value,
     ) -> Completion {
-        let resp = match self.request(op, "/v3/kv/txn", &gateway::guarded_puts(read, puts), true).await {
+        let resp = match self.request(op, "/v3/kv/txn", &gateway::guarded_puts(read, puts), true, None).await {
             Ok(resp) => resp,
             Err(completion) => return completion,
         };
@@ -263,7 +282,7 @@ impl EtcdClient {
             SetOp::Add(e) => ("/v3/kv/put", gateway::put(&gateway::set_key(e), e)),
             SetOp::Read => ("/v3/kv/range", gateway::range_prefix(gateway::SET_PREFIX, self.serializable)),
         };
-        let resp = match self.request(op, path, &body, matches!(set, SetOp::Add(_))).await {
+        let resp = match self.request(op, path, &body, matches!(set, SetOp::Add(_)), None).await {
             Ok(resp) => resp,
             Err(completion) => return completion,
         };
@@ -280,7 +299,8 @@ impl EtcdClient {
     }
 }
 
-fn done(kind: OpType, value: impl Into<checkers::Value>, error: Option<String>) -> Completion {
+/// A completion of `kind` with `value`.
+pub(super) fn done(kind: OpType, value: impl Into<checkers::Value>, error: Option<String>) -> Completion {
     Completion { kind, value: value.into(), error, refused: false }
 }
 

@@ -166,6 +166,83 @@ pub fn guarded_puts(read: &[(String, Version)], puts: &[(String, String)]) -> Va
     json!({ "compare": compare, "success": success })
 }
 
+/// The lock the lock workload takes (v3lock's `name`).
+pub const LOCK_NAME: &str = "faultline/lock";
+
+/// The guarded register: `"<token, 20 digits> <value>"`, so comparing values compares tokens.
+pub const GUARDED_KEY: &str = "faultline/guarded";
+
+/// `POST /v3/lease/grant` body.
+pub fn lease_grant(ttl: u64) -> Value {
+    json!({ "TTL": ttl.to_string() })
+}
+
+/// `POST /v3/lease/revoke` (and `/v3/lease/keepalive`) body: the lease's id.
+pub fn lease_ref(lease: i64) -> Value {
+    json!({ "ID": lease.to_string() })
+}
+
+/// The lease id of a grant response.
+pub fn lease_id(resp: &Value) -> Result<i64, Unexpected> {
+    int64(resp.get("ID")).ok_or_else(|| Unexpected(format!("lease grant without an ID: {resp}")))
+}
+
+/// `POST /v3/lock/lock` body: take [`LOCK_NAME`] with `lease`.
+pub fn lock(lease: i64) -> Value {
+    json!({ "name": b64(LOCK_NAME), "lease": lease.to_string() })
+}
+
+/// The key a lock response names (the holder's key, whose create revision is the token).
+pub fn lock_key(resp: &Value) -> Result<String, Unexpected> {
+    let raw = resp.get("key").and_then(Value::as_str).unwrap_or("");
+    let bytes = B64.decode(raw).map_err(|e| Unexpected(format!("lock key {raw:?} is not base64: {e}")))?;
+    String::from_utf8(bytes).map_err(|_| Unexpected(format!("lock key {raw:?} is not text")))
+}
+
+/// `POST /v3/lock/unlock` body.
+pub fn unlock(key: &str) -> Value {
+    json!({ "key": b64(key) })
+}
+
+/// The create revision of the key a range response holds; `None` when the key is gone.
+pub fn create_revision(resp: &Value) -> Option<i64> {
+    int64(resp.get("kvs")?.get(0)?.get("create_revision"))
+}
+
+fn int64(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::String(s) => s.parse().ok(),
+        other => other.as_i64(),
+    }
+}
+
+fn guarded(token: i64, value: i64) -> String {
+    format!("{token:020} {value}")
+}
+
+/// `POST /v3/kv/txn` body of a fenced write: if the register holds a higher token the compare
+/// holds and nothing is written (`succeeded`); else (lower or equal token, or no register yet:
+/// a value compare on a missing key is false) the value is written with `token`.
+pub fn fenced_write(token: i64, value: i64) -> Value {
+    let bound = format!("{token:020}~");
+    json!({
+        "compare": [{ "key": b64(GUARDED_KEY), "target": "VALUE", "result": "GREATER", "value": b64(&bound) }],
+        "failure": [{ "request_put": { "key": b64(GUARDED_KEY), "value": b64(&guarded(token, value)) } }],
+    })
+}
+
+/// The guarded register a range response holds: `(token, value)`, `None` when never written.
+pub fn guarded_value(resp: &Value) -> Result<Option<(i64, i64)>, Unexpected> {
+    let Some(raw) = resp.get("kvs").and_then(|kvs| kvs.get(0)).and_then(|kv| kv.get("value")) else {
+        return Ok(None);
+    };
+    let raw = raw.as_str().unwrap_or("");
+    let bytes = B64.decode(raw).map_err(|e| Unexpected(format!("value {raw:?} is not base64: {e}")))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let parsed = text.split_once(' ').and_then(|(t, v)| Some((t.parse().ok()?, v.parse().ok()?)));
+    parsed.map(Some).ok_or_else(|| Unexpected(format!("guarded register {text:?} is not \"token value\"")))
+}
+
 /// Why a gateway response could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unexpected etcd gateway response: {0}")]
@@ -263,6 +340,22 @@ mod tests {
             (Some("MOD"), Some("0"))
         );
         assert_eq!(body["success"][0]["request_put"]["value"], b64("[5]"));
+    }
+
+    #[test]
+    fn fenced_writes_compare_tokens_as_text() {
+        let w = fenced_write(12, 5);
+        let bound = String::from_utf8(B64.decode(w["compare"][0]["value"].as_str().unwrap()).unwrap()).unwrap();
+        // A register written under a higher token compares greater; the same or a lower one does not.
+        assert!(guarded(13, 0) > bound && guarded(12, 99) < bound && guarded(9, 7) < bound);
+        assert_eq!(w["failure"][0]["request_put"]["value"], b64("00000000000000000012 5"));
+        let resp = json!({"kvs": [{"value": b64(&guarded(12, 5)), "create_revision": "40"}]});
+        assert_eq!(guarded_value(&resp), Ok(Some((12, 5))));
+        assert_eq!(guarded_value(&json!({})), Ok(None));
+        assert!(guarded_value(&json!({"kvs": [{"value": b64("7")}]})).is_err());
+        assert_eq!(create_revision(&resp), Some(40));
+        assert_eq!(lease_id(&json!({"ID": "7587861", "TTL": "2"})), Ok(7587861));
+        assert_eq!(lock_key(&json!({"key": b64("faultline/lock/694d")})), Ok("faultline/lock/694d".into()));
     }
 
     #[test]

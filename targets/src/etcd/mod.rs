@@ -3,6 +3,7 @@
 
 mod client;
 mod gateway;
+mod lock;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,7 +20,7 @@ pub const ENTRY: Entry = Entry {
     name: "etcd",
     about: "etcd 3.4 (Debian's etcd-server), a static cluster, clients through the JSON gateway",
     supports: Supports {
-        workloads: &["register", "set", "rw-register", "list-append", "bank"],
+        workloads: &["register", "set", "rw-register", "list-append", "bank", "lock"],
         leader: true,
         faults: &[Family::Partition, Family::Kill, Family::Pause],
         options: &["serializable", "pre-vote"],
