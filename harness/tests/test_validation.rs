@@ -42,3 +42,17 @@ fn a_test_file_naming_an_unknown_target_is_refused_with_the_file() {
     let (stderr, _dir) = refused(&["-f", &file.to_string_lossy()]);
     assert!(stderr.contains("t.yaml: target:") && stderr.contains("cockroach") && stderr.contains("etcd"), "{stderr}");
 }
+
+/// Clock faults cannot move etcd's clock (a Go program reads it without libc, so libfaketime
+/// has no effect): asked for, randomly or in a script, they are refused with that reason.
+#[test]
+fn clock_faults_on_etcd_are_refused_with_the_reason() {
+    let (stderr, _dir) = refused(&["--target", "etcd", "--nemesis", "clock"]);
+    assert!(stderr.contains("clock") && stderr.contains("Go") && stderr.contains("libfaketime"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("clock.yaml");
+    std::fs::write(&script, "- {at: 1, do: clock bump n1 +30}\n").unwrap();
+    let (stderr, _dir) = refused(&["--target", "etcd", "--nemesis-schedule", &script.to_string_lossy()]);
+    assert!(stderr.contains("clock.yaml") && stderr.contains("libfaketime"), "{stderr}");
+}
