@@ -163,6 +163,7 @@ mod tests {
 
     fn placement() -> Placement {
         let daemon = |n: &str| Daemon {
+            user: None,
             argv: vec!["etcd".into()],
             env: Vec::new(),
             log: format!("/d/{n}.log").into(),

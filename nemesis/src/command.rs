@@ -29,6 +29,10 @@ pub struct Daemon {
     /// Variables set for it on top of the node's environment.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<(String, String)>,
+    /// The user it runs as (the harness runs as root; some servers, PostgreSQL, refuse root);
+    /// `None` runs it as the control channel's user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
     /// The file on the node that receives stdout and stderr (downloaded at teardown).
     pub log: PathBuf,
     /// The file on the node that holds the process id while it runs.
@@ -99,6 +103,7 @@ mod tests {
     #[test]
     fn a_daemon_is_found_by_pidfile_and_executable_name() {
         let daemon = Daemon {
+            user: None,
             argv: vec!["/usr/bin/etcd".into(), "--config-file".into(), "c.yml".into()],
             env: Vec::new(),
             log: "/x/n1.log".into(),

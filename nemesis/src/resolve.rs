@@ -209,6 +209,7 @@ mod tests {
     fn state() -> ClusterState {
         let nodes: Vec<String> = (1..=5).map(|i| format!("n{i}")).collect();
         let daemon = |n: &String| Daemon {
+            user: None,
             argv: vec!["etcd".into()],
             env: Vec::new(),
             log: format!("/d/{n}.log").into(),

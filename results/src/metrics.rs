@@ -162,6 +162,14 @@ pub struct OpCount {
     pub info: u64,
     /// Client ops invoked after the nemesis's last op.
     pub final_reads: u64,
+    /// Of the workload's `fail`s, those the database refused to commit: a serialization failure
+    /// or a deadlock (error starting with SQLSTATE 40001 or 40P01).
+    pub serialization_failures: u64,
+}
+
+/// Whether a completion's error is a database's refusal to commit (SQLSTATE 40001 or 40P01).
+pub fn is_serialization_failure(error: &str) -> bool {
+    error.starts_with("40001") || error.starts_with("40P01")
 }
 
 impl OpCount {
@@ -179,7 +187,12 @@ impl OpCount {
                 (_, true) => {}
                 (OpType::Invoke, false) => count.workload += 1,
                 (OpType::Ok, false) => count.ok += 1,
-                (OpType::Fail, false) => count.fail += 1,
+                (OpType::Fail, false) => {
+                    count.fail += 1;
+                    if op.error.as_ref().is_some_and(|e| is_serialization_failure(e)) {
+                        count.serialization_failures += 1;
+                    }
+                }
                 (OpType::Info, false) => count.info += 1,
             }
         }

@@ -39,6 +39,9 @@ pub struct Stats {
     pub info: u64,
     /// Completions of type fail whose node refused the connection (the worker backed off).
     pub refused: u64,
+    /// Completions of type fail the database refused to commit (serialization failures and
+    /// deadlocks, SQLSTATE 40001 and 40P01).
+    pub serialization_failures: u64,
     /// Client ops invoked after the workload: the final reads, not in `client_ops`.
     pub final_reads: u64,
     /// `client_ops / workload_s`.
@@ -55,6 +58,7 @@ impl Stats {
     pub fn count(&mut self, count: &crate::metrics::OpCount) {
         (self.client_ops, self.ok, self.fail, self.info) = (count.workload, count.ok, count.fail, count.info);
         self.final_reads = count.final_reads;
+        self.serialization_failures = count.serialization_failures;
         self.ops_per_s = count.workload as f64 / self.workload_s.max(1e-9);
     }
 }

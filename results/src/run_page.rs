@@ -142,6 +142,12 @@ pub fn meta(dir: &Path, history: &History, record: &RunRecord) -> RunMeta {
             crate::text::percent(Some(share))
         ));
     }
+    if s.serialization_failures > 0 {
+        meta.facts.push(format!(
+            "{} the database refused to commit (serialization failures and deadlocks, SQLSTATE 40001/40P01)",
+            s.serialization_failures
+        ));
+    }
     for (file, what) in RUN_FILES {
         if dir.join(file).exists() {
             meta.links.push(Link::new(format!("{file} ({what})"), file));

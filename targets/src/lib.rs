@@ -3,6 +3,7 @@
 //! ops with faultline's error classes, and answers what the nemesis asks (who leads).
 
 pub mod etcd;
+pub mod postgres;
 pub mod registry;
 pub mod target;
 

@@ -7,6 +7,7 @@
 
 use nemesis::Family;
 
+use crate::postgres::Isolation;
 use crate::target::Target;
 
 /// Options a test may set for its target (flags or test-file fields of the same names).
@@ -16,12 +17,14 @@ pub struct TargetOptions {
     pub serializable: bool,
     /// `pre-vote`: members start with pre-vote (a healed node does not force an election).
     pub pre_vote: bool,
+    /// `isolation`: the isolation level of every transaction.
+    pub isolation: Option<Isolation>,
 }
 
 impl TargetOptions {
     /// The names of the options that are set.
     pub fn set(&self) -> Vec<&'static str> {
-        [("serializable", self.serializable), ("pre-vote", self.pre_vote)]
+        [("serializable", self.serializable), ("pre-vote", self.pre_vote), ("isolation", self.isolation.is_some())]
             .into_iter()
             .filter_map(|(name, on)| on.then_some(name))
             .collect()
@@ -56,7 +59,7 @@ pub struct Entry {
 
 /// Every target faultline can test.
 pub fn registry() -> &'static [Entry] {
-    &[crate::etcd::ENTRY]
+    &[crate::etcd::ENTRY, crate::postgres::ENTRY]
 }
 
 /// The target named `name`; an unknown name gets an error listing the known ones.
@@ -121,7 +124,11 @@ mod tests {
                 }
             }
             for option in entry.supports.options {
-                assert!(["serializable", "pre-vote"].contains(option), "{}: unknown option {option}", entry.name);
+                assert!(
+                    ["serializable", "pre-vote", "isolation"].contains(option),
+                    "{}: unknown option {option}",
+                    entry.name
+                );
             }
         }
     }
@@ -133,6 +140,8 @@ mod tests {
         let entry = Entry { supports: Supports { options: &[], ..crate::etcd::ENTRY.supports }, ..crate::etcd::ENTRY };
         let err = entry.with_options(&TargetOptions { pre_vote: true, ..TargetOptions::default() }).err().unwrap();
         assert!(err.contains("pre-vote") && err.contains("none"), "{err}");
-        assert!(crate::etcd::ENTRY.with_options(&TargetOptions { serializable: true, pre_vote: true }).is_ok());
+        assert!(crate::etcd::ENTRY
+            .with_options(&TargetOptions { serializable: true, pre_vote: true, isolation: None })
+            .is_ok());
     }
 }

@@ -87,6 +87,10 @@ pub trait Target: Send + Sync {
     /// A client bound to `node` that runs the ops of workload `workload` (by name; two
     /// workloads may share an op's shape, a read-only transaction or a read of null).
     fn client(&self, node: &NodeSpec, workload: &str) -> Box<dyn Client>;
+    /// How many nodes it runs on at most (`None`: any number).
+    fn max_nodes(&self) -> Option<usize> {
+        None
+    }
     /// The transactional model its transactions are judged against unless the test names one.
     fn consistency_model(&self) -> ConsistencyModel {
         ConsistencyModel::StrictSerializable

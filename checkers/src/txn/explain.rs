@@ -58,10 +58,28 @@ pub(crate) fn cycle(
             whys.push(w);
         }
     }
-    let text =
-        format!("{}: a {class} cycle {drawing}. {}. Why: {}.", sentences.join("; "), who.join(", "), whys.join("; "));
+    let (rules_out, stronger) = rules_out(class);
+    let text = format!(
+        "{}: a {class} cycle {drawing}. {}. Why: {}. It rules out {}{}.",
+        sentences.join("; "),
+        who.join(", "),
+        whys.join("; "),
+        rules_out.join(", "),
+        if stronger.is_empty() {
+            String::new()
+        } else {
+            format!(" and every stronger model ({})", stronger.join(", "))
+        }
+    );
     let ops = names.iter().map(|&t| txns.op_index(t)).collect();
-    (text, ops, json!({ "class": class, "cycle": edges }))
+    (text, ops, json!({ "class": class, "cycle": edges, "rules_out": rules_out, "also_rules_out": stronger }))
+}
+
+/// The weakest models a cycle of `class` rules out, and the stronger ones it rules out with them.
+fn rules_out(class: &str) -> (Vec<&'static str>, Vec<&'static str>) {
+    let b = super::boundary([class]);
+    let names = |ms: &[super::ConsistencyModel]| ms.iter().map(|m| m.name()).collect::<Vec<_>>();
+    (names(&b.not), names(&b.also_not))
 }
 
 /// One edge: (label, text with `{a}`/`{b}`, key, value, why).

@@ -43,6 +43,12 @@ fn pid_of(daemon: &DaemonRef) -> Option<Pid> {
     String::from_utf8_lossy(argv0).ends_with(&daemon.exe).then(|| Pid::from_raw(pid))
 }
 
+/// Sends `signal` to the process group that `pid` leads (every daemon started here leads its
+/// own), or to `pid` alone when it leads none (a daemon an older faultline started).
+fn kill_group(pid: Pid, signal: NixSignal) -> nix::Result<()> {
+    kill(Pid::from_raw(-pid.as_raw()), signal).or_else(|_| kill(pid, signal))
+}
+
 /// How long a process may take to be gone after SIGKILL (one stuck in the kernel can take a while).
 const KILL_WAIT: Duration = Duration::from_secs(10);
 
@@ -86,6 +92,17 @@ impl LocalRemote {
             .map_err(|e| self.error(format!("copying {} to {}: {e}", from.display(), to.display())))
     }
 
+    /// `daemon`'s argv as run on this node, as its user (`setpriv` drops root after the
+    /// namespace is entered, and execs: the pid is the daemon's).
+    fn daemon_argv(&self, daemon: &Daemon) -> Vec<String> {
+        let mut cmd = Vec::new();
+        if let Some(user) = &daemon.user {
+            cmd = argv(&["setpriv", &format!("--reuid={user}"), &format!("--regid={user}"), "--init-groups", "--"]);
+        }
+        cmd.extend(daemon.argv.iter().cloned());
+        self.wrap(&cmd)
+    }
+
     async fn spawn(&self, daemon: &Daemon) -> RemoteResult<u32> {
         let mut children = self.children.lock().await;
         if let Some(child) = children.get_mut(&daemon.pidfile) {
@@ -97,9 +114,12 @@ impl LocalRemote {
         let (out, err) = open()
             .and_then(|log| Ok((log.try_clone()?, log)))
             .map_err(|e| self.error(format!("{}: {e}", daemon.log.display())))?;
-        let argv = self.wrap(&daemon.argv);
+        let argv = self.daemon_argv(daemon);
+        // Its own process group: a signal reaches the processes it forks too (a PostgreSQL
+        // server's backends), so a kill leaves no orphans and a pause freezes them all.
         let child = Command::new(&argv[0])
             .args(&argv[1..])
+            .process_group(0)
             .envs(daemon.env.iter().cloned())
             .stdin(Stdio::null())
             .stdout(out)
@@ -122,7 +142,7 @@ impl LocalRemote {
 
     async fn send(&self, daemon: &DaemonRef, signal: Signal) -> RemoteResult<()> {
         let Some(pid) = self.pid(daemon).await else { return Ok(()) };
-        kill(pid, nix_signal(signal)).map_err(|e| self.error(format!("{signal:?} to {}: {e}", daemon.exe)))?;
+        kill_group(pid, nix_signal(signal)).map_err(|e| self.error(format!("{signal:?} to {}: {e}", daemon.exe)))?;
         if signal == Signal::Sigkill {
             if let Some(mut child) = self.children.lock().await.remove(&daemon.pidfile) {
                 let _ = child.wait().await;
@@ -134,13 +154,16 @@ impl LocalRemote {
     async fn halt(&self, daemon: &DaemonRef, grace: Duration) -> RemoteResult<()> {
         let child = self.children.lock().await.remove(&daemon.pidfile);
         let Some(mut child) = child else { return self.halt_by_pidfile(daemon, grace).await };
-        if let Some(pid) = child.id() {
-            let pid = Pid::from_raw(pid as i32);
-            let _ = kill(pid, NixSignal::SIGCONT);
-            let _ = kill(pid, NixSignal::SIGTERM);
+        let pid = child.id().map(|pid| Pid::from_raw(pid as i32));
+        if let Some(pid) = pid {
+            let _ = kill_group(pid, NixSignal::SIGCONT);
+            let _ = kill_group(pid, NixSignal::SIGTERM);
         }
         if tokio::time::timeout(grace, child.wait()).await.is_err() {
-            let _ = child.start_kill();
+            match pid {
+                Some(pid) => drop(kill_group(pid, NixSignal::SIGKILL)),
+                None => drop(child.start_kill()),
+            }
             let _ = child.wait().await;
         }
         Ok(())
@@ -148,14 +171,14 @@ impl LocalRemote {
 
     async fn halt_by_pidfile(&self, daemon: &DaemonRef, grace: Duration) -> RemoteResult<()> {
         let Some(pid) = pid_of(daemon) else { return Ok(()) };
-        let _ = kill(pid, NixSignal::SIGCONT);
-        let _ = kill(pid, NixSignal::SIGTERM);
+        let _ = kill_group(pid, NixSignal::SIGCONT);
+        let _ = kill_group(pid, NixSignal::SIGTERM);
         let deadline = Instant::now() + grace;
         while running(pid) && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         if running(pid) {
-            kill(pid, NixSignal::SIGKILL).map_err(|e| self.error(format!("SIGKILL to {}: {e}", daemon.exe)))?;
+            kill_group(pid, NixSignal::SIGKILL).map_err(|e| self.error(format!("SIGKILL to {}: {e}", daemon.exe)))?;
         }
         // Return only once it is gone (`faultline heal` promises nothing is left running).
         let deadline = Instant::now() + KILL_WAIT;
@@ -235,6 +258,7 @@ mod tests {
     async fn daemons_start_signal_and_stop_as_child_or_by_pidfile() {
         let dir = tempfile::tempdir().unwrap();
         let daemon = Daemon {
+            user: None,
             argv: argv(&["sleep", "30"]),
             env: Vec::new(),
             log: dir.path().join("sleep.log"),
@@ -272,6 +296,7 @@ mod tests {
     async fn a_stop_by_pidfile_returns_only_once_the_process_is_gone() {
         let dir = tempfile::tempdir().unwrap();
         let daemon = Daemon {
+            user: None,
             argv: argv(&["sh", "-c", "trap '' TERM; exec sleep 30"]),
             env: Vec::new(),
             log: dir.path().join("stubborn.log"),

@@ -155,8 +155,12 @@ pub fn finish(plan: &Plan, seed: u64, run_id: &str, dir: &Path, mut recorded: Re
         (false, false, _) => record.validity.as_str(),
     };
     let s = &record.stats;
+    let refusals = match s.serialization_failures {
+        0 => String::new(),
+        n => format!(", {n} serialization failures"),
+    };
     crate::exit::say!(
-        "{word}: {} client ops (+ {} final reads) at {:.1} ops/s, {} refused, {} faults, cluster up in {:.1} s; results in {}{page}",
+        "{word}: {} client ops (+ {} final reads) at {:.1} ops/s, {} refused{refusals}, {} faults, cluster up in {:.1} s; results in {}{page}",
         s.client_ops,
         s.final_reads,
         s.ops_per_s,

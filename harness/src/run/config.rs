@@ -10,6 +10,7 @@ use checkers::txn::ConsistencyModel;
 use nemesis::{Family, ScriptedSchedule};
 use results::hypothesis::{AbortIf, Bound, Hypothesis};
 use serde::{Deserialize, Serialize};
+use targets::postgres::Isolation;
 use targets::registry::{self, list};
 use targets::{Target, TargetOptions};
 
@@ -41,7 +42,7 @@ pub struct Fields {
     /// The transactional model a list-append or rw-register history is judged against (default:
     /// what the target promises, e.g. strict-serializable for etcd).
     #[arg(long)]
-    pub consistency_model: Option<ModelName>,
+    pub consistency_model: Option<Named<ConsistencyModel>>,
     /// Fault families for a random schedule, comma-separated: partition,kill,pause (or none).
     #[arg(long)]
     pub nemesis: Option<Families>,
@@ -77,6 +78,10 @@ pub struct Fields {
     #[arg(long)]
     #[serde(default)]
     pub pre_vote: bool,
+    /// Target option: the isolation level of every transaction (postgres): read-committed,
+    /// repeatable-read or serializable.
+    #[arg(long)]
+    pub isolation: Option<Named<Isolation>>,
     /// The store: run folders go to <results-dir>/<name>/<timestamp> (default `store`).
     #[arg(long)]
     pub results_dir: Option<PathBuf>,
@@ -183,20 +188,21 @@ impl std::fmt::Display for WorkloadName {
     }
 }
 
-/// A transactional consistency model by name (`--consistency-model`).
+/// A value of another crate given by name (`--consistency-model`, `--isolation`), readable
+/// from flags and test files alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ModelName(pub ConsistencyModel);
+pub struct Named<T>(pub T);
 
-impl FromStr for ModelName {
+impl<T: FromStr<Err = String>> FromStr for Named<T> {
     type Err = String;
-    fn from_str(s: &str) -> Result<ModelName, String> {
-        s.parse().map(ModelName)
+    fn from_str(s: &str) -> Result<Named<T>, String> {
+        s.parse().map(Named)
     }
 }
 
-impl std::fmt::Display for ModelName {
+impl<T: std::fmt::Display> std::fmt::Display for Named<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0.name())
+        self.0.fmt(f)
     }
 }
 
@@ -284,7 +290,8 @@ impl std::fmt::Display for Concurrency {
 }
 
 from_str_de!(WorkloadName);
-from_str_de!(ModelName);
+from_str_de!(Named<ConsistencyModel>);
+from_str_de!(Named<Isolation>);
 from_str_de!(Families);
 from_str_de!(NodeNames);
 from_str_de!(Concurrency);
@@ -372,6 +379,7 @@ impl Plan {
             test_count,
             seed,
             rate,
+            isolation,
             results_dir,
             hypothesis,
             abort_if
@@ -392,10 +400,13 @@ impl Plan {
     /// Fills defaults into `f` and validates it (a campaign builds its runs' fields itself).
     pub fn from_fields(mut f: Fields) -> Result<Plan, String> {
         let target = registry::find(f.target.get_or_insert_with(|| "etcd".to_string()))?;
-        let target_options = TargetOptions { serializable: f.serializable, pre_vote: f.pre_vote };
-        target.with_options(&target_options)?;
+        let isolation = f.isolation.map(|Named(i)| i);
+        let target_options = TargetOptions { serializable: f.serializable, pre_vote: f.pre_vote, isolation };
+        let built = target.with_options(&target_options)?;
         let workload = *f.workload.get_or_insert(WorkloadName::Register);
-        let nodes = f.nodes.get_or_insert_with(|| NodeNames((1..=5).map(|i| format!("n{i}")).collect())).0.clone();
+        let default_nodes = built.max_nodes().unwrap_or(5).min(5);
+        let nodes =
+            f.nodes.get_or_insert_with(|| NodeNames((1..=default_nodes).map(|i| format!("n{i}")).collect())).0.clone();
         let asked = *f.concurrency.get_or_insert(Concurrency::PerNode(2));
         let concurrency = match asked {
             Concurrency::Fixed(n) => Some(n),
@@ -441,15 +452,26 @@ impl Plan {
                      leave it out or use list-append or rw-register"
                 ))
             }
-            Some(ModelName(model)) => model,
-            None => (target.build)(&target_options).consistency_model(),
+            Some(Named(model)) => model,
+            None => built.consistency_model(),
         };
+        if let Some(most) = built.max_nodes().filter(|most| nodes.len() > *most) {
+            return Err(format!(
+                "nodes = {}: target {} runs on at most {most} node(s); use nodes: {most}",
+                nodes.len(),
+                target.name
+            ));
+        }
         let abort_if = match &f.abort_if {
             Some(guard) => Some((guard.check()?, Duration::from_secs_f64(guard.for_s))),
             None => None,
         };
         let name = f.name.get_or_insert_with(|| {
-            let mode = if f.serializable { "serializable" } else { "linearizable" };
+            let mode = match isolation {
+                Some(level) => level.name(),
+                None if f.serializable => "serializable",
+                None => "linearizable",
+            };
             format!("{}-{workload}-{mode}", target.name)
         });
         Plan::check_folder_name(name)?;
@@ -574,6 +596,21 @@ mod tests {
         assert!(err.contains("availabilty"), "{err}");
         let err = file("abort-if: {availability: \"< 0.5\", for-s: -3}\n").unwrap_err();
         assert!(err.contains("test.yaml") && err.contains("abort-if.for-s"), "{err}");
+    }
+
+    #[test]
+    fn postgres_runs_on_one_node_at_the_isolation_asked_and_is_judged_against_serializable() {
+        let plan = file("target: postgres\nworkload: list-append\nisolation: repeatable-read\n").unwrap();
+        assert_eq!((plan.nodes.len(), plan.name.as_str()), (1, "postgres-list-append-repeatable-read"));
+        assert_eq!(plan.target_options.isolation, Some(Isolation::RepeatableRead));
+        assert_eq!(plan.consistency_model, ConsistencyModel::Serializable);
+        let err = file("target: postgres\nworkload: bank\nnodes: 3\n").unwrap_err();
+        assert!(err.contains("at most 1 node"), "{err}");
+        let err = file("target: etcd\nisolation: serializable\n").unwrap_err();
+        assert!(err.contains("does not take option isolation"), "{err}");
+        assert!(file("target: postgres\nworkload: bank\nisolation: snapshot\n").unwrap_err().contains("line 3"));
+        let err = file("target: postgres\nworkload: register\n").unwrap_err();
+        assert!(err.contains("does not run workload register"), "{err}");
     }
 
     #[test]

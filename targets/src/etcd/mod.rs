@@ -105,6 +105,7 @@ impl Target for Etcd {
     fn daemon(&self, node: &NodeSpec, cluster: &Cluster) -> Daemon {
         let config = config_path(node, cluster).to_string_lossy().into_owned();
         Daemon {
+            user: None,
             argv: vec!["etcd".into(), "--config-file".into(), config],
             env: Vec::new(),
             log: cluster.data_root.join(format!("{}.etcd.log", node.name)),
