@@ -600,15 +600,18 @@ mod tests {
 
     #[test]
     fn postgres_runs_on_one_node_at_the_isolation_asked_and_is_judged_against_serializable() {
-        let plan = file("target: postgres\nworkload: list-append\nisolation: repeatable-read\n").unwrap();
+        let plan =
+            file("target: postgres\nworkload: list-append\nisolation: repeatable-read\nnemesis: kill\n").unwrap();
         assert_eq!((plan.nodes.len(), plan.name.as_str()), (1, "postgres-list-append-repeatable-read"));
         assert_eq!(plan.target_options.isolation, Some(Isolation::RepeatableRead));
         assert_eq!(plan.consistency_model, ConsistencyModel::Serializable);
-        let err = file("target: postgres\nworkload: bank\nnodes: 3\n").unwrap_err();
+        let err = file("target: postgres\nworkload: bank\nnodes: 3\nnemesis: kill\n").unwrap_err();
         assert!(err.contains("at most 1 node"), "{err}");
         let err = file("target: etcd\nisolation: serializable\n").unwrap_err();
         assert!(err.contains("does not take option isolation"), "{err}");
-        assert!(file("target: postgres\nworkload: bank\nisolation: snapshot\n").unwrap_err().contains("line 3"));
+        assert!(file("target: postgres\nworkload: bank\nisolation: snapshot\nnemesis: kill\n")
+            .unwrap_err()
+            .contains("line 3"));
         let err = file("target: postgres\nworkload: register\n").unwrap_err();
         assert!(err.contains("does not run workload register"), "{err}");
     }
