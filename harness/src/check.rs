@@ -42,7 +42,7 @@ pub struct CheckOptions {
     /// The checker to run.
     #[arg(long, value_parser = checker_names())]
     pub checker: String,
-    /// The model for `--checker linearizable`: register, cas-register, multi-register, set, queue, mutex.
+    /// The model for `--checker linearizable`: register, cas-register, multi-register, set, queue, mutex, kv.
     #[arg(long, value_parser = clap::value_parser!(linearizable::ModelKind))]
     pub model: Option<linearizable::ModelKind>,
     /// The model's initial value as JSON (`0`, `nil`/`null`, `{"x":0}`); default: absent.

@@ -39,6 +39,7 @@ impl Checker for Linearizable {
             Some(ModelKind::Set) => &["add", "read"],
             Some(ModelKind::Queue) => &["enqueue", "dequeue"],
             Some(ModelKind::Mutex) => &["acquire", "release"],
+            Some(ModelKind::Kv) => &["get", "put", "append"],
         })
     }
     fn check(&self, history: &History, options: &CheckerOptions) -> CheckResult {

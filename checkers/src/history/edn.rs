@@ -8,7 +8,8 @@
 //! Imports carry no header. Missing fields get Jepsen's defaults, said in one warning per file:
 //! no `:index` → file position; no `:time` → file position (real-time order = file order);
 //! no `:process` → one process 0; no `:f` → `txn`. File order is the real-time order (as in
-//! Knossos): a `:time` earlier than an op before it is raised to that op's time.
+//! Knossos): a `:time` earlier than an op before it is raised to that op's time. An op with a
+//! `:key` (Porcupine's key-value histories) gets the value `[key value]`, as independent keys do.
 
 use std::io::BufRead;
 
@@ -248,6 +249,7 @@ impl<R: BufRead> Reader<R> {
                 Some("process") => fields.process = Some(value),
                 Some("f") => fields.f = Some(value),
                 Some("value") => fields.value = value,
+                Some("key") => fields.key = Some(value),
                 Some("node") => fields.node = value.as_str().map(|n| self.atoms.get(n)),
                 Some("error") => fields.error = Some(value),
                 _ => {}
@@ -506,6 +508,8 @@ struct Fields {
     process: Option<Value>,
     f: Option<Value>,
     value: Value,
+    /// Porcupine's key-value histories name the key beside the value.
+    key: Option<Value>,
     node: Option<super::op::Atom>,
     error: Option<Value>,
 }
@@ -556,7 +560,10 @@ impl Fields {
             kind,
             process,
             f,
-            value: self.value,
+            value: match self.key {
+                Some(key) => Value::Array(Box::new([key, self.value])),
+                None => self.value,
+            },
             node: self.node,
             error,
         })

@@ -2,7 +2,7 @@
 //! sequential model explains every result? See DESIGN.md, "Checkers".
 //!
 //! - [`model`]: the [`Model`] trait (implement it for your own object) and value interning.
-//! - [`register`], [`multi_register`], [`collections`], [`mutex`]: the built-in models.
+//! - [`register`], [`multi_register`], [`collections`], [`mutex`], [`kv`]: the built-in models.
 //! - `prepare`: history → decoded ops per partition, applying the [`Semantics`].
 //! - `search`: Wing–Gong with Lowe's memo and just-in-time linearization, per partition.
 //! - `symmetry`: equal ops are interchangeable; the search tries only one of those that can go.
@@ -14,6 +14,7 @@
 //! (independent keys, or the model's own [`Model::partition`]) are searched in parallel.
 
 pub mod collections;
+pub mod kv;
 pub mod model;
 pub mod multi_register;
 pub mod mutex;
@@ -26,7 +27,7 @@ mod symmetry;
 mod witness;
 
 use std::str::FromStr;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -35,6 +36,7 @@ use serde_json::{json, Value};
 use crate::history::Value as OpValue;
 
 pub use collections::{QueueModel, SetModel};
+pub use kv::Kv;
 pub use model::{Call, Interner, Model, Outcome, Val};
 pub use multi_register::MultiRegister;
 pub use mutex::Mutex;
@@ -62,17 +64,20 @@ pub enum ModelKind {
     Queue,
     /// `mutex`: acquire and release.
     Mutex,
+    /// `kv`: get, put and append on string values, per key (Porcupine's key-value model).
+    Kv,
 }
 
 impl ModelKind {
     /// Every model, in the order help texts list them.
-    pub const ALL: [ModelKind; 6] = [
+    pub const ALL: [ModelKind; 7] = [
         ModelKind::Register,
         ModelKind::CasRegister,
         ModelKind::MultiRegister,
         ModelKind::Set,
         ModelKind::Queue,
         ModelKind::Mutex,
+        ModelKind::Kv,
     ];
 
     /// The model's name.
@@ -84,6 +89,7 @@ impl ModelKind {
             ModelKind::Set => "set",
             ModelKind::Queue => "queue",
             ModelKind::Mutex => "mutex",
+            ModelKind::Kv => "kv",
         }
     }
 }
@@ -96,7 +102,7 @@ impl std::fmt::Display for ModelKind {
 
 /// A model name that is not one of [`ModelKind::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown model {0:?}; the models are register, cas-register, multi-register, set, queue, mutex")]
+#[error("unknown model {0:?}; the models are register, cas-register, multi-register, set, queue, mutex, kv")]
 pub struct UnknownModel(pub String);
 
 impl FromStr for ModelKind {
@@ -132,6 +138,7 @@ pub fn check(history: &History, model: ModelKind, options: &Options) -> CheckRes
         ModelKind::Set => check_model(history, &SetModel::new(nil_read), options),
         ModelKind::Queue => check_model(history, &QueueModel::new(nil_read), options),
         ModelKind::Mutex => check_model(history, &Mutex, options),
+        ModelKind::Kv => check_model(history, &Kv, options),
     }
 }
 
@@ -163,29 +170,40 @@ pub fn check_model<M: Model>(history: &History, model: &M, options: &Options) ->
     // Biggest first, so the parallel tail is short.
     let mut order: Vec<usize> = (0..partitions.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(partitions[i].ops.len()));
-    let used = AtomicUsize::new(0);
-    let budget =
-        Budget { deadline: options.time_budget.map(|b| started + b), memory: options.memory_budget_bytes, used: &used };
     // Reads that value flow alone refutes decide their partition without the search, and so
     // does a linearization the greedy builder finds.
     let stale: Vec<Option<stale::Stale>> =
         partitions.par_iter().map(|part| model.state_value(&init).and_then(|v| stale::find(model, v, part))).collect();
+    let used = AtomicUsize::new(0);
+    let invalid = AtomicBool::new(stale.iter().any(Option::is_some));
+    let budget = Budget {
+        deadline: options.time_budget.map(|b| started + b),
+        memory: options.memory_budget_bytes,
+        used: &used,
+        invalid: &invalid,
+        step_cap: None,
+    };
     let witnessed: Vec<bool> = partitions
         .par_iter()
         .zip(&stale)
         .map(|(part, stale)| stale.is_none() && witness::linearizes(model, &init, part))
         .collect();
-    let mut searched: Vec<(usize, search::Searched<M::State>)> = order
+    // A short search of every partition first, then the long ones (see `Budget::step_cap`).
+    let search = |i: usize, budget: &Budget<'_>| (i, search::search(model, init.clone(), &partitions[i].ops, budget));
+    let short = Budget { step_cap: Some(search::SHORT_SEARCH), ..budget };
+    let (mut searched, deferred): (Vec<_>, Vec<_>) = order
         .into_par_iter()
         .filter(|&i| stale[i].is_none() && !witnessed[i])
-        .map(|i| (i, search::search(model, init.clone(), &partitions[i].ops, &budget)))
-        .collect();
+        .map(|i| search(i, &short))
+        .partition(|(_, s)| !matches!(s.verdict, Verdict::Exhausted(Exhausted::Deferred)));
+    searched.par_extend(deferred.into_par_iter().map(|(i, _)| search(i, &budget)));
     searched.sort_by_key(|(i, _)| *i);
 
     let clock = report::Clock::of(history);
     let mut validity = Validity::Valid;
     let mut anomalies = Vec::new();
     let mut exhausted = None;
+    let mut moot = 0;
     for (i, found) in stale.iter().enumerate() {
         if let Some(found) = found {
             validity = Validity::Invalid;
@@ -199,6 +217,7 @@ pub fn check_model<M: Model>(history: &History, model: &M, options: &Options) ->
                 validity = validity.merge(Validity::Invalid);
                 anomalies.push(report::anomaly(model, history, &clock, &partitions[*i], cx, &values));
             }
+            Verdict::Exhausted(Exhausted::Moot) => moot += 1,
             Verdict::Exhausted(why) => {
                 validity = validity.merge(Validity::Unknown);
                 exhausted.get_or_insert(*why);
@@ -215,6 +234,7 @@ pub fn check_model<M: Model>(history: &History, model: &M, options: &Options) ->
         "partitions": partitions.len(),
         "decided_without_search": stale.iter().filter(|s| s.is_some()).count() + witnessed.iter().filter(|w| **w).count(),
         "witnessed": witnessed.iter().filter(|w| **w).count(),
+        "undecided_once_invalid": moot,
         "states": searched.iter().map(|(_, s)| s.states).sum::<usize>(),
         "steps": searched.iter().map(|(_, s)| s.steps).sum::<u64>(),
         "elapsed_ms": started.elapsed().as_secs_f64() * 1e3,

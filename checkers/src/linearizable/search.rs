@@ -31,7 +31,7 @@
 //! entries); a collision can only skip a branch, so it could turn a valid verdict invalid but
 //! never an invalid one valid.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -45,6 +45,8 @@ const NONE: u32 = u32::MAX;
 const STUCK_STATES: usize = 6;
 /// Budgets are checked every this many search steps (a power of two).
 const CHECK_EVERY: u64 = 1024;
+/// The steps of a partition's first, short search (see [`Budget::step_cap`]).
+pub(crate) const SHORT_SEARCH: u64 = 1 << 20;
 
 /// The limits every partition of one check shares.
 pub(crate) struct Budget<'a> {
@@ -54,6 +56,13 @@ pub(crate) struct Budget<'a> {
     pub memory: Option<usize>,
     /// Estimated bytes in use by all partitions.
     pub used: &'a AtomicUsize,
+    /// Set once any partition is known not linearizable.
+    pub invalid: &'a AtomicBool,
+    /// Give up after this many steps ([`Exhausted::Deferred`]). Without a cap, a search stops
+    /// as soon as another partition is known not linearizable ([`Exhausted::Moot`]): the short
+    /// searches of every partition come first, so cheap ones are decided and reported, and only
+    /// the expensive ones are cut short once the verdict is settled.
+    pub step_cap: Option<u64>,
 }
 
 /// Why a search stopped without a verdict.
@@ -63,6 +72,10 @@ pub(crate) enum Exhausted {
     Time,
     /// The memory estimate passed the budget.
     Memory,
+    /// Another partition is not linearizable: the verdict no longer depends on this one.
+    Moot,
+    /// The step cap of a short search was reached.
+    Deferred,
 }
 
 /// A failed search's best attempt.
@@ -285,6 +298,15 @@ pub(crate) fn search<M: Model>(
             if budget.deadline.is_some_and(|d| Instant::now() >= d) {
                 return finish(Verdict::Exhausted(Exhausted::Time), &cache, steps, reported);
             }
+            match budget.step_cap {
+                Some(cap) if steps >= cap => {
+                    return finish(Verdict::Exhausted(Exhausted::Deferred), &cache, steps, reported);
+                }
+                None if budget.invalid.load(Ordering::Relaxed) => {
+                    return finish(Verdict::Exhausted(Exhausted::Moot), &cache, steps, reported);
+                }
+                _ => {}
+            }
         }
         // Pick the next candidate, or decide to backtrack.
         let candidate = match cursor {
@@ -419,6 +441,7 @@ pub(crate) fn search<M: Model>(
                         stuck: best_stuck,
                         stuck_states: stuck_states.remove(&best_stuck).unwrap_or_default(),
                     };
+                    budget.invalid.store(true, Ordering::Relaxed);
                     return finish(Verdict::NotLinearizable(counterexample), &cache, steps, reported);
                 };
                 common = common.min(stack.len());
