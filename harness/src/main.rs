@@ -12,6 +12,7 @@ mod check;
 mod examples;
 mod exit;
 mod limits;
+mod own_server;
 mod provision;
 mod remote;
 mod report;
@@ -44,6 +45,9 @@ enum Command {
     Test(run::TestArgs),
     /// Undo whatever crashed runs left behind (namespaces, rules, processes).
     Heal,
+    /// Run the own Raft server on a node (the `own` target starts it; not for people).
+    #[command(hide = true)]
+    OwnServer(targets::own::server::ServerArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,5 +63,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Test(args) => run::test(args),
         Command::Heal => run::heal(),
+        Command::OwnServer(args) => own_server::run(args),
     }
 }

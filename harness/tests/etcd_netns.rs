@@ -2,116 +2,19 @@
 //! with iptables partitions, kills and pauses. Needs root, iproute2, iptables and etcd-server;
 //! ignored unless asked for (`-- --include-ignored`, as CI does as root). Tests run one at a time (they share node names).
 
+mod common;
+
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use checkers::history::load_path;
 use checkers::{Op, OpType, Process};
+use common::{daemons, faultline, history, leftovers, run_dir, schedule, scratch, secs, test_run};
 use nemesis::{Family, Intent, RandomSchedule};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("faultline-it-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn faultline(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_faultline"));
-    cmd.current_dir(dir).arg("test").args(["--results-dir", "results"]).args(args);
-    cmd
-}
-
-fn test_run(dir: &Path, args: &[&str]) -> (i32, String, PathBuf) {
-    let Output { status, stdout, stderr } = faultline(dir, args).output().unwrap();
-    let stdout = String::from_utf8_lossy(&stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&stderr).into_owned();
-    eprintln!("{stderr}{stdout}");
-    (status.code().unwrap_or(-1), stdout + &stderr, run_dir(dir))
-}
-
-/// The newest run folder under `dir/results` (not the `latest` links).
-fn run_dir(dir: &Path) -> PathBuf {
-    let mut runs: Vec<PathBuf> = std::fs::read_dir(dir.join("results"))
-        .unwrap()
-        .flatten()
-        .flat_map(|test| std::fs::read_dir(test.path()).unwrap().flatten())
-        .filter(|r| r.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|r| r.path())
-        .collect();
-    runs.sort_by_key(|r| r.file_name().map(|n| n.to_os_string()));
-    runs.pop().expect("a run folder")
-}
-
-fn schedule(dir: &Path, text: &str) -> String {
-    let path = dir.join("schedule.yaml");
-    std::fs::write(&path, text).unwrap();
-    path.to_string_lossy().into_owned()
-}
-
-fn sh(argv: &[&str]) -> String {
-    Command::new(argv[0])
-        .args(&argv[1..])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default()
-}
-
-fn alive(pid: &str) -> bool {
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
-    !stat.is_empty() && !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z')
-}
-
-/// Live daemons of any faultline run (their config lives under /dev/shm/faultline/) whose
-/// command line contains `needle`: pid and command line.
-fn daemons(needle: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let pid = entry.file_name().to_string_lossy().into_owned();
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
-        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        if cmdline.contains("/dev/shm/faultline/") && cmdline.contains(needle) && alive(&pid) {
-            out.push((pid, cmdline.trim().to_string()));
-        }
-    }
-    out
-}
-
-/// Whatever faultline made that still exists: namespaces, the bridge, our iptables rules, live
-/// daemons of the run, machine-wide journals.
-fn leftovers() -> Vec<String> {
-    let mut out = Vec::new();
-    out.extend(sh(&["ip", "netns", "list"]).lines().filter(|l| l.starts_with("fl-")).map(|l| format!("netns {l}")));
-    for link in std::fs::read_dir("/sys/class/net").unwrap().flatten() {
-        let name = link.file_name().to_string_lossy().into_owned();
-        if name == "fl-br0" || name.starts_with("flv") {
-            out.push(format!("link {name}"));
-        }
-    }
-    for chain in ["DOCKER-USER", "FORWARD"] {
-        out.extend(
-            sh(&["iptables", "-w", "5", "-S", chain]).lines().filter(|l| l.contains("faultline:")).map(str::to_string),
-        );
-    }
-    out.extend(daemons("").into_iter().map(|(pid, cmdline)| format!("process {pid}: {cmdline}")));
-    if let Ok(active) = std::fs::read_dir("/var/lib/faultline/active") {
-        out.extend(active.flatten().map(|f| format!("journal {}", f.path().display())));
-    }
-    out
-}
-
-fn history(run: &Path) -> Vec<Op> {
-    load_path(&run.join("history.jsonl")).expect("the history loads and validates").ops
-}
-
-fn secs(op: &Op) -> f64 {
-    op.time as f64 / 1e9
-}
 
 /// A seed whose random schedule injects a partition, a kill and a pause in its first `faults`.
 fn seed_with_every_family(faults: usize, interval: Duration) -> u64 {

@@ -7,6 +7,7 @@
 
 use nemesis::Family;
 
+use crate::bugs::{Bug, Bugs};
 use crate::postgres::Isolation;
 use crate::target::Target;
 
@@ -19,6 +20,8 @@ pub struct TargetOptions {
     pub pre_vote: bool,
     /// `isolation`: the isolation level of every transaction.
     pub isolation: Option<Isolation>,
+    /// The bug switches to start the target with (`--bug NAME`, `bugs:` in a test file).
+    pub bugs: Bugs,
 }
 
 impl TargetOptions {
@@ -42,6 +45,8 @@ pub struct Supports {
     pub faults: &'static [Family],
     /// The options it takes (names as in [`TargetOptions::set`]).
     pub options: &'static [&'static str],
+    /// The bug switches it has.
+    pub bugs: &'static [Bug],
 }
 
 /// One registered target.
@@ -59,7 +64,7 @@ pub struct Entry {
 
 /// Every target faultline can test.
 pub fn registry() -> &'static [Entry] {
-    &[crate::etcd::ENTRY, crate::postgres::ENTRY]
+    &[crate::etcd::ENTRY, crate::postgres::ENTRY, crate::own::ENTRY]
 }
 
 /// The target named `name`; an unknown name gets an error listing the known ones.
@@ -79,6 +84,10 @@ impl Entry {
                 self.name,
                 list(self.supports.options)
             ));
+        }
+        if let Some(bug) = options.bugs.iter().find(|b| !self.supports.bugs.contains(b)) {
+            let known: Vec<&str> = self.supports.bugs.iter().map(|b| b.name()).collect();
+            return Err(format!("target {} has no bug switch {bug}; its switches: {}", self.name, list(&known)));
         }
         Ok((self.build)(options))
     }
@@ -140,8 +149,11 @@ mod tests {
         let entry = Entry { supports: Supports { options: &[], ..crate::etcd::ENTRY.supports }, ..crate::etcd::ENTRY };
         let err = entry.with_options(&TargetOptions { pre_vote: true, ..TargetOptions::default() }).err().unwrap();
         assert!(err.contains("pre-vote") && err.contains("none"), "{err}");
-        assert!(crate::etcd::ENTRY
-            .with_options(&TargetOptions { serializable: true, pre_vote: true, isolation: None })
-            .is_ok());
+        let both = TargetOptions { serializable: true, pre_vote: true, ..TargetOptions::default() };
+        assert!(crate::etcd::ENTRY.with_options(&both).is_ok());
+        let stale = TargetOptions { bugs: Bugs::of(&[Bug::StaleReads]), ..TargetOptions::default() };
+        let err = crate::etcd::ENTRY.with_options(&stale).err().unwrap();
+        assert!(err.contains("etcd has no bug switch stale-reads") && err.contains("none"), "{err}");
+        assert!(crate::own::ENTRY.with_options(&stale).is_ok());
     }
 }

@@ -42,6 +42,16 @@ pub struct ConfigFile {
     pub contents: String,
 }
 
+/// A file the harness copies from the controller to a node before the daemon starts (the own
+/// server's executable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// The file on the controller.
+    pub from: PathBuf,
+    /// Where it goes on the node.
+    pub to: PathBuf,
+}
+
 /// What became of an op.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Completion {
@@ -54,6 +64,22 @@ pub struct Completion {
     /// The node refused the connection: nothing was sent (the worker backs off before its next
     /// op rather than spin against a node that is down).
     pub refused: bool,
+}
+
+/// A completion of `kind` with `value` and `error` (the connection was not refused).
+pub(crate) fn done(kind: OpType, value: impl Into<Value>, error: Option<String>) -> Completion {
+    Completion { kind, value: value.into(), error, refused: false }
+}
+
+/// An HTTP client for cluster traffic: no proxy, each request bounded by `timeout` (connecting
+/// by at most half a second).
+pub(crate) fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_millis(500)))
+        .build()
+        .expect("a reqwest client with static options builds")
 }
 
 /// A client bound to one node.
@@ -78,6 +104,10 @@ pub trait Target: Send + Sync {
     fn quiesce_host(&self) -> Vec<Vec<String>>;
     /// The files `node` needs before its daemon starts.
     fn configure(&self, node: &NodeSpec, cluster: &Cluster) -> Vec<ConfigFile>;
+    /// Files to copy to `node` before its daemon starts (none unless the target says so).
+    fn uploads(&self, _node: &NodeSpec, _cluster: &Cluster) -> Result<Vec<Upload>, String> {
+        Ok(Vec::new())
+    }
     /// The daemon to run on `node`.
     fn daemon(&self, node: &NodeSpec, cluster: &Cluster) -> Daemon;
     /// Commands that remove the daemon's data on `node` (run before configuring it).

@@ -12,7 +12,7 @@ use results::hypothesis::{AbortIf, Bound, Hypothesis};
 use serde::{Deserialize, Serialize};
 use targets::postgres::Isolation;
 use targets::registry::{self, list};
-use targets::{Target, TargetOptions};
+use targets::{Bug, Bugs, Target, TargetOptions};
 
 use crate::limits;
 
@@ -82,6 +82,11 @@ pub struct Fields {
     /// repeatable-read or serializable.
     #[arg(long)]
     pub isolation: Option<Named<Isolation>>,
+    /// A bug switch to start the target with (repeatable; only targets with switches take them:
+    /// own has stale-reads, ack-before-commit, lazy-fsync).
+    #[arg(long = "bug", value_name = "NAME")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bugs: Vec<String>,
     /// The store: run folders go to <results-dir>/<name>/<timestamp> (default `store`).
     #[arg(long)]
     pub results_dir: Option<PathBuf>,
@@ -386,6 +391,7 @@ impl Plan {
         );
         f.serializable |= flags.serializable;
         f.pre_vote |= flags.pre_vote;
+        f.bugs.extend(flags.bugs);
         Plan::from_fields(f)
     }
 
@@ -401,7 +407,10 @@ impl Plan {
     pub fn from_fields(mut f: Fields) -> Result<Plan, String> {
         let target = registry::find(f.target.get_or_insert_with(|| "etcd".to_string()))?;
         let isolation = f.isolation.map(|Named(i)| i);
-        let target_options = TargetOptions { serializable: f.serializable, pre_vote: f.pre_vote, isolation };
+        let bugs: Vec<Bug> =
+            f.bugs.iter().map(|b| b.parse()).collect::<Result<_, String>>().map_err(|e| format!("bugs: {e}"))?;
+        let target_options =
+            TargetOptions { serializable: f.serializable, pre_vote: f.pre_vote, isolation, bugs: Bugs::of(&bugs) };
         let built = target.with_options(&target_options)?;
         let workload = *f.workload.get_or_insert(WorkloadName::Register);
         let default_nodes = built.max_nodes().unwrap_or(5).min(5);
@@ -472,7 +481,8 @@ impl Plan {
                 None if f.serializable => "serializable",
                 None => "linearizable",
             };
-            format!("{}-{workload}-{mode}", target.name)
+            let switches: String = bugs.iter().map(|b| format!("-{b}")).collect();
+            format!("{}-{workload}-{mode}{switches}", target.name)
         });
         Plan::check_folder_name(name)?;
         Ok(Plan {
@@ -623,7 +633,13 @@ mod tests {
         let plan = file("target: etcd\npre-vote: true\n").unwrap();
         assert_eq!((plan.target_name(), plan.target().name()), ("etcd", "etcd"));
         let limited = targets::Entry {
-            supports: targets::Supports { workloads: &["set"], leader: false, faults: &[Family::Kill], options: &[] },
+            supports: targets::Supports {
+                workloads: &["set"],
+                leader: false,
+                faults: &[Family::Kill],
+                options: &[],
+                bugs: &[],
+            },
             ..*plan.target
         };
         let random = |f: Vec<Family>| Schedule::Random(f, Duration::from_secs(1));

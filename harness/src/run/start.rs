@@ -76,8 +76,8 @@ async fn install(target: &dyn Target, remote: &dyn Remote) -> Result<(), String>
     Ok(())
 }
 
-/// The node's data folder (journaled), a wiped data dir, and its config files (a copy of each
-/// in the node's folder of the run, uploaded to the node).
+/// The node's data folder (journaled), a wiped data dir, the files the target uploads, and its
+/// config files (a copy of each in the node's folder of the run, uploaded to the node).
 async fn prepare(setup: &Setup, node: &Node, cluster: &Cluster) -> Result<(), String> {
     let root = cluster.data_root.to_string_lossy().into_owned();
     let argv = |parts: &[&str]| Command::Exec { argv: parts.iter().map(|s| s.to_string()).collect() };
@@ -86,6 +86,9 @@ async fn prepare(setup: &Setup, node: &Node, cluster: &Cluster) -> Result<(), St
         .await?;
     for step in setup.target.wipe(&node.spec, cluster) {
         remote.exec(&step, Duration::from_secs(30)).await?;
+    }
+    for upload in setup.target.uploads(&node.spec, cluster)? {
+        remote.upload(&upload.from, &upload.to).await?;
     }
     for file in setup.target.configure(&node.spec, cluster) {
         let local = node.dir.join(file.path.file_name().unwrap_or_default());

@@ -21,7 +21,7 @@ use workloads::Invocation;
 
 use super::client_url;
 use super::gateway;
-use crate::target::{BoxFuture, Client, Completion, NodeSpec};
+use crate::target::{done, BoxFuture, Client, Completion, NodeSpec};
 
 /// A client bound to one etcd member.
 pub struct EtcdClient {
@@ -42,12 +42,7 @@ enum Trouble {
 impl EtcdClient {
     /// A client of `node`'s gateway; each request gives up after `timeout`.
     pub fn new(node: &NodeSpec, serializable: bool, timeout: Duration) -> EtcdClient {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_millis(500)))
-            .build()
-            .expect("a reqwest client with static options builds");
+        let http = crate::target::http_client(timeout);
         EtcdClient { http, base: client_url(node), serializable, workload: String::new() }
     }
 
@@ -297,11 +292,6 @@ impl EtcdClient {
             },
         }
     }
-}
-
-/// A completion of `kind` with `value`.
-pub(super) fn done(kind: OpType, value: impl Into<checkers::Value>, error: Option<String>) -> Completion {
-    Completion { kind, value: value.into(), error, refused: false }
 }
 
 impl Client for EtcdClient {

@@ -8,8 +8,9 @@ use checkers::OpType;
 use workloads::lock::{read_value, Hold, LockOp};
 use workloads::Invocation;
 
-use super::client::{done, EtcdClient};
+use super::client::EtcdClient;
 use super::gateway;
+use crate::target::done;
 use crate::target::Completion;
 
 /// How long a lock-workload request may take: a lock request waits for the holders before it,

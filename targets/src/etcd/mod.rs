@@ -24,6 +24,7 @@ pub const ENTRY: Entry = Entry {
         leader: true,
         faults: &[Family::Partition, Family::Kill, Family::Pause],
         options: &["serializable", "pre-vote"],
+        bugs: &[],
     },
     build: |options: &TargetOptions| {
         Box::new(Etcd { serializable: options.serializable, pre_vote: options.pre_vote, ..Etcd::default() })

@@ -40,6 +40,7 @@ pub const ENTRY: Entry = Entry {
         leader: false,
         faults: &[Family::Kill, Family::Pause],
         options: &["isolation"],
+        bugs: &[],
     },
     build: |options: &TargetOptions| {
         Box::new(Postgres { isolation: options.isolation.unwrap_or_default(), ..Postgres::default() })

@@ -1,0 +1,88 @@
+//! The own server's client API as JSON over HTTP (`POST /op`): what a client asks and what it
+//! is told. Shared by the server and faultline's client so the two cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+
+/// One client request (also the command a write puts in the Raft log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Request {
+    /// Read one register.
+    Read {
+        /// The key.
+        key: u64,
+    },
+    /// Write one register.
+    Write {
+        /// The key.
+        key: u64,
+        /// The value written.
+        value: i64,
+    },
+    /// Set a register to `value` if it holds `expect`.
+    Cas {
+        /// The key.
+        key: u64,
+        /// The value it must hold.
+        expect: i64,
+        /// The value written when it does.
+        value: i64,
+    },
+    /// A transaction of register reads and writes, applied atomically.
+    Txn {
+        /// Its micro-ops, in order.
+        mops: Vec<Micro>,
+    },
+    /// Add an element to the set.
+    Add {
+        /// The element.
+        element: i64,
+    },
+    /// Read every element of the set.
+    Members,
+}
+
+/// One micro-op of a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Micro {
+    /// Read a register.
+    R(u64),
+    /// Write a register.
+    W(u64, i64),
+}
+
+impl Request {
+    /// Whether it changes nothing (served through the read index, not the log).
+    pub fn reads_only(&self) -> bool {
+        match self {
+            Request::Read { .. } | Request::Members => true,
+            Request::Txn { mops } => mops.iter().all(|m| matches!(m, Micro::R(_))),
+            Request::Write { .. } | Request::Cas { .. } | Request::Add { .. } => false,
+        }
+    }
+}
+
+/// What became of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "kebab-case")]
+pub enum Reply {
+    /// It took effect; `value` is what a read saw (a register: a number or null; a
+    /// transaction: one entry per read; the set: its sorted elements).
+    Ok {
+        /// The result.
+        value: serde_json::Value,
+    },
+    /// A compare-and-set found another value and changed nothing.
+    Mismatch,
+    /// It provably did not take effect (no leader known, refused before it reached the log).
+    Refused {
+        /// Why.
+        reason: String,
+    },
+    /// It may or may not have taken effect (timed out, leadership lost after it was proposed).
+    Unsure {
+        /// Why.
+        reason: String,
+    },
+}

@@ -1,0 +1,120 @@
+//! faultline's client of the own server, with faultline's error classes: a refused connection,
+//! a refusal the server names as definite, or a compare mismatch is `fail`; a write whose
+//! outcome is unknown (timeout, reset, the server unsure) is `info`; a read that did not
+//! complete is `fail`.
+
+use std::time::Duration;
+
+use checkers::OpType;
+use serde_json::{json, Value};
+use workloads::register::RegisterOp;
+use workloads::rw_register::{self, Mop};
+use workloads::set::SetOp;
+use workloads::Invocation;
+
+use super::api::{Micro, Reply, Request};
+use crate::target::{done, BoxFuture, Client, Completion, NodeSpec};
+
+/// A client bound to one member.
+pub struct OwnClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl OwnClient {
+    /// A client of `node`; each request gives up after `timeout`.
+    pub fn new(node: &NodeSpec, timeout: Duration) -> OwnClient {
+        let http = crate::target::http_client(timeout);
+        OwnClient { http, base: format!("http://{}", super::addr(node)) }
+    }
+
+    /// Whether a read through the read index succeeds.
+    pub async fn probe(&self) -> bool {
+        matches!(self.send(&Request::Read { key: 0 }).await, Ok(Reply::Ok { .. }))
+    }
+
+    /// The Raft id of the member this one believes leads.
+    pub async fn leader(&self) -> Option<u64> {
+        let resp = self.http.get(format!("{}/status", self.base)).send().await.ok()?;
+        resp.json::<Value>().await.ok()?["leader"].as_u64()
+    }
+
+    /// What the server replied, or why no reply came (`Err(true)`: nothing was sent).
+    async fn send(&self, request: &Request) -> Result<Reply, (bool, String)> {
+        let resp = self.http.post(format!("{}/op", self.base)).json(request).send().await.map_err(|e| {
+            if e.is_connect() {
+                (true, format!("connect: {e}"))
+            } else if e.is_timeout() {
+                (false, "timeout".to_string())
+            } else {
+                (false, e.to_string())
+            }
+        })?;
+        resp.json::<Reply>().await.map_err(|e| (false, format!("reading the reply: {e}")))
+    }
+
+    /// The request for `op`, if this client runs it.
+    fn request(op: &Invocation) -> Option<Request> {
+        if let Some(reg) = RegisterOp::decode(op) {
+            return Some(match reg {
+                RegisterOp::Read(key) => Request::Read { key },
+                RegisterOp::Write(key, value) => Request::Write { key, value },
+                RegisterOp::Cas(key, expect, value) => Request::Cas { key, expect, value },
+            });
+        }
+        if let Some(set) = SetOp::decode(op) {
+            return Some(match set {
+                SetOp::Add(element) => Request::Add { element },
+                SetOp::Read => Request::Members,
+            });
+        }
+        let mops = rw_register::decode(op)?;
+        let mops = mops
+            .iter()
+            .map(|m| match *m {
+                Mop::Read(k) => Micro::R(k),
+                Mop::Write(k, v) => Micro::W(k, v),
+            })
+            .collect();
+        Some(Request::Txn { mops })
+    }
+
+    async fn execute(&self, op: &Invocation) -> Completion {
+        let Some(request) = OwnClient::request(op) else {
+            return done(OpType::Fail, op.value.clone(), Some(format!("own cannot run {} {}", op.f, op.value)));
+        };
+        let unsure = if request.reads_only() { OpType::Fail } else { OpType::Info };
+        match self.send(&request).await {
+            Ok(Reply::Ok { value }) => done(OpType::Ok, completed(op, value), None),
+            Ok(Reply::Mismatch) => done(OpType::Fail, op.value.clone(), Some("mismatch".into())),
+            Ok(Reply::Refused { reason }) => done(OpType::Fail, op.value.clone(), Some(reason)),
+            Ok(Reply::Unsure { reason }) => done(unsure, op.value.clone(), Some(reason)),
+            Err((true, e)) => Completion { refused: true, ..done(OpType::Fail, op.value.clone(), Some(e)) },
+            Err((false, e)) => done(unsure, op.value.clone(), Some(e)),
+        }
+    }
+}
+
+/// The completed value of `op` given what the server returned.
+fn completed(op: &Invocation, value: Value) -> checkers::Value {
+    match (RegisterOp::decode(op), rw_register::decode(op)) {
+        (Some(RegisterOp::Read(k)), _) => json!([k, value]).into(),
+        (_, Some(mops)) => {
+            let reads: Vec<Option<i64>> =
+                value.as_array().map(|r| r.iter().map(Value::as_i64).collect()).unwrap_or_default();
+            rw_register::completed(&mops, &reads)
+        }
+        _ if op.f == "read" => value.into(),
+        _ => op.value.clone(),
+    }
+}
+
+impl Client for OwnClient {
+    fn invoke<'a>(&'a self, op: &'a Invocation) -> BoxFuture<'a, Completion> {
+        Box::pin(self.execute(op))
+    }
+
+    fn runs(&self, op: &Invocation) -> bool {
+        OwnClient::request(op).is_some()
+    }
+}
