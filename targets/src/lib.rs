@@ -4,8 +4,8 @@
 
 pub mod bugs;
 pub mod etcd;
-pub mod postgres;
 pub mod own;
+pub mod postgres;
 pub mod registry;
 pub mod target;
 
