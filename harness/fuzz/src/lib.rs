@@ -20,10 +20,13 @@ pub mod expand;
 pub mod file;
 #[path = "../../src/limits.rs"]
 pub mod limits;
+#[path = "../../src/run/provisioning.rs"]
+pub mod provisioning;
 
 /// The harness's `run` module, as much of it as the test file needs.
 pub mod run {
     pub use super::config;
+    pub use super::provisioning;
 }
 
 /// Every target by name, as `scripts/fuzz` and the proptest fuzz tests run them.

@@ -10,6 +10,7 @@ use targets::{BoxFuture, NodeSpec};
 
 use crate::remote::Remote;
 use crate::run::journal::Journal;
+use crate::run::provisioning::ProvisionerName;
 
 /// A node made for a run: its name and address, and how to reach it.
 pub struct Provisioned {
@@ -29,4 +30,11 @@ pub trait Provisioner: Send + Sync {
         run_id: &'a str,
         journal: &'a Journal,
     ) -> BoxFuture<'a, Result<Vec<Provisioned>, String>>;
+}
+
+/// The provisioner a test names.
+pub fn choose(name: ProvisionerName) -> Box<dyn Provisioner> {
+    match name {
+        ProvisionerName::Netns => Box::new(netns::Netns),
+    }
 }

@@ -15,6 +15,7 @@ use targets::registry::{self, list};
 use targets::{Bug, Bugs, Target, TargetOptions};
 
 use crate::limits;
+use crate::run::provisioning::ProvisionerName;
 
 /// `faultline test` flags.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -55,6 +56,9 @@ pub struct Fields {
     /// How many nodes (n1…nN), or a comma-separated list of names.
     #[arg(long)]
     pub nodes: Option<NodeNames>,
+    /// What the nodes are: netns (a network namespace per node on this machine, the default).
+    #[arg(long)]
+    pub provisioner: Option<ProvisionerName>,
     /// Client workers: a number, or `2n` for twice the nodes.
     #[arg(long)]
     pub concurrency: Option<Concurrency>,
@@ -300,6 +304,7 @@ from_str_de!(Named<Isolation>);
 from_str_de!(Families);
 from_str_de!(NodeNames);
 from_str_de!(Concurrency);
+from_str_de!(ProvisionerName);
 
 /// How faults are scheduled.
 #[derive(Debug, Clone)]
@@ -323,6 +328,8 @@ pub struct Plan {
     pub target_options: TargetOptions,
     /// The nodes' names, in the cluster's order.
     pub nodes: Vec<String>,
+    /// What the nodes are.
+    pub provisioner: ProvisionerName,
     /// The workload its clients run.
     pub workload: WorkloadName,
     /// The model a transactional workload's history is judged against.
@@ -377,8 +384,7 @@ impl Plan {
             nemesis_interval,
             nemesis_schedule,
             nodes,
-            workload,
-            consistency_model,
+            provisioner,
             concurrency,
             time_limit,
             test_count,
@@ -490,8 +496,7 @@ impl Plan {
             target,
             target_options,
             nodes,
-            workload,
-            consistency_model,
+            provisioner,
             concurrency,
             time_limit,
             test_count,
@@ -606,6 +611,14 @@ mod tests {
         assert!(err.contains("availabilty"), "{err}");
         let err = file("abort-if: {availability: \"< 0.5\", for-s: -3}\n").unwrap_err();
         assert!(err.contains("test.yaml") && err.contains("abort-if.for-s"), "{err}");
+    }
+
+    #[test]
+    fn the_provisioner_defaults_to_namespaces_and_an_unknown_one_is_named_with_its_line() {
+        assert_eq!(file("time-limit: 5\n").unwrap().provisioner, ProvisionerName::Netns);
+        assert_eq!(file("provisioner: netns\n").unwrap().provisioner, ProvisionerName::Netns);
+        let err = file("time-limit: 5\nprovisioner: vagrant\n").unwrap_err();
+        assert!(err.contains("test.yaml") && err.contains("line 2") && err.contains("unknown provisioner"), "{err}");
     }
 
     #[test]

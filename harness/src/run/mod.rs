@@ -18,6 +18,7 @@ mod logsink;
 mod node;
 mod phases;
 mod progress;
+pub mod provisioning;
 mod sequencer;
 pub mod stamp;
 mod start;
@@ -203,7 +204,7 @@ async fn one_run(
         dir: dir.to_path_buf(),
         journal,
         target: plan.target(),
-        provisioner: Box::new(crate::provision::netns::Netns),
+        provisioner: crate::provision::choose(plan.provisioner),
         cancel: interrupt.token(),
     };
     let mut errors = Vec::new();
