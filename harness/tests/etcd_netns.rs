@@ -199,7 +199,7 @@ fn set_and_rw_register_workloads_end_valid_under_faults() {
     let dir = scratch("workloads");
     for (workload, checker) in [("set", "set"), ("rw-register", "rw-register")] {
         let args =
-            ["--workload", workload, "--time-limit", "15", "--nemesis", "partition,kill", "--nemesis-interval", "3"];
+            ["--workload", workload, "--time-limit", "10", "--nemesis", "partition,kill", "--nemesis-interval", "2"];
         let (code, out, run) = test_run(&dir, &[&args[..], &["--seed", "3"]].concat());
         assert_eq!(code, 0, "expected {workload} to be valid: {out}");
         let results: serde_json::Value =
