@@ -42,7 +42,7 @@ enum Command {
     /// Browse the store of runs and campaigns over HTTP (a listing, and every run's page and files).
     Serve(serve::ServeArgs),
     /// Run a test: a cluster in network namespaces, a workload under faults, then the verdict.
-    Test(run::TestArgs),
+    Test(Box<run::TestArgs>),
     /// Undo whatever crashed runs left behind (namespaces, rules, processes).
     Heal,
     /// Run the own Raft server on a node (the `own` target starts it; not for people).
@@ -61,7 +61,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Report(args) => report::run(args),
         Command::Serve(args) => serve::run(args),
-        Command::Test(args) => run::test(args),
+        Command::Test(args) => run::test(*args),
         Command::Heal => run::heal(),
         Command::OwnServer(args) => own_server::run(args),
     }

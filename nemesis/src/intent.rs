@@ -18,6 +18,8 @@ pub enum Who {
     Leader,
     /// This exact node.
     Node(String),
+    /// These nodes (two or more, written `n1 n2`).
+    Nodes(Vec<String>),
 }
 
 /// The shape of a network partition.
@@ -33,6 +35,21 @@ pub enum PartitionShape {
     Bridge,
     /// One random node stops receiving from the others but can still send to them.
     OneWay,
+    /// Cuts between named nodes, each one-way (`n1 n2 -> n4 n5`: what n1 and n2 send to n4
+    /// and n5 is dropped) or both ways (`n1 <-> n4`); several are joined by `;`.
+    Cuts(Vec<Cut>),
+}
+
+/// One cut of [`PartitionShape::Cuts`]: traffic from `from` to `to` is dropped (and from `to`
+/// to `from` too when `both`). A node on both sides keeps talking to itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Cut {
+    /// The senders whose packets are dropped.
+    pub from: Vec<String>,
+    /// The receivers that drop them.
+    pub to: Vec<String>,
+    /// Whether the other direction is dropped too.
+    pub both: bool,
 }
 
 /// A fault to inject (or `Heal`, which undoes every active fault).
@@ -46,6 +63,8 @@ pub enum Intent {
     Pause(Who),
     /// Undo every active fault.
     Heal,
+    /// Undo the active faults injected by this intent (`heal kill n1`), leaving the others.
+    HealOf(Box<Intent>),
 }
 
 /// A fault family, as named by `--nemesis partition,kill,pause`.
@@ -108,14 +127,81 @@ impl FromStr for Family {
 }
 
 impl Intent {
-    /// The node this intent names by name (`isolate n3`, `kill n2`), if it names one.
-    pub fn named_node(&self) -> Option<&str> {
+    /// The nodes this intent names by name (`isolate n3`, `kill n1 n2`, `partition n1 -> n4`).
+    pub fn named_nodes(&self) -> Vec<&str> {
         match self {
-            Intent::Partition(PartitionShape::Isolate(Who::Node(n)))
-            | Intent::Kill(Who::Node(n))
-            | Intent::Pause(Who::Node(n)) => Some(n),
-            _ => None,
+            Intent::Partition(PartitionShape::Isolate(who)) | Intent::Kill(who) | Intent::Pause(who) => who.named(),
+            Intent::Partition(PartitionShape::Cuts(cuts)) => {
+                cuts.iter().flat_map(|c| c.from.iter().chain(&c.to)).map(String::as_str).collect()
+            }
+            Intent::HealOf(inner) => inner.named_nodes(),
+            _ => Vec::new(),
         }
+    }
+}
+
+impl Who {
+    /// The nodes it names by name.
+    pub fn named(&self) -> Vec<&str> {
+        match self {
+            Who::Node(n) => vec![n.as_str()],
+            Who::Nodes(ns) => ns.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// WHO written as words: one chooser or node name, or several node names (`n1 n2`).
+    fn from_words(words: &[&str]) -> Result<Who, ParseError> {
+        match words {
+            [one] => one.parse(),
+            _ => node_names(words).map(Who::Nodes),
+        }
+    }
+}
+
+/// Two or more distinct node names (no chooser such as `one`).
+fn node_names(words: &[&str]) -> Result<Vec<String>, ParseError> {
+    let mut names: Vec<String> = Vec::new();
+    for word in words {
+        match word.parse::<Who>()? {
+            Who::Node(name) if !names.contains(&name) => names.push(name),
+            Who::Node(name) => return Err(ParseError(format!("node {name} is named twice; name each node once"))),
+            _ => {
+                return Err(ParseError(format!(
+                    "{word:?} chooses nodes, it does not name one; list node names such as n1 n2, or write {word} alone"
+                )))
+            }
+        }
+    }
+    if names.is_empty() {
+        return Err(ParseError("no nodes named; write node names such as n1 n2".into()));
+    }
+    Ok(names)
+}
+
+/// `A -> B` or `A <-> B` (node names on each side), several joined by `;`.
+fn cuts(text: &str) -> Result<Vec<Cut>, ParseError> {
+    text.split(';')
+        .map(|part| {
+            let (from, to, both) = match (part.split_once("<->"), part.split_once("->")) {
+                (Some((a, b)), _) => (a, b, true),
+                (None, Some((a, b))) => (a, b, false),
+                _ => {
+                    return Err(ParseError(format!(
+                        "{:?} is not a cut; write `n1 n2 -> n4 n5` (one way) or `n1 <-> n4` (both ways)",
+                        part.trim()
+                    )))
+                }
+            };
+            let side = |t: &str| node_names(&t.split_whitespace().collect::<Vec<_>>());
+            Ok(Cut { from: side(from)?, to: side(to)?, both })
+        })
+        .collect()
+}
+
+impl fmt::Display for Cut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.from.join(" "), if self.both { "<->" } else { "->" }, self.to.join(" "))
     }
 }
 
@@ -149,31 +235,39 @@ impl fmt::Display for Who {
             Who::All => f.write_str("all"),
             Who::Leader => f.write_str("leader"),
             Who::Node(n) => f.write_str(n),
+            Who::Nodes(ns) => f.write_str(&ns.join(" ")),
         }
     }
 }
 
 /// Parses the intent grammar of scripted schedules:
-/// `partition halves|ring|bridge|one-way`, `isolate WHO`, `kill WHO`, `pause WHO`, `heal`,
-/// where WHO is `one|minority|majority|all|leader|<node>`.
+/// `partition halves|ring|bridge|one-way`, `partition A -> B` (one way) or `A <-> B` (both;
+/// several cuts joined by `;`), `isolate WHO`, `kill WHO`, `pause WHO`, `heal` and `heal INTENT`
+/// (only the faults of that intent), where WHO is `one|minority|majority|all|leader` or node
+/// names (`n3`, `n1 n2`) and A, B are node names.
 impl FromStr for Intent {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Intent, ParseError> {
         let words: Vec<&str> = s.split_whitespace().collect();
         let intent = match words.as_slice() {
             ["heal"] => Intent::Heal,
+            ["heal", "heal", ..] => return Err(ParseError("`heal heal` heals nothing; write heal or heal INTENT".into())),
+            ["heal", ..] => Intent::HealOf(Box::new(s.trim_start()["heal".len()..].parse()?)),
             ["partition", "halves"] => Intent::Partition(PartitionShape::RandomHalves),
             ["partition", "ring"] => Intent::Partition(PartitionShape::MajoritiesRing),
             ["partition", "bridge"] => Intent::Partition(PartitionShape::Bridge),
             ["partition", "one-way"] => Intent::Partition(PartitionShape::OneWay),
-            ["isolate", who] => Intent::Partition(PartitionShape::Isolate(who.parse()?)),
-            ["kill", who] => Intent::Kill(who.parse()?),
-            ["pause", who] => Intent::Pause(who.parse()?),
+            ["partition", _, ..] if s.contains("->") => {
+                Intent::Partition(PartitionShape::Cuts(cuts(s.trim_start()["partition".len()..].trim())?))
+            }
+            ["isolate", who @ ..] if !who.is_empty() => Intent::Partition(PartitionShape::Isolate(Who::from_words(who)?)),
+            ["kill", who @ ..] if !who.is_empty() => Intent::Kill(Who::from_words(who)?),
+            ["pause", who @ ..] if !who.is_empty() => Intent::Pause(Who::from_words(who)?),
             [first, ..] if UNAVAILABLE.contains(first) => return Err(unavailable(first)),
             _ => {
                 return Err(ParseError(format!(
-                    "{s:?} is not an intent; write one of: partition halves|ring|bridge|one-way, isolate WHO, \
-                     kill WHO, pause WHO, heal (WHO = one|minority|majority|all|leader|n3)"
+                    "{s:?} is not an intent; write one of: partition halves|ring|bridge|one-way, partition n1 -> n4 n5, \
+                     isolate WHO, kill WHO, pause WHO, heal, heal INTENT (WHO = one|minority|majority|all|leader|n3|n1 n2)"
                 )))
             }
         };
@@ -189,6 +283,11 @@ impl fmt::Display for Intent {
             Intent::Partition(PartitionShape::MajoritiesRing) => f.write_str("partition ring"),
             Intent::Partition(PartitionShape::Bridge) => f.write_str("partition bridge"),
             Intent::Partition(PartitionShape::OneWay) => f.write_str("partition one-way"),
+            Intent::Partition(PartitionShape::Cuts(cuts)) => {
+                let cuts: Vec<String> = cuts.iter().map(Cut::to_string).collect();
+                write!(f, "partition {}", cuts.join("; "))
+            }
+            Intent::HealOf(inner) => write!(f, "heal {inner}"),
             Intent::Partition(PartitionShape::Isolate(who)) => write!(f, "isolate {who}"),
             Intent::Kill(who) => write!(f, "kill {who}"),
             Intent::Pause(who) => write!(f, "pause {who}"),
@@ -213,17 +312,24 @@ impl Intent {
             Intent::Partition(_) => Some(Family::Partition),
             Intent::Kill(_) => Some(Family::Kill),
             Intent::Pause(_) => Some(Family::Pause),
-            Intent::Heal => None,
+            Intent::Heal | Intent::HealOf(_) => None,
         }
     }
 
-    /// The op `f` under which the history records this intent.
+    /// The op `f` under which the history records this intent; a heal of one intent's faults is
+    /// `heal-` and that intent's `f` (`heal-kill`), which closes only that family's fault
+    /// periods on the page.
     pub fn f(&self) -> &'static str {
         match self {
             Intent::Partition(_) => "partition",
             Intent::Kill(_) => "kill",
             Intent::Pause(_) => "pause",
             Intent::Heal => "heal",
+            Intent::HealOf(inner) => match inner.f() {
+                "partition" => "heal-partition",
+                "kill" => "heal-kill",
+                _ => "heal-pause",
+            },
         }
     }
 }
@@ -246,6 +352,12 @@ mod tests {
             "pause all",
             "kill one",
             "pause majority",
+            "kill n1 n2",
+            "isolate n1 n4",
+            "partition n1 n2 -> n4 n5",
+            "partition n1 <-> n2; n3 -> n4",
+            "heal kill n1 n2",
+            "heal partition n1 -> n4",
         ] {
             let intent: Intent = text.parse().unwrap();
             assert_eq!(intent.to_string(), text);
@@ -261,5 +373,20 @@ mod tests {
         let err = "clock skew n1 -1h".parse::<Intent>().unwrap_err().to_string();
         assert!(err.contains("not available"), "{err}");
         assert!("kill n/3".parse::<Intent>().is_err());
+    }
+
+    #[test]
+    fn named_nodes_cuts_and_heals_of_one_intent() {
+        let intent: Intent = "partition n1 n2 -> n4 n5".parse().unwrap();
+        let cut = Cut { from: vec!["n1".into(), "n2".into()], to: vec!["n4".into(), "n5".into()], both: false };
+        assert_eq!(intent, Intent::Partition(PartitionShape::Cuts(vec![cut])));
+        assert_eq!(intent.named_nodes(), ["n1", "n2", "n4", "n5"]);
+        let heal: Intent = "heal  partition n1 n2 -> n4 n5".parse().unwrap();
+        assert_eq!((heal.f(), heal.family(), heal.named_nodes().len()), ("heal-partition", None, 4));
+        assert_eq!("heal kill n3".parse::<Intent>().unwrap().f(), "heal-kill");
+        assert_eq!("kill n1 n2".parse::<Intent>().unwrap(), Intent::Kill(Who::Nodes(vec!["n1".into(), "n2".into()])));
+        for bad in ["kill n1 n1", "kill one n2", "partition n1 ->", "partition -> n2", "heal heal", "heal explode"] {
+            assert!(bad.parse::<Intent>().is_err(), "{bad}");
+        }
     }
 }

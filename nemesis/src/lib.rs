@@ -8,6 +8,7 @@
 //! and the commands of each effect with their undo (`action.rs`); the harness needs no change.
 
 pub mod action;
+pub mod chaos_mesh;
 pub mod command;
 pub mod intent;
 pub mod iptables;
@@ -16,6 +17,6 @@ pub mod schedule;
 
 pub use action::{Action, Effect, Fault, Placement};
 pub use command::{Command, Daemon, DaemonRef, Signal};
-pub use intent::{Family, Intent, PartitionShape, Who};
+pub use intent::{Cut, Family, Intent, PartitionShape, Who};
 pub use resolve::{resolve, resolve_rng, ClusterState, ResolveError};
 pub use schedule::{RandomSchedule, ScheduleStep, ScriptedSchedule};

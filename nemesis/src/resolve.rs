@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::action::{Action, Effect, Fault, Placement, Unplaced};
-use crate::intent::{Intent, PartitionShape, Who};
+use crate::intent::{Cut, Intent, PartitionShape, Who};
 
 /// Mixed into the run's seed for the rng of resolution ("neme" in ASCII). The client generator
 /// and the random schedule are seeded with the run's seed itself; this gives the nemesis's
@@ -79,7 +79,7 @@ pub enum ResolveError {
 pub fn resolve(intent: &Intent, state: &ClusterState, rng: &mut impl Rng) -> Result<Fault, ResolveError> {
     let name = intent.to_string();
     let effects = match intent {
-        Intent::Heal => return Err(ResolveError::Heal),
+        Intent::Heal | Intent::HealOf(_) => return Err(ResolveError::Heal),
         Intent::Partition(shape) => partition(shape, state, rng, &name)?,
         Intent::Kill(who) => {
             let eligible: Vec<&String> = state.nodes.iter().filter(|n| !state.killed.contains(*n)).collect();
@@ -120,19 +120,12 @@ fn choose(
                 Err(ResolveError::NoCandidate(intent.to_string()))
             };
         }
-        Who::Node(node) => {
-            if !state.nodes.contains(node) {
-                return Err(ResolveError::UnknownNode {
-                    intent: intent.to_string(),
-                    node: node.clone(),
-                    nodes: state.nodes.join(", "),
-                });
-            }
-            return if eligible.contains(&node) {
-                Ok(vec![node.clone()])
-            } else {
-                Err(ResolveError::NoCandidate(intent.to_string()))
-            };
+        Who::Node(_) | Who::Nodes(_) => {
+            let named = who.named();
+            known(state, &named, intent)?;
+            let chosen: Vec<String> =
+                named.into_iter().filter(|n| eligible.iter().any(|e| e == n)).map(str::to_string).collect();
+            return if chosen.is_empty() { Err(ResolveError::NoCandidate(intent.to_string())) } else { Ok(chosen) };
         }
     };
     if eligible.is_empty() {
@@ -142,6 +135,39 @@ fn choose(
         eligible.choose_multiple(rng, count.min(eligible.len())).map(|n| (*n).clone()).collect();
     chosen.sort();
     Ok(chosen)
+}
+
+/// Refuses a node name the cluster does not have.
+fn known(state: &ClusterState, named: &[&str], intent: &str) -> Result<(), ResolveError> {
+    match named.iter().find(|n| !state.nodes.iter().any(|m| m == *n)) {
+        Some(node) => Err(ResolveError::UnknownNode {
+            intent: intent.to_string(),
+            node: node.to_string(),
+            nodes: state.nodes.join(", "),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The drops of named cuts, each pair once, in order.
+fn named_cuts(cuts: &[Cut]) -> Vec<Effect> {
+    let mut out: Vec<Effect> = Vec::new();
+    for cut in cuts {
+        for x in &cut.from {
+            for y in cut.to.iter().filter(|y| *y != x) {
+                let mut drops = vec![Effect::Drop { on: y.clone(), from: x.clone() }];
+                if cut.both {
+                    drops.push(Effect::Drop { on: x.clone(), from: y.clone() });
+                }
+                for drop in drops {
+                    if !out.contains(&drop) {
+                        out.push(drop);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Both directions of every pair across the two sides.
@@ -197,6 +223,11 @@ fn partition(
         PartitionShape::OneWay => {
             let on = shuffled[0].clone();
             shuffled[1..].iter().map(|from| Effect::Drop { on: on.clone(), from: from.clone() }).collect()
+        }
+        PartitionShape::Cuts(cuts) => {
+            let named: Vec<&str> = cuts.iter().flat_map(|c| c.from.iter().chain(&c.to)).map(String::as_str).collect();
+            known(state, &named, intent)?;
+            named_cuts(cuts)
         }
     })
 }
@@ -284,6 +315,28 @@ mod tests {
             resolve(&"pause n9".parse().unwrap(), &s, &mut rng(3)),
             Err(ResolveError::UnknownNode { .. })
         ));
+    }
+
+    #[test]
+    fn named_cuts_drop_one_way_or_both_and_named_nodes_are_chosen_as_named() {
+        let fault = resolve(&"partition n1 n2 -> n4 n5".parse().unwrap(), &state(), &mut rng(3)).unwrap();
+        assert_eq!(fault.actions.len(), 4);
+        assert!(!sees(&fault.actions, "n4", "n1") && sees(&fault.actions, "n1", "n4"));
+        assert!(!sees(&fault.actions, "n5", "n2") && sees(&fault.actions, "n1", "n2"));
+        let fault = resolve(&"partition n1 <-> n1 n3; n3 -> n1".parse().unwrap(), &state(), &mut rng(3)).unwrap();
+        assert_eq!(
+            effects(&fault),
+            [("n3", "n1"), ("n1", "n3")].map(|(on, from)| Effect::Drop { on: on.into(), from: from.into() })
+        );
+        let err = resolve(&"partition n1 -> n9".parse().unwrap(), &state(), &mut rng(3)).unwrap_err();
+        assert!(matches!(err, ResolveError::UnknownNode { ref node, .. } if node == "n9"), "{err}");
+        let mut s = state();
+        s.killed.insert("n2".into());
+        let fault = resolve(&"kill n1 n2 n3".parse().unwrap(), &s, &mut rng(3)).unwrap();
+        assert_eq!(effects(&fault), [Effect::Kill { node: "n1".into() }, Effect::Kill { node: "n3".into() }]);
+        let fault = resolve(&"isolate n1 n2".parse().unwrap(), &s, &mut rng(3)).unwrap();
+        assert_eq!(fault.actions.len(), 12);
+        assert!(matches!(resolve(&"heal kill n1".parse().unwrap(), &s, &mut rng(3)), Err(ResolveError::Heal)));
     }
 
     #[test]

@@ -74,6 +74,12 @@ impl ScriptedSchedule {
         Ok(ScriptedSchedule { steps: out, next: 0 })
     }
 
+    /// A schedule of `steps`, put in time order (steps at the same time keep their order).
+    pub fn from_steps(mut steps: Vec<ScheduleStep>) -> ScriptedSchedule {
+        steps.sort_by_key(|s| s.at);
+        ScriptedSchedule { steps, next: 0 }
+    }
+
     /// Every step, in time order.
     pub fn steps(&self) -> &[ScheduleStep] {
         &self.steps

@@ -30,13 +30,14 @@ pub mod run {
 }
 
 /// Every target by name, as `scripts/fuzz` and the proptest fuzz tests run them.
-pub const TARGETS: [(&str, fn(&[u8])); 6] = [
+pub const TARGETS: [(&str, fn(&[u8])); 7] = [
     ("history_jsonl", history_jsonl),
     ("history_edn", history_edn),
     ("history_json", history_json),
     ("test_file", test_file),
     ("campaign_file", campaign_file),
     ("schedule", schedule),
+    ("chaos_file", chaos_file),
 ];
 
 fn text(data: &[u8]) -> Cow<'_, str> {
@@ -64,10 +65,12 @@ pub fn history_json(data: &[u8]) {
     let _ = checkers::history::load_str(&text, "fuzz.json");
 }
 
-/// A test file, validated into a plan (its schedule file is not read: `schedule` covers that).
+/// A test file, validated into a plan (its schedule and chaos files are not read: `schedule`
+/// and `chaos_file` cover those).
 pub fn test_file(data: &[u8]) {
     if let Ok(mut fields) = serde_saphyr::from_str::<config::Fields>(&text(data)) {
         fields.nemesis_schedule = None;
+        fields.chaos = None;
         let _ = config::Plan::from_fields(fields);
     }
 }
@@ -83,4 +86,21 @@ pub fn campaign_file(data: &[u8]) {
 /// A scripted schedule.
 pub fn schedule(data: &[u8]) {
     let _ = nemesis::ScriptedSchedule::parse(&text(data), "fuzz.yaml");
+}
+
+/// A Chaos Mesh experiment file, bound to five labelled nodes and turned into a schedule.
+pub fn chaos_file(data: &[u8]) {
+    let Ok(file) = nemesis::chaos_mesh::ChaosFile::parse(&text(data), "fuzz.yaml") else { return };
+    let nodes: Vec<String> = (1..=5).map(|i| format!("n{i}")).collect();
+    let labels = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let role = if i < 3 { "database" } else { "api-server" };
+            (n.clone(), [("app.kubernetes.io/component".to_string(), role.to_string())].into())
+        })
+        .collect();
+    if let Ok(plan) = file.bind(&nodes, &labels) {
+        let _ = plan.schedule(std::time::Duration::from_secs(5), data.len() as u64);
+    }
 }

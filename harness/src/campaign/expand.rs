@@ -217,6 +217,7 @@ fn cell_fields(
     let mut fields: Fields =
         serde_json::from_value(Value::Object(map)).map_err(|e| format!("{}: cell {label}: {e}", path.display()))?;
     fields.nemesis_schedule = fields.nemesis_schedule.map(|p| base.join(p));
+    fields.chaos = fields.chaos.map(|p| base.join(p));
     Ok(fields)
 }
 

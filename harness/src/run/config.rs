@@ -7,6 +7,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use checkers::txn::ConsistencyModel;
+use nemesis::chaos_mesh::{ChaosFile, ChaosPlan, NodeLabels};
 use nemesis::{Family, ScriptedSchedule};
 use results::hypothesis::{AbortIf, Bound, Hypothesis};
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,16 @@ pub struct Fields {
     /// A scripted schedule: a YAML list of `{at: SECONDS, do: INTENT}`; replaces --nemesis.
     #[arg(long)]
     pub nemesis_schedule: Option<PathBuf>,
+    /// A Chaos Mesh experiment file (NetworkChaos, PodChaos) as the fault schedule; replaces
+    /// --nemesis. In a test file, relative to the test file's folder.
+    #[arg(long)]
+    pub chaos: Option<PathBuf>,
+    /// Seconds into the run when the chaos file's experiments are applied (default 5).
+    #[arg(long)]
+    pub chaos_at: Option<f64>,
+    /// Node labels the chaos file's selectors match, e.g. '{n1: {app: db}, n4: {app: api}}'.
+    #[arg(long, value_parser = yaml_value::<NodeLabels>)]
+    pub labels: Option<NodeLabels>,
     /// How many nodes (n1…nN), or a comma-separated list of names.
     #[arg(long)]
     pub nodes: Option<NodeNames>,
@@ -313,6 +324,13 @@ pub enum Schedule {
     Random(Vec<Family>, Duration),
     /// A scripted schedule from a file.
     Scripted(ScriptedSchedule),
+    /// A Chaos Mesh file's experiments, applied at `at` (each run draws its modes' choices).
+    Chaos {
+        /// The experiments bound to the test's nodes.
+        plan: ChaosPlan,
+        /// When they are applied.
+        at: Duration,
+    },
 }
 
 /// A validated test.
@@ -360,9 +378,15 @@ impl Plan {
         let mut f = match &args.file {
             Some(path) => {
                 let text = crate::limits::read_text(path)?;
-                let fields = serde_saphyr::from_str::<Fields>(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                let mut fields =
+                    serde_saphyr::from_str::<Fields>(&text).map_err(|e| format!("{}: {e}", path.display()))?;
                 if let Some(guard) = &fields.abort_if {
                     guard.check().map_err(|e| format!("{}: {e}", path.display()))?;
+                }
+                if let Some(chaos) = &fields.chaos {
+                    // Beside the test file; absolute, so the run's test.json finds it from anywhere.
+                    let beside = path.parent().unwrap_or(std::path::Path::new(".")).join(chaos);
+                    fields.chaos = Some(beside.canonicalize().unwrap_or(beside));
                 }
                 fields
             }
@@ -383,6 +407,9 @@ impl Plan {
             nemesis,
             nemesis_interval,
             nemesis_schedule,
+            chaos,
+            chaos_at,
+            labels,
             nodes,
             provisioner,
             concurrency,
@@ -437,14 +464,36 @@ impl Plan {
             return Err(format!("test-count = {test_count}: run from 1 to {} tests", limits::MAX_RUNS));
         }
         let seed = *f.seed.get_or_insert_with(rand::random);
-        let schedule = match &f.nemesis_schedule {
-            Some(path) => {
+        if f.chaos.is_none() && (f.labels.is_some() || f.chaos_at.is_some()) {
+            return Err(
+                "labels, chaos-at: only a chaos file's experiments use them; add chaos: FILE or remove them".into()
+            );
+        }
+        let schedule = match (&f.nemesis_schedule, &f.chaos) {
+            (Some(_), Some(_)) => {
+                return Err("nemesis-schedule and chaos both give the fault schedule; keep one of them".into())
+            }
+            (None, Some(path)) => {
+                let text = crate::limits::read_text(path)?;
+                let file = ChaosFile::parse(&text, &path.display().to_string())?;
+                let plan = file.bind(&nodes, f.labels.as_ref().unwrap_or(&NodeLabels::new()))?;
+                let at = limits::seconds("chaos-at", *f.chaos_at.get_or_insert(5.0))?;
+                if at >= time_limit {
+                    return Err(format!(
+                        "chaos-at = {}: the run's workload lasts {} s; apply the experiments before it ends",
+                        at.as_secs_f64(),
+                        time_limit.as_secs_f64()
+                    ));
+                }
+                Schedule::Chaos { plan, at }
+            }
+            (Some(path), None) => {
                 let text = crate::limits::read_text(path)?;
                 let scripted = ScriptedSchedule::parse(&text, &path.display().to_string())?;
                 let stranger = scripted
                     .steps()
                     .iter()
-                    .find_map(|s| s.intent.named_node().filter(|n| !nodes.iter().any(|m| m == n)));
+                    .find_map(|s| s.intent.named_nodes().into_iter().find(|n| !nodes.iter().any(|m| m == n)));
                 if let Some(stranger) = stranger {
                     return Err(format!(
                         "{}: names node {stranger}, which is not one of the nodes ({}); name one of them or add it to nodes",
@@ -454,7 +503,7 @@ impl Plan {
                 }
                 Schedule::Scripted(scripted)
             }
-            None => {
+            (None, None) => {
                 let families = f.nemesis.get_or_insert(Families(vec![Family::Partition, Family::Kill, Family::Pause]));
                 Schedule::Random(families.0.clone(), interval)
             }
@@ -539,6 +588,7 @@ fn supports(target: &targets::Entry, workload: WorkloadName, schedule: &Schedule
     let families: Vec<Family> = match schedule {
         Schedule::Random(families, _) => families.clone(),
         Schedule::Scripted(script) => script.steps().iter().filter_map(|s| s.intent.family()).collect(),
+        Schedule::Chaos { plan, .. } => plan.families.clone(),
     };
     if let Some(family) = families.iter().find(|f| !can.faults.contains(f)) {
         let names: Vec<&str> = can.faults.iter().map(|f| f.name()).collect();
@@ -621,6 +671,40 @@ mod tests {
         assert_eq!(file("provisioner: netns\n").unwrap().provisioner, ProvisionerName::Netns);
         let err = file("time-limit: 5\nprovisioner: vagrant\n").unwrap_err();
         assert!(err.contains("test.yaml") && err.contains("line 2") && err.contains("unknown provisioner"), "{err}");
+    }
+
+    #[test]
+    fn a_chaos_file_beside_the_test_file_is_the_schedule_and_its_fields_need_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let chaos = "apiVersion: chaos-mesh.org/v1alpha1\nkind: PodChaos\nmetadata: {name: p}\nspec:\n  action: pod-failure\n  mode: all\n  selector: {labelSelectors: {role: db}}\n  duration: 3s\n";
+        std::fs::write(dir.path().join("kill.yaml"), chaos).unwrap();
+        let test = |text: &str| {
+            let path = dir.path().join("test.yaml");
+            std::fs::write(&path, text).unwrap();
+            Plan::new(TestArgs { file: Some(path), fields: Fields::default() })
+        };
+        let plan =
+            test("nodes: 3\ntime-limit: 10\nchaos: kill.yaml\nlabels: {n1: {role: db}, n3: {role: db}}\n").unwrap();
+        let Schedule::Chaos { plan: chaos, at } = &plan.schedule else { panic!("{:?}", plan.schedule) };
+        let steps: Vec<String> = chaos.schedule(*at, 1).steps().iter().map(|s| s.intent.to_string()).collect();
+        assert_eq!(
+            (steps, *at),
+            (vec!["kill n1 n3".to_string(), "heal kill n1 n3".to_string()], Duration::from_secs(5))
+        );
+        assert!(plan.fields.chaos.unwrap().is_absolute(), "test.json finds it from anywhere");
+        let err = test("labels: {n1: {role: db}}\n").unwrap_err();
+        assert!(err.contains("labels, chaos-at: only a chaos file"), "{err}");
+        let err = test("chaos: kill.yaml\nnemesis-schedule: s.yaml\n").unwrap_err();
+        assert!(err.contains("keep one"), "{err}");
+        let err = test("time-limit: 4\nchaos: kill.yaml\nlabels: {n1: {role: db}}\n").unwrap_err();
+        assert!(err.contains("chaos-at = 5"), "{err}");
+        let err = test("chaos: kill.yaml\nlabels: {n1: {role: web}}\n").unwrap_err();
+        assert!(
+            err.contains("kill.yaml: document 1 (PodChaos p): spec.selector: labels role=db match no node"),
+            "{err}"
+        );
+        let err = test("chaos: kill.yaml\nlabels: {n1: [db]}\n").unwrap_err();
+        assert!(err.contains("line 2"), "{err}");
     }
 
     #[test]

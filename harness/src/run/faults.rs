@@ -125,11 +125,26 @@ impl Active {
 
     /// Heals every active fault, newest first, recording one `heal` op. Returns failures.
     pub async fn heal(&self, run: &Run) -> Vec<String> {
+        self.heal_step(run, &Intent::Heal).await
+    }
+
+    /// Heals what `step` names, newest first, recording it as one op of `step.f()`: every active
+    /// fault for `heal`, only the faults injected by INTENT for `heal INTENT`. Returns failures.
+    async fn heal_step(&self, run: &Run, step: &Intent) -> Vec<String> {
+        let only = match step {
+            Intent::HealOf(intent) => Some(intent.to_string()),
+            _ => None,
+        };
+        let f = step.f();
         let mut active = self.0.lock().await;
-        run.seq.record(Process::nemesis(), OpType::Invoke, "heal", serde_json::Value::Null, None, None);
+        let asked = only.as_ref().map_or(serde_json::Value::Null, |intent| json!(intent));
+        run.seq.record(Process::nemesis(), OpType::Invoke, f, asked, None, None);
+        let (mut healing, keep): (Vec<_>, Vec<_>) =
+            active.drain(..).partition(|(fault, _)| only.as_ref().is_none_or(|intent| fault.intent == *intent));
+        *active = keep;
         let mut healed = Vec::new();
         let mut failures = Vec::new();
-        while let Some((fault, applied)) = active.pop() {
+        while let Some((fault, applied)) = healing.pop() {
             for a in applied.iter().rev() {
                 if let Err(e) = unapply(run, a).await {
                     failures.push(e);
@@ -139,8 +154,9 @@ impl Active {
         }
         let error = (!failures.is_empty()).then(|| failures.join("; "));
         let kind = if error.is_some() { OpType::Info } else { OpType::Ok };
-        run.seq.record(Process::nemesis(), kind, "heal", json!({ "healed": healed }), None, error);
-        run.fault_now.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        run.seq.record(Process::nemesis(), kind, f, json!({ "healed": healed }), None, error);
+        let still: Vec<String> = active.iter().map(|(fault, _)| fault.describe()).collect();
+        *run.fault_now.lock().unwrap_or_else(|e| e.into_inner()) = still.join("; ");
         failures
     }
 }
@@ -154,6 +170,7 @@ pub async fn nemesis(run: Arc<Run>) {
             (Some(if run.plan.target.supports.leader { schedule } else { schedule.without_leader() }), None)
         }
         Schedule::Scripted(s) => (None, Some(s)),
+        Schedule::Chaos { plan, at } => (None, Some(plan.schedule(at, run.seed))),
     };
     let until = run.plan.time_limit;
     loop {
@@ -175,8 +192,8 @@ pub async fn nemesis(run: Arc<Run>) {
             return;
         }
         match step.intent {
-            Intent::Heal => {
-                run.active.heal(&run).await;
+            Intent::Heal | Intent::HealOf(_) => {
+                run.active.heal_step(&run, &step.intent).await;
             }
             intent => run.active.inject(&run, &intent, &mut rng).await,
         }
