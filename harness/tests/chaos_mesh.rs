@@ -12,26 +12,7 @@ use common::{faultline, history, leftovers, scratch, secs, test_run};
 use serde_json::Value;
 
 /// The experiment of issue 24, exactly as the issue gives it.
-const ISSUE_24: &str = r#"apiVersion: chaos-mesh.org/v1alpha1
-kind: NetworkChaos
-metadata:
-  name: partition-test
-  namespace: app
-spec:
-  action: partition
-  mode: one
-  selector:
-    namespaces: [app]
-    labelSelectors:
-      "app.kubernetes.io/component": "database"
-  direction: to
-  target:
-    selector:
-      namespaces: [app]
-      labelSelectors:
-        "app.kubernetes.io/component": "api-server"
-  duration: "60s"
-"#;
+const ISSUE_24: &str = include_str!("../../examples/chaos/partition-test.yaml");
 
 /// A second experiment in the same file: one API server killed, restarted a second later by
 /// its own heal while the partition stays.

@@ -596,26 +596,7 @@ mod tests {
     use super::*;
 
     /// The experiment of issue 24, as teams write it.
-    const PARTITION: &str = r#"apiVersion: chaos-mesh.org/v1alpha1
-kind: NetworkChaos
-metadata:
-  name: partition-test
-  namespace: app
-spec:
-  action: partition
-  mode: one
-  selector:
-    namespaces: [app]
-    labelSelectors:
-      "app.kubernetes.io/component": "database"
-  direction: to
-  target:
-    selector:
-      namespaces: [app]
-      labelSelectors:
-        "app.kubernetes.io/component": "api-server"
-  duration: "60s"
-"#;
+    const PARTITION: &str = include_str!("../../examples/chaos/partition-test.yaml");
 
     fn nodes() -> Vec<String> {
         (1..=5).map(|i| format!("n{i}")).collect()
