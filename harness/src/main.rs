@@ -18,6 +18,7 @@ mod remote;
 mod report;
 mod run;
 mod serve;
+mod shrink;
 
 /// Jepsen-style fault injection: run workloads against a store while breaking it, then check
 /// the history for consistency anomalies.
@@ -41,6 +42,9 @@ enum Command {
     Report(report::ReportArgs),
     /// Browse the store of runs and campaigns over HTTP (a listing, and every run's page and files).
     Serve(serve::ServeArgs),
+    /// Shrink a failed run: re-run its test with fewer faults and a shorter window (delta
+    /// debugging) and write the smallest schedule that still fails into its folder.
+    Shrink(shrink::ShrinkArgs),
     /// Run a test: a cluster in network namespaces, a workload under faults, then the verdict.
     Test(Box<run::TestArgs>),
     /// Undo whatever crashed runs left behind (namespaces, rules, processes).
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Report(args) => report::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Shrink(args) => shrink::run(args),
         Command::Test(args) => run::test(*args),
         Command::Heal => run::heal(),
         Command::OwnServer(args) => own_server::run(args),

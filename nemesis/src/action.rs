@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::command::{Command, Daemon, Signal};
+use crate::intent::{Cut, Intent, PartitionShape, Who};
 use crate::iptables;
 
 /// What one step of a fault does, in the words the history records (`"did"` of a nemesis op).
@@ -53,6 +54,33 @@ impl std::fmt::Display for Effect {
             Effect::Kill { node } => write!(f, "kill {node}"),
             Effect::Pause { node } => write!(f, "pause {node}"),
         }
+    }
+}
+
+/// The intent that names exactly `effects` (drops, kills or pauses of one fault, as the history
+/// records them): `partition n1 n2 -> n3; ...`, `kill n1 n2`, `pause n3`. `None` for no effects
+/// or a mix of kinds. A fault replayed through it does the same to the same nodes, whatever the
+/// rng or the leader then.
+pub fn intent_of(effects: &[Effect]) -> Option<Intent> {
+    let mut cuts: Vec<Cut> = Vec::new();
+    let (mut killed, mut paused) = (Vec::new(), Vec::new());
+    for effect in effects {
+        match effect {
+            Effect::Drop { on, from } => match cuts.iter_mut().find(|c| c.to == [on.clone()]) {
+                Some(cut) => cut.from.push(from.clone()),
+                None => cuts.push(Cut { from: vec![from.clone()], to: vec![on.clone()], both: false }),
+            },
+            Effect::Kill { node } => killed.push(node.clone()),
+            Effect::Pause { node } => paused.push(node.clone()),
+        }
+    }
+    let who =
+        |mut nodes: Vec<String>| if nodes.len() == 1 { nodes.pop().map(Who::Node) } else { Some(Who::Nodes(nodes)) };
+    match (cuts.is_empty(), killed.is_empty(), paused.is_empty()) {
+        (false, true, true) => Some(Intent::Partition(PartitionShape::Cuts(cuts))),
+        (true, false, true) => who(killed).map(Intent::Kill),
+        (true, true, false) => who(paused).map(Intent::Pause),
+        _ => None,
     }
 }
 
@@ -174,6 +202,31 @@ mod tests {
             addrs: [("n1", "198.18.0.11"), ("n2", "198.18.0.12")].map(|(n, a)| (n.into(), a.into())).into(),
             daemons: ["n1", "n2"].map(|n| (n.to_string(), daemon(n))).into(),
         }
+    }
+
+    #[test]
+    fn recorded_effects_become_the_intent_that_names_them() {
+        let drop = |on: &str, from: &str| Effect::Drop { on: on.into(), from: from.into() };
+        let isolate = [drop("n3", "n1"), drop("n3", "n2"), drop("n1", "n3"), drop("n2", "n3")];
+        let intent = intent_of(&isolate).unwrap();
+        assert_eq!(intent.to_string(), "partition n1 n2 -> n3; n3 -> n1; n3 -> n2");
+        let state = crate::resolve::ClusterState {
+            nodes: ["n1", "n2", "n3"].map(String::from).into(),
+            placement: placement(),
+            ..Default::default()
+        };
+        let mut rng = crate::resolve::resolve_rng(1);
+        let mut placement3 = state.placement.clone();
+        placement3.addrs.insert("n3".into(), "198.18.0.13".into());
+        let state = crate::resolve::ClusterState { placement: placement3, ..state };
+        let again: Vec<Effect> =
+            crate::resolve::resolve(&intent, &state, &mut rng).unwrap().actions.into_iter().map(|a| a.effect).collect();
+        assert_eq!(again, [drop("n3", "n1"), drop("n3", "n2"), drop("n1", "n3"), drop("n2", "n3")]);
+        let kill = [Effect::Kill { node: "n1".into() }, Effect::Kill { node: "n2".into() }];
+        assert_eq!(intent_of(&kill).unwrap().to_string(), "kill n1 n2");
+        assert_eq!(intent_of(&[Effect::Pause { node: "n2".into() }]).unwrap().to_string(), "pause n2");
+        assert_eq!(intent_of(&[]), None);
+        assert_eq!(intent_of(&[kill[0].clone(), drop("n1", "n2")]), None);
     }
 
     #[test]

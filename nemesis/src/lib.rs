@@ -15,7 +15,7 @@ pub mod iptables;
 pub mod resolve;
 pub mod schedule;
 
-pub use action::{Action, Effect, Fault, Placement};
+pub use action::{intent_of, Action, Effect, Fault, Placement};
 pub use command::{Command, Daemon, DaemonRef, Signal};
 pub use intent::{Cut, Family, Intent, PartitionShape, Who};
 pub use resolve::{resolve, resolve_rng, ClusterState, ResolveError};

@@ -18,11 +18,13 @@ use crate::record::{RunRecord, RECORD};
 pub const HISTORY: &str = "history.jsonl";
 
 /// Files of a run worth a link from its page, in this order, when they exist.
-const RUN_FILES: [(&str, &str); 4] = [
+const RUN_FILES: [(&str, &str); 6] = [
     (HISTORY, "the history"),
     (RECORD, "the checkers' results"),
     ("test.json", "the test's configuration"),
     ("harness.log", "the harness's log"),
+    ("shrunk-schedule.yaml", "the smallest schedule that still fails, from faultline shrink"),
+    ("shrink.json", "how faultline shrink got there: every attempt"),
 ];
 
 /// Why a run folder's page could not be rendered.
