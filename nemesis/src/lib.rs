@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod chaos_mesh;
+pub mod clock;
 pub mod command;
 pub mod intent;
 pub mod iptables;
