@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use checkers::{OpType, Process};
-use common::{history, leftovers, schedule, scratch, test_run};
+use common::{history, leftovers, run_dir, schedule, scratch, test_run};
 use serde_json::Value;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -118,4 +118,63 @@ fn lazy_fsync_is_caught_as_lost_adds_after_every_node_is_killed() {
     caught_within_5_runs(&dir, "lazy-fsync", &[&args[..], &["--nemesis-schedule", &script]].concat(), |a| {
         a["kind"] == "lost"
     });
+}
+
+/// Clock faults among the others: n1 60 s ahead (then killed and restarted, still ahead), n2
+/// strobing, the leader 30 s behind, a minority 2 minutes ahead; all true again from 16 s.
+const CLOCK_FAULTS: &str = "\
+- {at: 2, do: clock bump n1 +60}
+- {at: 3, do: clock strobe n2 +20}
+- {at: 5, do: clock bump leader -30}
+- {at: 7, do: kill n1}
+- {at: 10, do: heal}
+- {at: 11, do: clock bump minority +120}
+- {at: 12, do: isolate n4}
+- {at: 16, do: heal}
+";
+
+/// The own server's wall clock at `addr` (its `/status`) minus the controller's, in seconds.
+fn clock_skew(addr: &str) -> Option<f64> {
+    use std::io::{Read, Write};
+    let mut conn =
+        std::net::TcpStream::connect_timeout(&addr.parse().ok()?, std::time::Duration::from_millis(300)).ok()?;
+    conn.set_read_timeout(Some(std::time::Duration::from_millis(500))).ok()?;
+    conn.write_all(b"GET /status HTTP/1.0\r\n\r\n").ok()?;
+    let mut response = String::new();
+    conn.read_to_string(&mut response).ok()?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as f64;
+    let status: Value = serde_json::from_str(response.split("\r\n\r\n").nth(1)?).ok()?;
+    Some((status["wall_ms"].as_f64()? - now) / 1000.0)
+}
+
+#[test]
+#[ignore = "needs root: network namespaces, iptables and libfaketime"]
+fn clock_bumps_and_strobes_reach_the_server_and_it_stays_linearizable() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("own-clock");
+    let script = schedule(&dir, CLOCK_FAULTS);
+    let args = ["--target", "own", "--time-limit", "19", "--seed", "5", "--rate", "100", "--nemesis-schedule", &script];
+    let mut child = common::faultline(&dir, &args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (mut n1, mut n2) = (Vec::new(), Vec::new());
+    while child.try_wait().unwrap().is_none() {
+        n1.extend(clock_skew("198.18.0.11:7401"));
+        n2.extend(clock_skew("198.18.0.12:7401"));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let output = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    eprintln!("{out}\nn1 skews: {n1:.1?}\nn2 skews: {n2:.1?}");
+    assert_eq!(output.status.code(), Some(0), "expected valid: {out}");
+    let near = |skews: &[f64], want: f64| skews.iter().position(|s| (s - want).abs() < 3.0);
+    let ahead = near(&n1, 60.0).expect("n1's clock was never 60 s ahead");
+    assert!(near(&n1[ahead..], 0.0).is_some(), "n1's clock did not come back after the heal: {n1:.1?}");
+    assert!(near(&n2, 20.0).is_some() && near(&n2, 0.0).is_some(), "n2's clock did not strobe: {n2:.1?}");
+    let ops = history(&run_dir(&dir));
+    let clock_faults = ops.iter().filter(|o| o.process == Process::nemesis() && o.kind == OpType::Ok && o.f == "clock");
+    assert_eq!(clock_faults.count(), 4, "every clock fault was injected");
+    assert_eq!(leftovers(), Vec::<String>::new());
 }

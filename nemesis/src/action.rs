@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock;
 use crate::command::{Command, Daemon, Signal};
 use crate::intent::{Cut, Intent, PartitionShape, Who};
 use crate::iptables;
@@ -30,6 +31,20 @@ pub enum Effect {
         /// The node whose target freezes.
         node: String,
     },
+    /// The target's wall clock on `node` is `seconds` off.
+    ClockBump {
+        /// The node whose clock moves.
+        node: String,
+        /// By how much.
+        seconds: i64,
+    },
+    /// The target's wall clock on `node` flips between true and `seconds` off every 100 ms.
+    ClockStrobe {
+        /// The node whose clock flips.
+        node: String,
+        /// How far it flips.
+        seconds: i64,
+    },
 }
 
 impl Effect {
@@ -37,7 +52,10 @@ impl Effect {
     pub fn node(&self) -> &str {
         match self {
             Effect::Drop { on, .. } => on,
-            Effect::Kill { node } | Effect::Pause { node } => node,
+            Effect::Kill { node }
+            | Effect::Pause { node }
+            | Effect::ClockBump { node, .. }
+            | Effect::ClockStrobe { node, .. } => node,
         }
     }
 
@@ -53,6 +71,8 @@ impl std::fmt::Display for Effect {
             Effect::Drop { on, from } => write!(f, "{on} drops {from}"),
             Effect::Kill { node } => write!(f, "kill {node}"),
             Effect::Pause { node } => write!(f, "pause {node}"),
+            Effect::ClockBump { node, seconds } => write!(f, "{node}'s clock {seconds:+} s"),
+            Effect::ClockStrobe { node, seconds } => write!(f, "{node}'s clock strobes 0/{seconds:+} s"),
         }
     }
 }
@@ -63,7 +83,7 @@ impl std::fmt::Display for Effect {
 /// rng or the leader then.
 pub fn intent_of(effects: &[Effect]) -> Option<Intent> {
     let mut cuts: Vec<Cut> = Vec::new();
-    let (mut killed, mut paused) = (Vec::new(), Vec::new());
+    let (mut killed, mut paused, mut bumped, mut strobed) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for effect in effects {
         match effect {
             Effect::Drop { on, from } => match cuts.iter_mut().find(|c| c.to == [on.clone()]) {
@@ -72,15 +92,32 @@ pub fn intent_of(effects: &[Effect]) -> Option<Intent> {
             },
             Effect::Kill { node } => killed.push(node.clone()),
             Effect::Pause { node } => paused.push(node.clone()),
+            Effect::ClockBump { node, seconds } => bumped.push((node.clone(), *seconds)),
+            Effect::ClockStrobe { node, seconds } => strobed.push((node.clone(), *seconds)),
         }
+    }
+    let kinds = [cuts.is_empty(), killed.is_empty(), paused.is_empty(), bumped.is_empty(), strobed.is_empty()];
+    if kinds.iter().filter(|empty| !**empty).count() != 1 {
+        return None;
     }
     let who =
         |mut nodes: Vec<String>| if nodes.len() == 1 { nodes.pop().map(Who::Node) } else { Some(Who::Nodes(nodes)) };
-    match (cuts.is_empty(), killed.is_empty(), paused.is_empty()) {
-        (false, true, true) => Some(Intent::Partition(PartitionShape::Cuts(cuts))),
-        (true, false, true) => who(killed).map(Intent::Kill),
-        (true, true, false) => who(paused).map(Intent::Pause),
-        _ => None,
+    // One clock intent moves every node it names by the same seconds.
+    let clock = |moved: Vec<(String, i64)>| {
+        let seconds = moved.first()?.1;
+        moved.iter().all(|(_, s)| *s == seconds).then_some(())?;
+        Some((who(moved.into_iter().map(|(node, _)| node).collect())?, seconds))
+    };
+    if !cuts.is_empty() {
+        Some(Intent::Partition(PartitionShape::Cuts(cuts)))
+    } else if !killed.is_empty() {
+        who(killed).map(Intent::Kill)
+    } else if !paused.is_empty() {
+        who(paused).map(Intent::Pause)
+    } else if !bumped.is_empty() {
+        clock(bumped).map(|(who, seconds)| Intent::ClockBump(who, seconds))
+    } else {
+        clock(strobed).map(|(who, seconds)| Intent::ClockStrobe(who, seconds))
     }
 }
 
@@ -142,6 +179,17 @@ impl Action {
                 (
                     Command::Signal { daemon: daemon.clone(), signal: Signal::Sigstop },
                     Command::Signal { daemon, signal: Signal::Sigcont },
+                )
+            }
+            Effect::ClockBump { node, seconds } => {
+                let file = clock::offset_file(daemon(node)?);
+                (clock::set_offset(&file, *seconds), clock::set_offset(&file, 0))
+            }
+            Effect::ClockStrobe { node, seconds } => {
+                let file = clock::offset_file(daemon(node)?);
+                (
+                    Command::Start { daemon: clock::strobe_agent(&file, *seconds) },
+                    Command::Stop { daemon: clock::strobe_ref(&file), grace_ms: 1000 },
                 )
             }
         };
@@ -227,6 +275,11 @@ mod tests {
         assert_eq!(intent_of(&[Effect::Pause { node: "n2".into() }]).unwrap().to_string(), "pause n2");
         assert_eq!(intent_of(&[]), None);
         assert_eq!(intent_of(&[kill[0].clone(), drop("n1", "n2")]), None);
+        let bump = |node: &str, seconds| Effect::ClockBump { node: node.into(), seconds };
+        assert_eq!(intent_of(&[bump("n1", 30), bump("n3", 30)]).unwrap().to_string(), "clock bump n1 n3 +30");
+        assert_eq!(intent_of(&[bump("n1", 30), bump("n3", -30)]), None, "one intent moves its nodes alike");
+        let strobe = Effect::ClockStrobe { node: "n2".into(), seconds: 20 };
+        assert_eq!(intent_of(&[strobe]).unwrap().to_string(), "clock strobe n2 +20");
     }
 
     #[test]
@@ -248,6 +301,15 @@ mod tests {
         let kill = Action::new(Effect::Kill { node: "n2".into() }, &p).unwrap();
         assert_eq!(kill.apply, Command::Signal { daemon: n2, signal: Signal::Sigkill });
         assert_eq!(kill.undo, Command::Start { daemon: p.daemons["n2"].clone() });
+        let bump = Action::new(Effect::ClockBump { node: "n1".into(), seconds: -30 }, &p).unwrap();
+        assert_eq!(
+            (bump.apply, bump.undo),
+            (clock::set_offset("/d/n1.clock".as_ref(), -30), clock::set_offset("/d/n1.clock".as_ref(), 0))
+        );
+        let strobe = Action::new(Effect::ClockStrobe { node: "n2".into(), seconds: 20 }, &p).unwrap();
+        let agent = clock::strobe_agent("/d/n2.clock".as_ref(), 20);
+        assert_eq!(strobe.apply, Command::Start { daemon: agent.clone() });
+        assert_eq!(strobe.undo, Command::Stop { daemon: agent.reference(), grace_ms: 1000 });
         let err = Action::new(Effect::Kill { node: "n9".into() }, &p).unwrap_err();
         assert_eq!((err.node.as_str(), err.what), ("n9", "daemon"));
     }

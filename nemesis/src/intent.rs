@@ -61,6 +61,12 @@ pub enum Intent {
     Kill(Who),
     /// SIGSTOP the target on the chosen nodes (undone by SIGCONT).
     Pause(Who),
+    /// Move the target's wall clock on the chosen nodes by this many seconds (undone by
+    /// setting it true again); `clock bump WHO +30`.
+    ClockBump(Who, i64),
+    /// Flip the target's wall clock on the chosen nodes between true and this many seconds
+    /// off, every 100 ms, until healed; `clock strobe WHO [+20]`.
+    ClockStrobe(Who, i64),
     /// Undo every active fault.
     Heal,
     /// Undo the active faults injected by this intent (`heal kill n1`), leaving the others.
@@ -76,6 +82,8 @@ pub enum Family {
     Kill,
     /// Pause and resume.
     Pause,
+    /// Wall-clock bumps and strobes (targets that read the clock through libc).
+    Clock,
 }
 
 /// An intent or family string that could not be parsed.
@@ -84,18 +92,17 @@ pub enum Family {
 pub struct ParseError(String);
 
 /// Faults this machine cannot produce: refused, never faked.
-const UNAVAILABLE: [&str; 5] = ["clock", "netem", "delay", "loss", "reorder"];
+const UNAVAILABLE: [&str; 4] = ["netem", "delay", "loss", "reorder"];
 
 fn unavailable(name: &str) -> ParseError {
     ParseError(format!(
-        "nemesis {name:?} is not available: this machine has no netem qdisc and etcd (a Go binary) ignores \
-         libfaketime; use partition, kill or pause"
+        "nemesis {name:?} is not available: this machine has no netem qdisc; use partition, kill, pause or clock"
     ))
 }
 
 impl Family {
     /// Every family.
-    pub const ALL: [Family; 3] = [Family::Partition, Family::Kill, Family::Pause];
+    pub const ALL: [Family; 4] = [Family::Partition, Family::Kill, Family::Pause, Family::Clock];
 
     /// Its name, as `--nemesis` takes it.
     pub fn name(self) -> &'static str {
@@ -103,6 +110,7 @@ impl Family {
             Family::Partition => "partition",
             Family::Kill => "kill",
             Family::Pause => "pause",
+            Family::Clock => "clock",
         }
     }
 }
@@ -120,8 +128,9 @@ impl FromStr for Family {
             "partition" => Ok(Family::Partition),
             "kill" => Ok(Family::Kill),
             "pause" => Ok(Family::Pause),
+            "clock" => Ok(Family::Clock),
             other if UNAVAILABLE.contains(&other) => Err(unavailable(other)),
-            other => Err(ParseError(format!("unknown nemesis {other:?}; use partition, kill or pause"))),
+            other => Err(ParseError(format!("unknown nemesis {other:?}; use partition, kill, pause or clock"))),
         }
     }
 }
@@ -130,7 +139,11 @@ impl Intent {
     /// The nodes this intent names by name (`isolate n3`, `kill n1 n2`, `partition n1 -> n4`).
     pub fn named_nodes(&self) -> Vec<&str> {
         match self {
-            Intent::Partition(PartitionShape::Isolate(who)) | Intent::Kill(who) | Intent::Pause(who) => who.named(),
+            Intent::Partition(PartitionShape::Isolate(who))
+            | Intent::Kill(who)
+            | Intent::Pause(who)
+            | Intent::ClockBump(who, _)
+            | Intent::ClockStrobe(who, _) => who.named(),
             Intent::Partition(PartitionShape::Cuts(cuts)) => {
                 cuts.iter().flat_map(|c| c.from.iter().chain(&c.to)).map(String::as_str).collect()
             }
@@ -205,6 +218,17 @@ impl fmt::Display for Cut {
     }
 }
 
+/// The seconds of a clock intent: signed, non-zero, at most a day either way.
+fn clock_seconds(text: &str) -> Result<i64, ParseError> {
+    let seconds = text.strip_suffix('s').unwrap_or(text);
+    match seconds.parse::<i64>() {
+        Ok(n) if n != 0 && n.abs() <= 86_400 => Ok(n),
+        _ => Err(ParseError(format!(
+            "clock offset {text:?}: write signed seconds, not zero and at most a day, such as +30 or -120"
+        ))),
+    }
+}
+
 impl FromStr for Who {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Who, ParseError> {
@@ -251,7 +275,9 @@ impl FromStr for Intent {
         let words: Vec<&str> = s.split_whitespace().collect();
         let intent = match words.as_slice() {
             ["heal"] => Intent::Heal,
-            ["heal", "heal", ..] => return Err(ParseError("`heal heal` heals nothing; write heal or heal INTENT".into())),
+            ["heal", "heal", ..] => {
+                return Err(ParseError("`heal heal` heals nothing; write heal or heal INTENT".into()))
+            }
             ["heal", ..] => Intent::HealOf(Box::new(s.trim_start()["heal".len()..].parse()?)),
             ["partition", "halves"] => Intent::Partition(PartitionShape::RandomHalves),
             ["partition", "ring"] => Intent::Partition(PartitionShape::MajoritiesRing),
@@ -260,15 +286,27 @@ impl FromStr for Intent {
             ["partition", _, ..] if s.contains("->") => {
                 Intent::Partition(PartitionShape::Cuts(cuts(s.trim_start()["partition".len()..].trim())?))
             }
-            ["isolate", who @ ..] if !who.is_empty() => Intent::Partition(PartitionShape::Isolate(Who::from_words(who)?)),
+            ["isolate", who @ ..] if !who.is_empty() => {
+                Intent::Partition(PartitionShape::Isolate(Who::from_words(who)?))
+            }
             ["kill", who @ ..] if !who.is_empty() => Intent::Kill(Who::from_words(who)?),
             ["pause", who @ ..] if !who.is_empty() => Intent::Pause(Who::from_words(who)?),
+            ["clock", "bump", who @ .., seconds] if !who.is_empty() => {
+                Intent::ClockBump(Who::from_words(who)?, clock_seconds(seconds)?)
+            }
+            ["clock", "strobe", who @ .., last] if last.starts_with(['+', '-']) && !who.is_empty() => {
+                Intent::ClockStrobe(Who::from_words(who)?, clock_seconds(last)?)
+            }
+            ["clock", "strobe", who @ ..] if !who.is_empty() => {
+                Intent::ClockStrobe(Who::from_words(who)?, crate::clock::STROBE_SECONDS)
+            }
             [first, ..] if UNAVAILABLE.contains(first) => return Err(unavailable(first)),
             _ => {
                 return Err(ParseError(format!(
-                    "{s:?} is not an intent; write one of: partition halves|ring|bridge|one-way, partition n1 -> n4 n5, \
-                     isolate WHO, kill WHO, pause WHO, heal, heal INTENT (WHO = one|minority|majority|all|leader|n3|n1 n2)"
-                )))
+                "{s:?} is not an intent; write one of: partition halves|ring|bridge|one-way, partition n1 -> n4 n5, \
+                     isolate WHO, kill WHO, pause WHO, clock bump WHO +SECONDS, clock strobe WHO [+SECONDS], heal, \
+                     heal INTENT (WHO = one|minority|majority|all|leader|n3|n1 n2)"
+            )))
             }
         };
         Ok(intent)
@@ -291,6 +329,8 @@ impl fmt::Display for Intent {
             Intent::Partition(PartitionShape::Isolate(who)) => write!(f, "isolate {who}"),
             Intent::Kill(who) => write!(f, "kill {who}"),
             Intent::Pause(who) => write!(f, "pause {who}"),
+            Intent::ClockBump(who, seconds) => write!(f, "clock bump {who} {seconds:+}"),
+            Intent::ClockStrobe(who, seconds) => write!(f, "clock strobe {who} {seconds:+}"),
         }
     }
 }
@@ -303,6 +343,8 @@ impl Intent {
             Intent::Kill(Who::Leader)
                 | Intent::Pause(Who::Leader)
                 | Intent::Partition(PartitionShape::Isolate(Who::Leader))
+                | Intent::ClockBump(Who::Leader, _)
+                | Intent::ClockStrobe(Who::Leader, _)
         )
     }
 
@@ -312,6 +354,7 @@ impl Intent {
             Intent::Partition(_) => Some(Family::Partition),
             Intent::Kill(_) => Some(Family::Kill),
             Intent::Pause(_) => Some(Family::Pause),
+            Intent::ClockBump(..) | Intent::ClockStrobe(..) => Some(Family::Clock),
             Intent::Heal | Intent::HealOf(_) => None,
         }
     }
@@ -324,10 +367,12 @@ impl Intent {
             Intent::Partition(_) => "partition",
             Intent::Kill(_) => "kill",
             Intent::Pause(_) => "pause",
+            Intent::ClockBump(..) | Intent::ClockStrobe(..) => "clock",
             Intent::Heal => "heal",
             Intent::HealOf(inner) => match inner.f() {
                 "partition" => "heal-partition",
                 "kill" => "heal-kill",
+                "clock" => "heal-clock",
                 _ => "heal-pause",
             },
         }
@@ -358,20 +403,26 @@ mod tests {
             "partition n1 <-> n2; n3 -> n4",
             "heal kill n1 n2",
             "heal partition n1 -> n4",
+            "clock bump n2 +30",
+            "clock bump minority -120",
+            "clock strobe leader +20",
         ] {
             let intent: Intent = text.parse().unwrap();
             assert_eq!(intent.to_string(), text);
-            assert_eq!(intent.needs_leader(), text.ends_with("leader"));
+            assert_eq!(intent.needs_leader(), text.contains("leader"));
         }
     }
 
     #[test]
     fn unavailable_faults_are_refused_with_the_reason() {
-        let err = "clock".parse::<Family>().unwrap_err().to_string();
-        assert!(err.contains("libfaketime"), "{err}");
+        let err = "netem".parse::<Family>().unwrap_err().to_string();
+        assert!(err.contains("no netem"), "{err}");
         assert!("isolate".parse::<Intent>().is_err());
-        let err = "clock skew n1 -1h".parse::<Intent>().unwrap_err().to_string();
-        assert!(err.contains("not available"), "{err}");
+        let err = "clock bump n1 -1h".parse::<Intent>().unwrap_err().to_string();
+        assert!(err.contains("signed seconds"), "{err}");
+        assert!("clock bump n1 0".parse::<Intent>().is_err());
+        assert_eq!("clock strobe n1".parse::<Intent>(), Ok(Intent::ClockStrobe(Who::Node("n1".into()), 20)));
+        assert_eq!("clock bump n3 30s".parse::<Intent>(), Ok(Intent::ClockBump(Who::Node("n3".into()), 30)));
         assert!("kill n/3".parse::<Intent>().is_err());
     }
 

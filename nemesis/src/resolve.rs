@@ -43,7 +43,7 @@ impl ClusterState {
         match effect {
             Effect::Kill { node } => self.killed.insert(node.clone()),
             Effect::Pause { node } => self.paused.insert(node.clone()),
-            Effect::Drop { .. } => false,
+            Effect::Drop { .. } | Effect::ClockBump { .. } | Effect::ClockStrobe { .. } => false,
         };
     }
 }
@@ -89,6 +89,16 @@ pub fn resolve(intent: &Intent, state: &ClusterState, rng: &mut impl Rng) -> Res
             let eligible: Vec<&String> =
                 state.nodes.iter().filter(|n| !state.killed.contains(*n) && !state.paused.contains(*n)).collect();
             choose(who, state, &eligible, rng, &name)?.into_iter().map(|node| Effect::Pause { node }).collect()
+        }
+        Intent::ClockBump(who, seconds) => {
+            let all: Vec<&String> = state.nodes.iter().collect();
+            let nodes = choose(who, state, &all, rng, &name)?;
+            nodes.into_iter().map(|node| Effect::ClockBump { node, seconds: *seconds }).collect()
+        }
+        Intent::ClockStrobe(who, seconds) => {
+            let all: Vec<&String> = state.nodes.iter().collect();
+            let nodes = choose(who, state, &all, rng, &name)?;
+            nodes.into_iter().map(|node| Effect::ClockStrobe { node, seconds: *seconds }).collect()
         }
     };
     let actions = effects.into_iter().map(|e| Action::new(e, &state.placement)).collect::<Result<_, _>>()?;

@@ -121,6 +121,12 @@ impl RandomSchedule {
                 ),
                 Family::Kill => intents.extend([Who::One, Who::Minority, Who::Leader].map(Intent::Kill)),
                 Family::Pause => intents.extend([Who::One, Who::Minority, Who::Leader].map(Intent::Pause)),
+                Family::Clock => intents.extend([
+                    Intent::ClockBump(Who::One, 60),
+                    Intent::ClockBump(Who::Minority, -60),
+                    Intent::ClockBump(Who::Leader, 30),
+                    Intent::ClockStrobe(Who::One, crate::clock::STROBE_SECONDS),
+                ]),
             }
         }
         RandomSchedule { intents, interval, rng: ChaCha8Rng::seed_from_u64(seed), count: 0 }

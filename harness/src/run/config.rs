@@ -333,6 +333,24 @@ pub enum Schedule {
     },
 }
 
+impl Schedule {
+    /// The fault families it may inject.
+    pub fn families(&self) -> Vec<Family> {
+        match self {
+            Schedule::Random(families, _) => families.clone(),
+            Schedule::Scripted(script) => script.steps().iter().filter_map(|s| s.intent.family()).collect(),
+            Schedule::Chaos { plan, .. } => plan.families.clone(),
+        }
+    }
+}
+
+/// A random schedule's families when the test names none: partitions, kills and pauses, as
+/// far as the target can undergo them.
+fn default_families(target: &targets::Entry) -> Families {
+    let classic = [Family::Partition, Family::Kill, Family::Pause];
+    Families(classic.into_iter().filter(|f| target.supports.faults.contains(f)).collect())
+}
+
 /// A validated test.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -504,11 +522,12 @@ impl Plan {
                 Schedule::Scripted(scripted)
             }
             (None, None) => {
-                let families = f.nemesis.get_or_insert(Families(vec![Family::Partition, Family::Kill, Family::Pause]));
+                let families = f.nemesis.get_or_insert_with(|| default_families(target));
                 Schedule::Random(families.0.clone(), interval)
             }
         };
-        supports(target, workload, &schedule)?;
+        let source = f.nemesis_schedule.as_ref().map_or("nemesis".to_string(), |p| p.display().to_string());
+        supports(target, workload, &schedule, &source)?;
         let consistency_model = match f.consistency_model {
             Some(_) if !workload.transactional() => {
                 return Err(format!(
@@ -575,8 +594,9 @@ impl Plan {
 }
 
 /// Refuses what `target` cannot run: the workload, a fault family of the schedule, an intent
-/// that needs a leader from a target that cannot tell one. Each message names what it supports.
-fn supports(target: &targets::Entry, workload: WorkloadName, schedule: &Schedule) -> Result<(), String> {
+/// that needs a leader from a target that cannot tell one. Each message names what it supports,
+/// and a schedule's refusal names where the schedule came from (`source`).
+fn supports(target: &targets::Entry, workload: WorkloadName, schedule: &Schedule, source: &str) -> Result<(), String> {
     let can = &target.supports;
     if !can.workloads.contains(&workload.to_string().as_str()) {
         return Err(format!(
@@ -585,19 +605,28 @@ fn supports(target: &targets::Entry, workload: WorkloadName, schedule: &Schedule
             list(can.workloads)
         ));
     }
-    let families: Vec<Family> = match schedule {
-        Schedule::Random(families, _) => families.clone(),
-        Schedule::Scripted(script) => script.steps().iter().filter_map(|s| s.intent.family()).collect(),
-        Schedule::Chaos { plan, .. } => plan.families.clone(),
-    };
-    if let Some(family) = families.iter().find(|f| !can.faults.contains(f)) {
+    if let Some(family) = schedule.families().into_iter().find(|f| !can.faults.contains(f)) {
         let names: Vec<&str> = can.faults.iter().map(|f| f.name()).collect();
-        return Err(format!("target {} cannot undergo {family} faults; it supports: {}", target.name, list(&names)));
+        let why = match family {
+            Family::Clock => {
+                " (clock faults work through libfaketime, which reaches only programs that read the clock \
+                 through libc; a Go program such as etcd does not)"
+            }
+            _ => "",
+        };
+        return Err(format!(
+            "{source}: target {} cannot undergo {family} faults{why}; it supports: {}",
+            target.name,
+            list(&names)
+        ));
     }
     if let Schedule::Scripted(script) = schedule {
         let leader = script.steps().iter().find(|s| s.intent.needs_leader()).map(|s| &s.intent);
         if let (Some(intent), false) = (leader, can.leader) {
-            return Err(format!("target {} cannot tell which node leads, so `{intent}` cannot run", target.name));
+            return Err(format!(
+                "{source}: target {} cannot tell which node leads, so `{intent}` cannot run",
+                target.name
+            ));
         }
     }
     Ok(())
@@ -631,8 +660,18 @@ mod tests {
         assert_eq!(plan.name, "etcd-register-serializable");
         let err = file("time-limit: 20\ntimelimit: 3\n").unwrap_err();
         assert!(err.contains("timelimit") && err.contains("line 2"), "{err}");
+        let err = file("time-limit: 20\nnemesis: partition,netem\n").unwrap_err();
+        assert!(err.contains("no netem") && err.contains("line 2"), "{err}");
         let err = file("time-limit: 20\nnemesis: partition,clock\n").unwrap_err();
-        assert!(err.contains("libfaketime") && err.contains("line 2"), "{err}");
+        assert!(err.contains("etcd cannot undergo clock faults") && err.contains("libfaketime"), "{err}");
+        let plan = file("target: own\nnemesis: clock\n").unwrap();
+        assert_eq!(plan.schedule.families(), [Family::Clock]);
+        let plan = file("target: postgres\nworkload: bank\n").unwrap();
+        assert_eq!(
+            plan.schedule.families(),
+            [Family::Kill, Family::Pause],
+            "the default, narrowed to what it supports"
+        );
         let err = file("concurrency: lots\n").unwrap_err();
         assert!(err.contains("2n") && err.contains("line 1"), "{err}");
         assert!(file("time-limit: -1\n").unwrap_err().contains("above 0"));
@@ -742,13 +781,14 @@ mod tests {
             ..*plan.target
         };
         let random = |f: Vec<Family>| Schedule::Random(f, Duration::from_secs(1));
-        let err = supports(&limited, WorkloadName::Register, &random(vec![])).unwrap_err();
+        let err = supports(&limited, WorkloadName::Register, &random(vec![]), "nemesis").unwrap_err();
         assert!(err.contains("does not run workload register; it runs: set"), "{err}");
-        let err = supports(&limited, WorkloadName::Set, &random(vec![Family::Kill, Family::Pause])).unwrap_err();
+        let err =
+            supports(&limited, WorkloadName::Set, &random(vec![Family::Kill, Family::Pause]), "nemesis").unwrap_err();
         assert!(err.contains("pause faults; it supports: kill"), "{err}");
         let script = ScriptedSchedule::parse("- {at: 1, do: kill leader}\n", "s.yaml").unwrap();
-        let err = supports(&limited, WorkloadName::Set, &Schedule::Scripted(script)).unwrap_err();
-        assert!(err.contains("kill leader"), "{err}");
-        assert!(supports(&limited, WorkloadName::Set, &random(vec![Family::Kill])).is_ok());
+        let err = supports(&limited, WorkloadName::Set, &Schedule::Scripted(script), "s.yaml").unwrap_err();
+        assert!(err.starts_with("s.yaml: ") && err.contains("kill leader"), "{err}");
+        assert!(supports(&limited, WorkloadName::Set, &random(vec![Family::Kill]), "nemesis").is_ok());
     }
 }

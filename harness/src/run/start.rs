@@ -5,11 +5,11 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use nemesis::Command;
+use nemesis::{clock, Command, Family};
 use targets::{Cluster, Target};
 
 use super::context::Setup;
-use super::executor::make;
+use super::executor::{execute, make};
 use super::node::Node;
 use crate::provision::Provisioned;
 use crate::remote::Remote;
@@ -33,14 +33,19 @@ pub async fn start(setup: &Setup) -> Result<Started, String> {
     let data_root = PathBuf::from("/dev/shm/faultline").join(&setup.run_id);
     let specs = provisioned.iter().map(|p| p.spec.clone()).collect();
     let cluster = Cluster { run_id: setup.run_id.clone(), nodes: specs, data_root };
+    let clocked = setup.plan.schedule.families().contains(&Family::Clock);
     let mut nodes = Vec::new();
     for Provisioned { spec, remote } in provisioned {
         install(setup.target.as_ref(), remote.as_ref()).await?;
         let dir = setup.dir.join("nodes").join(&spec.name);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let daemon = setup.target.daemon(&spec, &cluster);
+        let daemon = if clocked { clock::under_faketime(&daemon) } else { daemon };
         let node = Node { spec, remote, daemon, dir };
         prepare(setup, &node, &cluster).await?;
+        if clocked {
+            set_clock_true(&node).await?;
+        }
         nodes.push(node);
     }
     let launched = Instant::now();
@@ -96,6 +101,19 @@ async fn prepare(setup: &Setup, node: &Node, cluster: &Cluster) -> Result<(), St
         remote.upload(&local, &file.path).await?;
     }
     Ok(())
+}
+
+/// Checks that libfaketime is on the node and writes the offset file its daemon reads (`+0`).
+async fn set_clock_true(node: &Node) -> Result<(), String> {
+    let probe = ["test", "-e", clock::LIBFAKETIME].map(String::from);
+    if node.remote.exec(&probe, Duration::from_secs(10)).await.is_err() {
+        return Err(format!(
+            "{}: clock faults need libfaketime at {}; install Debian's libfaketime package there",
+            node.spec.name,
+            clock::LIBFAKETIME
+        ));
+    }
+    Ok(execute(node.remote.as_ref(), &clock::set_offset(&clock::offset_file(&node.daemon), 0)).await?)
 }
 
 /// Waits until `node` answers, or fails naming the node and where its log went.

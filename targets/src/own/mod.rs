@@ -27,7 +27,7 @@ pub const ENTRY: Entry = Entry {
     supports: Supports {
         workloads: &["register", "set", "rw-register"],
         leader: true,
-        faults: &[Family::Partition, Family::Kill, Family::Pause],
+        faults: &[Family::Partition, Family::Kill, Family::Pause, Family::Clock],
         options: &[],
         bugs: &Bug::ALL,
     },

@@ -127,9 +127,12 @@ async fn op(State(node): State<Arc<Node>>, headers: HeaderMap, Json(request): Js
 }
 
 /// This member's id and the leader it believes in.
+/// The member's id, the leader it knows and its wall clock in ms since the epoch (as the
+/// server reads it: a clock fault shows here).
 async fn status(State(node): State<Arc<Node>>) -> Json<serde_json::Value> {
     let leader = node.raft.metrics().borrow().current_leader;
-    Json(serde_json::json!({"id": node.id, "leader": leader}))
+    let wall_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    Json(serde_json::json!({"id": node.id, "leader": leader, "wall_ms": wall_ms as u64}))
 }
 
 async fn append(
