@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock;
 use crate::command::{Command, Daemon, Signal};
-use crate::intent::{Cut, Intent, PartitionShape, Who};
-use crate::iptables;
+use crate::intent::{Cut, Intent, PartitionShape, Rate, Who};
+use crate::{iptables, resource};
 
 /// What one step of a fault does, in the words the history records (`"did"` of a nemesis op).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -45,17 +45,50 @@ pub enum Effect {
         /// How far it flips.
         seconds: i64,
     },
+    /// Node `on` drops `percent`% of the packets it receives from node `from`, at random.
+    Loss {
+        /// The receiving node, whose firewall holds the rule.
+        on: String,
+        /// The sender whose packets are lost.
+        from: String,
+        /// How many of them, in percent.
+        percent: u8,
+    },
+    /// What `node` sends is limited to `kbit` kilobits per second.
+    Bandwidth {
+        /// The node whose sending is limited.
+        node: String,
+        /// The limit, kbit/s.
+        kbit: u32,
+    },
+    /// `workers` busy-looping processes run on `node`.
+    Cpu {
+        /// The node under CPU pressure.
+        node: String,
+        /// How many processes.
+        workers: u8,
+    },
+    /// `mb` MiB of `node`'s memory are held.
+    Memory {
+        /// The node under memory pressure.
+        node: String,
+        /// How much, MiB.
+        mb: u32,
+    },
 }
 
 impl Effect {
     /// The node this effect is done on.
     pub fn node(&self) -> &str {
         match self {
-            Effect::Drop { on, .. } => on,
+            Effect::Drop { on, .. } | Effect::Loss { on, .. } => on,
             Effect::Kill { node }
             | Effect::Pause { node }
             | Effect::ClockBump { node, .. }
-            | Effect::ClockStrobe { node, .. } => node,
+            | Effect::ClockStrobe { node, .. }
+            | Effect::Bandwidth { node, .. }
+            | Effect::Cpu { node, .. }
+            | Effect::Memory { node, .. } => node,
         }
     }
 
@@ -73,52 +106,57 @@ impl std::fmt::Display for Effect {
             Effect::Pause { node } => write!(f, "pause {node}"),
             Effect::ClockBump { node, seconds } => write!(f, "{node}'s clock {seconds:+} s"),
             Effect::ClockStrobe { node, seconds } => write!(f, "{node}'s clock strobes 0/{seconds:+} s"),
+            Effect::Loss { on, from, percent } => write!(f, "{on} loses {percent}% from {from}"),
+            Effect::Bandwidth { node, kbit } => write!(f, "{node} sends at most {}", Rate { kbit: *kbit }),
+            Effect::Cpu { node, workers } => write!(f, "{node} runs {workers} busy processes"),
+            Effect::Memory { node, mb } => write!(f, "{node} holds {mb} MiB"),
         }
     }
 }
 
-/// The intent that names exactly `effects` (drops, kills or pauses of one fault, as the history
-/// records them): `partition n1 n2 -> n3; ...`, `kill n1 n2`, `pause n3`. `None` for no effects
-/// or a mix of kinds. A fault replayed through it does the same to the same nodes, whatever the
-/// rng or the leader then.
+/// The intent that names exactly `effects` (the effects of one fault, as the history records
+/// them): `partition n1 n2 -> n3; ...`, `kill n1 n2`, `pause n3`, `loss n2 30%`. `None` for no
+/// effects, a mix of kinds, or one kind with different parameters. A fault replayed through it
+/// does the same to the same nodes, whatever the rng or the leader then.
 pub fn intent_of(effects: &[Effect]) -> Option<Intent> {
-    let mut cuts: Vec<Cut> = Vec::new();
-    let (mut killed, mut paused, mut bumped, mut strobed) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for effect in effects {
-        match effect {
-            Effect::Drop { on, from } => match cuts.iter_mut().find(|c| c.to == [on.clone()]) {
+    if let Some(Effect::Drop { .. }) = effects.first() {
+        let mut cuts: Vec<Cut> = Vec::new();
+        for effect in effects {
+            let Effect::Drop { on, from } = effect else { return None };
+            match cuts.iter_mut().find(|c| c.to == [on.clone()]) {
                 Some(cut) => cut.from.push(from.clone()),
                 None => cuts.push(Cut { from: vec![from.clone()], to: vec![on.clone()], both: false }),
-            },
-            Effect::Kill { node } => killed.push(node.clone()),
-            Effect::Pause { node } => paused.push(node.clone()),
-            Effect::ClockBump { node, seconds } => bumped.push((node.clone(), *seconds)),
-            Effect::ClockStrobe { node, seconds } => strobed.push((node.clone(), *seconds)),
+            }
+        }
+        return Some(Intent::Partition(PartitionShape::Cuts(cuts)));
+    }
+    let mut nodes: Vec<String> = Vec::new();
+    for effect in effects {
+        if !nodes.iter().any(|n| n == effect.node()) {
+            nodes.push(effect.node().to_string());
         }
     }
-    let kinds = [cuts.is_empty(), killed.is_empty(), paused.is_empty(), bumped.is_empty(), strobed.is_empty()];
-    if kinds.iter().filter(|empty| !**empty).count() != 1 {
-        return None;
-    }
-    let who =
-        |mut nodes: Vec<String>| if nodes.len() == 1 { nodes.pop().map(Who::Node) } else { Some(Who::Nodes(nodes)) };
-    // One clock intent moves every node it names by the same seconds.
-    let clock = |moved: Vec<(String, i64)>| {
-        let seconds = moved.first()?.1;
-        moved.iter().all(|(_, s)| *s == seconds).then_some(())?;
-        Some((who(moved.into_iter().map(|(node, _)| node).collect())?, seconds))
-    };
-    if !cuts.is_empty() {
-        Some(Intent::Partition(PartitionShape::Cuts(cuts)))
-    } else if !killed.is_empty() {
-        who(killed).map(Intent::Kill)
-    } else if !paused.is_empty() {
-        who(paused).map(Intent::Pause)
-    } else if !bumped.is_empty() {
-        clock(bumped).map(|(who, seconds)| Intent::ClockBump(who, seconds))
-    } else {
-        clock(strobed).map(|(who, seconds)| Intent::ClockStrobe(who, seconds))
-    }
+    let who = if nodes.len() == 1 { Who::Node(nodes.pop()?) } else { Who::Nodes(nodes) };
+    let intent = alone(effects.first()?)?.with_who(who);
+    // The same kind and parameters on every node.
+    let kind = |intent: Intent| intent.with_who(Who::All);
+    effects.iter().all(|e| alone(e).map(kind) == Some(kind(intent.clone()))).then_some(intent)
+}
+
+/// The intent of one node's effect alone (`None` for a drop, which is one side of a cut).
+fn alone(effect: &Effect) -> Option<Intent> {
+    let node = Who::Node(effect.node().to_string());
+    Some(match effect {
+        Effect::Drop { .. } => return None,
+        Effect::Kill { .. } => Intent::Kill(node),
+        Effect::Pause { .. } => Intent::Pause(node),
+        Effect::ClockBump { seconds, .. } => Intent::ClockBump(node, *seconds),
+        Effect::ClockStrobe { seconds, .. } => Intent::ClockStrobe(node, *seconds),
+        Effect::Loss { percent, .. } => Intent::Loss(node, *percent),
+        Effect::Bandwidth { kbit, .. } => Intent::Bandwidth(node, Rate { kbit: *kbit }),
+        Effect::Cpu { workers, .. } => Intent::Cpu(node, *workers),
+        Effect::Memory { mb, .. } => Intent::Memory(node, *mb),
+    })
 }
 
 /// Where each node is and what runs there: what turns an effect into commands.
@@ -161,11 +199,32 @@ impl Action {
     pub fn new(effect: Effect, placement: &Placement) -> Result<Action, Unplaced> {
         let missing = |node: &str, what| Unplaced { effect: effect.clone(), node: node.to_string(), what };
         let daemon = |node: &str| placement.daemons.get(node).ok_or_else(|| missing(node, "daemon"));
+        let addr = |node: &str| placement.addrs.get(node).ok_or_else(|| missing(node, "address"));
         let (apply, undo) = match &effect {
             Effect::Drop { from, .. } => {
-                let addr = placement.addrs.get(from).ok_or_else(|| missing(from, "address"))?;
+                let addr = addr(from)?;
                 let rule = |add| Command::Exec { argv: iptables::drop_from(addr, &placement.run_id, add) };
                 (rule(true), rule(false))
+            }
+            Effect::Loss { from, percent, .. } => {
+                let addr = addr(from)?;
+                let rule = |add| Command::Exec { argv: iptables::lose_from(addr, *percent, &placement.run_id, add) };
+                (rule(true), rule(false))
+            }
+            Effect::Bandwidth { node, kbit } => {
+                let addr = addr(node)?;
+                (resource::limit(addr, Rate { kbit: *kbit }), resource::unlimit(addr))
+            }
+            Effect::Cpu { node, workers } => {
+                let daemon = daemon(node)?;
+                (
+                    Command::Start { daemon: resource::cpu_agent(daemon, *workers) },
+                    Command::Stop { daemon: resource::cpu_agent_ref(daemon), grace_ms: 1000 },
+                )
+            }
+            Effect::Memory { node, mb } => {
+                let file = resource::memory_file(daemon(node)?);
+                (resource::hold_memory(&file, *mb), resource::free_memory(&file))
             }
             Effect::Kill { node } => {
                 let daemon = daemon(node)?;
@@ -280,6 +339,16 @@ mod tests {
         assert_eq!(intent_of(&[bump("n1", 30), bump("n3", -30)]), None, "one intent moves its nodes alike");
         let strobe = Effect::ClockStrobe { node: "n2".into(), seconds: 20 };
         assert_eq!(intent_of(&[strobe]).unwrap().to_string(), "clock strobe n2 +20");
+        let loss = |on: &str, from: &str, percent| Effect::Loss { on: on.into(), from: from.into(), percent };
+        assert_eq!(intent_of(&[loss("n1", "n2", 30), loss("n1", "n3", 30)]).unwrap().to_string(), "loss n1 30%");
+        assert_eq!(intent_of(&[loss("n1", "n2", 30), loss("n1", "n3", 40)]), None);
+        let cpu = [Effect::Cpu { node: "n1".into(), workers: 2 }, Effect::Cpu { node: "n2".into(), workers: 2 }];
+        assert_eq!(intent_of(&cpu).unwrap().to_string(), "cpu n1 n2 2");
+        let limit = Effect::Bandwidth { node: "n3".into(), kbit: 512 };
+        assert_eq!(intent_of(&[limit]).unwrap().to_string(), "bandwidth n3 512kbit");
+        let memory = Effect::Memory { node: "n3".into(), mb: 2048 };
+        assert_eq!(intent_of(std::slice::from_ref(&memory)).unwrap().to_string(), "memory n3 2G");
+        assert_eq!(intent_of(&[memory, cpu[0].clone()]), None);
     }
 
     #[test]
@@ -310,6 +379,18 @@ mod tests {
         let agent = clock::strobe_agent("/d/n2.clock".as_ref(), 20);
         assert_eq!(strobe.apply, Command::Start { daemon: agent.clone() });
         assert_eq!(strobe.undo, Command::Stop { daemon: agent.reference(), grace_ms: 1000 });
+        let lose = Action::new(Effect::Loss { on: "n1".into(), from: "n2".into(), percent: 25 }, &p).unwrap();
+        assert_eq!(lose.apply, Command::Exec { argv: iptables::lose_from("198.18.0.12", 25, "r1", true) });
+        assert_eq!(lose.undo, Command::Exec { argv: iptables::lose_from("198.18.0.12", 25, "r1", false) });
+        let limit = Action::new(Effect::Bandwidth { node: "n1".into(), kbit: 1000 }, &p).unwrap();
+        let rate = Rate { kbit: 1000 };
+        assert_eq!((limit.apply, limit.undo), (resource::limit("198.18.0.11", rate), resource::unlimit("198.18.0.11")));
+        let cpu = Action::new(Effect::Cpu { node: "n2".into(), workers: 2 }, &p).unwrap();
+        let agent = resource::cpu_agent(&p.daemons["n2"], 2);
+        assert_eq!(cpu.apply, Command::Start { daemon: agent.clone() });
+        assert_eq!(cpu.undo, Command::Stop { daemon: agent.reference(), grace_ms: 1000 });
+        let memory = Action::new(Effect::Memory { node: "n2".into(), mb: 64 }, &p).unwrap();
+        assert_eq!(memory.undo, resource::free_memory("/d/n2.memory".as_ref()));
         let err = Action::new(Effect::Kill { node: "n9".into() }, &p).unwrap_err();
         assert_eq!((err.node.as_str(), err.what), ("n9", "daemon"));
     }

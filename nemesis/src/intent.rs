@@ -67,6 +67,16 @@ pub enum Intent {
     /// Flip the target's wall clock on the chosen nodes between true and this many seconds
     /// off, every 100 ms, until healed; `clock strobe WHO [+20]`.
     ClockStrobe(Who, i64),
+    /// Node(s) WHO lose this percentage of the packets they receive from the other nodes
+    /// (iptables `statistic`); `loss WHO 30%`.
+    Loss(Who, u8),
+    /// Node(s) WHO send at most this rate (`tc tbf` on the interface holding their address);
+    /// `bandwidth WHO 1mbit`.
+    Bandwidth(Who, Rate),
+    /// This many busy-looping processes on node(s) WHO; `cpu WHO [2]`.
+    Cpu(Who, u8),
+    /// This many MiB of memory held on node(s) WHO (a file on tmpfs); `memory WHO 512M`.
+    Memory(Who, u32),
     /// Undo every active fault.
     Heal,
     /// Undo the active faults injected by this intent (`heal kill n1`), leaving the others.
@@ -84,6 +94,52 @@ pub enum Family {
     Pause,
     /// Wall-clock bumps and strobes (targets that read the clock through libc).
     Clock,
+    /// Packet loss between nodes.
+    Loss,
+    /// A bandwidth limit on what a node sends.
+    Bandwidth,
+    /// CPU pressure: busy processes on a node.
+    Cpu,
+    /// Memory pressure: memory held on a node.
+    Memory,
+}
+
+/// A bandwidth as `tc` takes it: a whole number and a unit (`kbit`, `mbit`, `gbit`), at least
+/// 8 kbit/s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rate {
+    /// Kilobits per second.
+    pub kbit: u32,
+}
+
+impl FromStr for Rate {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Rate, ParseError> {
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (number, unit) = s.split_at(split);
+        let scale = match unit {
+            "kbit" => Some(1),
+            "mbit" => Some(1_000),
+            "gbit" => Some(1_000_000),
+            _ => None,
+        };
+        match (number.parse::<u32>().ok(), scale) {
+            (Some(n), Some(scale)) if n.checked_mul(scale).is_some_and(|k| k >= 8) => Ok(Rate { kbit: n * scale }),
+            _ => Err(ParseError(format!(
+                "bandwidth {s:?}: write a whole number and kbit, mbit or gbit, at least 8kbit, such as 1mbit or 512kbit"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kbit {
+            k if k % 1_000_000 == 0 => write!(f, "{}gbit", k / 1_000_000),
+            k if k % 1_000 == 0 => write!(f, "{}mbit", k / 1_000),
+            k => write!(f, "{k}kbit"),
+        }
+    }
 }
 
 /// An intent or family string that could not be parsed.
@@ -91,18 +147,36 @@ pub enum Family {
 #[error("{0}")]
 pub struct ParseError(String);
 
-/// Faults this machine cannot produce: refused, never faked.
-const UNAVAILABLE: [&str; 4] = ["netem", "delay", "loss", "reorder"];
+/// Faults faultline cannot produce yet (they need netem, which this kernel lacks, or a
+/// user-space delay agent): refused, never faked.
+const UNAVAILABLE: [&str; 4] = ["netem", "delay", "jitter", "reorder"];
 
 fn unavailable(name: &str) -> ParseError {
     ParseError(format!(
-        "nemesis {name:?} is not available: this machine has no netem qdisc; use partition, kill, pause or clock"
+        "nemesis {name:?} is not available: it needs the netem qdisc, which this kernel lacks; use {}",
+        FAMILIES
     ))
 }
 
+/// The families, as an error message lists them.
+const FAMILIES: &str = "partition, kill, pause, clock, loss, bandwidth, cpu or memory";
+
 impl Family {
     /// Every family.
-    pub const ALL: [Family; 4] = [Family::Partition, Family::Kill, Family::Pause, Family::Clock];
+    pub const ALL: [Family; 8] = [
+        Family::Partition,
+        Family::Kill,
+        Family::Pause,
+        Family::Clock,
+        Family::Loss,
+        Family::Bandwidth,
+        Family::Cpu,
+        Family::Memory,
+    ];
+
+    /// The families that act on a node rather than on the target's process: any target on any
+    /// node can undergo them.
+    pub const NODE: [Family; 4] = [Family::Loss, Family::Bandwidth, Family::Cpu, Family::Memory];
 
     /// Its name, as `--nemesis` takes it.
     pub fn name(self) -> &'static str {
@@ -111,6 +185,10 @@ impl Family {
             Family::Kill => "kill",
             Family::Pause => "pause",
             Family::Clock => "clock",
+            Family::Loss => "loss",
+            Family::Bandwidth => "bandwidth",
+            Family::Cpu => "cpu",
+            Family::Memory => "memory",
         }
     }
 }
@@ -124,13 +202,10 @@ impl fmt::Display for Family {
 impl FromStr for Family {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Family, ParseError> {
-        match s.trim() {
-            "partition" => Ok(Family::Partition),
-            "kill" => Ok(Family::Kill),
-            "pause" => Ok(Family::Pause),
-            "clock" => Ok(Family::Clock),
-            other if UNAVAILABLE.contains(&other) => Err(unavailable(other)),
-            other => Err(ParseError(format!("unknown nemesis {other:?}; use partition, kill, pause or clock"))),
+        match Family::ALL.into_iter().find(|f| f.name() == s.trim()) {
+            Some(family) => Ok(family),
+            None if UNAVAILABLE.contains(&s.trim()) => Err(unavailable(s.trim())),
+            None => Err(ParseError(format!("unknown nemesis {:?}; use {FAMILIES}", s.trim()))),
         }
     }
 }
@@ -143,7 +218,11 @@ impl Intent {
             | Intent::Kill(who)
             | Intent::Pause(who)
             | Intent::ClockBump(who, _)
-            | Intent::ClockStrobe(who, _) => who.named(),
+            | Intent::ClockStrobe(who, _)
+            | Intent::Loss(who, _)
+            | Intent::Bandwidth(who, _)
+            | Intent::Cpu(who, _)
+            | Intent::Memory(who, _) => who.named(),
             Intent::Partition(PartitionShape::Cuts(cuts)) => {
                 cuts.iter().flat_map(|c| c.from.iter().chain(&c.to)).map(String::as_str).collect()
             }
@@ -215,6 +294,35 @@ fn cuts(text: &str) -> Result<Vec<Cut>, ParseError> {
 impl fmt::Display for Cut {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {} {}", self.from.join(" "), if self.both { "<->" } else { "->" }, self.to.join(" "))
+    }
+}
+
+/// The percentage of a loss intent: `1%` to `100%`.
+fn percent(text: &str) -> Result<u8, ParseError> {
+    match text.strip_suffix('%').and_then(|n| n.parse::<u8>().ok()) {
+        Some(n) if (1..=100).contains(&n) => Ok(n),
+        _ => Err(ParseError(format!("loss {text:?}: write a percentage from 1% to 100%, such as 30%"))),
+    }
+}
+
+/// The worker count of a cpu intent: 1 to 64.
+fn workers(text: &str) -> Result<u8, ParseError> {
+    match text.parse::<u8>() {
+        Ok(n) if (1..=64).contains(&n) => Ok(n),
+        _ => Err(ParseError(format!("cpu workers {text:?}: write a whole number from 1 to 64"))),
+    }
+}
+
+/// The size of a memory intent in MiB: `512M` or `2G`, at most 64G.
+fn mebibytes(text: &str) -> Result<u32, ParseError> {
+    let parsed = match text.split_at(text.len().saturating_sub(1)) {
+        (n, "M") => n.parse::<u32>().ok(),
+        (n, "G") => n.parse::<u32>().ok().and_then(|g| g.checked_mul(1024)),
+        _ => None,
+    };
+    match parsed {
+        Some(mb) if (1..=64 * 1024).contains(&mb) => Ok(mb),
+        _ => Err(ParseError(format!("memory {text:?}: write a size in M or G, at most 64G, such as 512M or 2G"))),
     }
 }
 
@@ -300,12 +408,20 @@ impl FromStr for Intent {
             ["clock", "strobe", who @ ..] if !who.is_empty() => {
                 Intent::ClockStrobe(Who::from_words(who)?, crate::clock::STROBE_SECONDS)
             }
+            ["loss", who @ .., pct] if !who.is_empty() => Intent::Loss(Who::from_words(who)?, percent(pct)?),
+            ["bandwidth", who @ .., rate] if !who.is_empty() => Intent::Bandwidth(Who::from_words(who)?, rate.parse()?),
+            ["cpu", who @ .., n] if n.starts_with(|c: char| c.is_ascii_digit()) && !who.is_empty() => {
+                Intent::Cpu(Who::from_words(who)?, workers(n)?)
+            }
+            ["cpu", who @ ..] if !who.is_empty() => Intent::Cpu(Who::from_words(who)?, 1),
+            ["memory", who @ .., size] if !who.is_empty() => Intent::Memory(Who::from_words(who)?, mebibytes(size)?),
             [first, ..] if UNAVAILABLE.contains(first) => return Err(unavailable(first)),
             _ => {
                 return Err(ParseError(format!(
                 "{s:?} is not an intent; write one of: partition halves|ring|bridge|one-way, partition n1 -> n4 n5, \
-                     isolate WHO, kill WHO, pause WHO, clock bump WHO +SECONDS, clock strobe WHO [+SECONDS], heal, \
-                     heal INTENT (WHO = one|minority|majority|all|leader|n3|n1 n2)"
+                     isolate WHO, kill WHO, pause WHO, clock bump WHO +SECONDS, clock strobe WHO [+SECONDS], \
+                     loss WHO 30%, bandwidth WHO 1mbit, cpu WHO [WORKERS], memory WHO 512M, heal, heal INTENT \
+                     (WHO = one|minority|majority|all|leader|n3|n1 n2)"
             )))
             }
         };
@@ -331,11 +447,32 @@ impl fmt::Display for Intent {
             Intent::Pause(who) => write!(f, "pause {who}"),
             Intent::ClockBump(who, seconds) => write!(f, "clock bump {who} {seconds:+}"),
             Intent::ClockStrobe(who, seconds) => write!(f, "clock strobe {who} {seconds:+}"),
+            Intent::Loss(who, percent) => write!(f, "loss {who} {percent}%"),
+            Intent::Bandwidth(who, rate) => write!(f, "bandwidth {who} {rate}"),
+            Intent::Cpu(who, workers) => write!(f, "cpu {who} {workers}"),
+            Intent::Memory(who, mb) if mb % 1024 == 0 => write!(f, "memory {who} {}G", mb / 1024),
+            Intent::Memory(who, mb) => write!(f, "memory {who} {mb}M"),
         }
     }
 }
 
 impl Intent {
+    /// The same fault on other nodes (a heal or partition shape without WHO stays as it is).
+    pub(crate) fn with_who(self, who: Who) -> Intent {
+        match self {
+            Intent::Kill(_) => Intent::Kill(who),
+            Intent::Pause(_) => Intent::Pause(who),
+            Intent::ClockBump(_, seconds) => Intent::ClockBump(who, seconds),
+            Intent::ClockStrobe(_, seconds) => Intent::ClockStrobe(who, seconds),
+            Intent::Loss(_, percent) => Intent::Loss(who, percent),
+            Intent::Bandwidth(_, rate) => Intent::Bandwidth(who, rate),
+            Intent::Cpu(_, workers) => Intent::Cpu(who, workers),
+            Intent::Memory(_, mb) => Intent::Memory(who, mb),
+            Intent::Partition(PartitionShape::Isolate(_)) => Intent::Partition(PartitionShape::Isolate(who)),
+            other => other,
+        }
+    }
+
     /// Whether resolving it needs to know the leader.
     pub fn needs_leader(&self) -> bool {
         matches!(
@@ -345,6 +482,10 @@ impl Intent {
                 | Intent::Partition(PartitionShape::Isolate(Who::Leader))
                 | Intent::ClockBump(Who::Leader, _)
                 | Intent::ClockStrobe(Who::Leader, _)
+                | Intent::Loss(Who::Leader, _)
+                | Intent::Bandwidth(Who::Leader, _)
+                | Intent::Cpu(Who::Leader, _)
+                | Intent::Memory(Who::Leader, _)
         )
     }
 
@@ -355,6 +496,10 @@ impl Intent {
             Intent::Kill(_) => Some(Family::Kill),
             Intent::Pause(_) => Some(Family::Pause),
             Intent::ClockBump(..) | Intent::ClockStrobe(..) => Some(Family::Clock),
+            Intent::Loss(..) => Some(Family::Loss),
+            Intent::Bandwidth(..) => Some(Family::Bandwidth),
+            Intent::Cpu(..) => Some(Family::Cpu),
+            Intent::Memory(..) => Some(Family::Memory),
             Intent::Heal | Intent::HealOf(_) => None,
         }
     }
@@ -364,17 +509,19 @@ impl Intent {
     /// periods on the page.
     pub fn f(&self) -> &'static str {
         match self {
-            Intent::Partition(_) => "partition",
-            Intent::Kill(_) => "kill",
-            Intent::Pause(_) => "pause",
-            Intent::ClockBump(..) | Intent::ClockStrobe(..) => "clock",
             Intent::Heal => "heal",
-            Intent::HealOf(inner) => match inner.f() {
-                "partition" => "heal-partition",
-                "kill" => "heal-kill",
-                "clock" => "heal-clock",
-                _ => "heal-pause",
+            Intent::HealOf(inner) => match inner.family() {
+                Some(Family::Partition) => "heal-partition",
+                Some(Family::Kill) => "heal-kill",
+                Some(Family::Pause) => "heal-pause",
+                Some(Family::Clock) => "heal-clock",
+                Some(Family::Loss) => "heal-loss",
+                Some(Family::Bandwidth) => "heal-bandwidth",
+                Some(Family::Cpu) => "heal-cpu",
+                Some(Family::Memory) => "heal-memory",
+                None => "heal",
             },
+            fault => fault.family().map(Family::name).unwrap_or("heal"),
         }
     }
 }
@@ -406,6 +553,14 @@ mod tests {
             "clock bump n2 +30",
             "clock bump minority -120",
             "clock strobe leader +20",
+            "loss n1 30%",
+            "loss minority 100%",
+            "bandwidth n2 1mbit",
+            "bandwidth one 512kbit",
+            "cpu n1 2",
+            "memory n3 512M",
+            "memory leader 2G",
+            "heal loss n1 30%",
         ] {
             let intent: Intent = text.parse().unwrap();
             assert_eq!(intent.to_string(), text);
@@ -416,7 +571,7 @@ mod tests {
     #[test]
     fn unavailable_faults_are_refused_with_the_reason() {
         let err = "netem".parse::<Family>().unwrap_err().to_string();
-        assert!(err.contains("no netem"), "{err}");
+        assert!(err.contains("lacks"), "{err}");
         assert!("isolate".parse::<Intent>().is_err());
         let err = "clock bump n1 -1h".parse::<Intent>().unwrap_err().to_string();
         assert!(err.contains("signed seconds"), "{err}");
@@ -424,6 +579,24 @@ mod tests {
         assert_eq!("clock strobe n1".parse::<Intent>(), Ok(Intent::ClockStrobe(Who::Node("n1".into()), 20)));
         assert_eq!("clock bump n3 30s".parse::<Intent>(), Ok(Intent::ClockBump(Who::Node("n3".into()), 30)));
         assert!("kill n/3".parse::<Intent>().is_err());
+        let err = "delay".parse::<Family>().unwrap_err().to_string();
+        assert!(err.contains("netem") && err.contains("bandwidth"), "{err}");
+        assert_eq!("loss".parse::<Family>(), Ok(Family::Loss));
+        for bad in [
+            "loss n1 0%",
+            "loss n1 101%",
+            "loss n1 30",
+            "bandwidth n1 1mb",
+            "bandwidth n1 4kbit",
+            "cpu n1 0",
+            "memory n1 1T",
+        ] {
+            assert!(bad.parse::<Intent>().is_err(), "{bad}");
+        }
+        assert_eq!("cpu n2".parse::<Intent>(), Ok(Intent::Cpu(Who::Node("n2".into()), 1)));
+        assert_eq!("memory n1 1024M".parse::<Intent>().unwrap().to_string(), "memory n1 1G");
+        assert_eq!("bandwidth n1 2000kbit".parse::<Intent>().unwrap().to_string(), "bandwidth n1 2mbit");
+        assert_eq!("heal memory n1 1G".parse::<Intent>().unwrap().f(), "heal-memory");
     }
 
     #[test]

@@ -29,6 +29,32 @@ pub fn drop_from(from_addr: &str, run_id: &str, add: bool) -> Vec<String> {
     iptables(&[op, CHAIN, "-s", from_addr, "-m", "comment", "--comment", &comment, "-j", "DROP"])
 }
 
+/// Appends (`add = true`) or deletes the rule that drops `percent`% of the packets from
+/// `from_addr`, each at random (the `statistic` match: packet loss without netem).
+pub fn lose_from(from_addr: &str, percent: u8, run_id: &str, add: bool) -> Vec<String> {
+    let comment = comment(run_id);
+    let op = if add { "-A" } else { "-D" };
+    let probability = format!("{:.2}", f64::from(percent) / 100.0);
+    iptables(&[
+        op,
+        CHAIN,
+        "-s",
+        from_addr,
+        "-m",
+        "statistic",
+        "--mode",
+        "random",
+        "--probability",
+        &probability,
+        "-m",
+        "comment",
+        "--comment",
+        &comment,
+        "-j",
+        "DROP",
+    ])
+}
+
 /// Inserts (`add = true`) or deletes the rule in the host's `chain` (Docker's `DOCKER-USER`, or
 /// `FORWARD`) that accepts traffic bridged between two ports of `bridge`.
 pub fn accept_bridged(chain: &str, bridge: &str, run_id: &str, add: bool) -> Vec<String> {
@@ -55,6 +81,12 @@ mod tests {
         );
         assert_eq!(drop_from("198.18.0.12", "r1", false)[3], "-D");
         assert!(setup("r1")[1].contains(&"faultline:r1".to_string()));
+        let lose = lose_from("198.18.0.12", 30, "r1", true).join(" ");
+        assert_eq!(
+            lose,
+            "iptables -w 5 -A FAULTLINE -s 198.18.0.12 -m statistic --mode random --probability 0.30 \
+             -m comment --comment faultline:r1 -j DROP"
+        );
         let accept = accept_bridged("FORWARD", "fl-br0", "r1", true).join(" ");
         assert_eq!(accept, "iptables -w 5 -I FORWARD -i fl-br0 -o fl-br0 -m comment --comment faultline:r1 -j ACCEPT");
     }

@@ -14,10 +14,11 @@ pub mod command;
 pub mod intent;
 pub mod iptables;
 pub mod resolve;
+pub mod resource;
 pub mod schedule;
 
 pub use action::{intent_of, Action, Effect, Fault, Placement};
 pub use command::{Command, Daemon, DaemonRef, Signal};
-pub use intent::{Cut, Family, Intent, PartitionShape, Who};
+pub use intent::{Cut, Family, Intent, PartitionShape, Rate, Who};
 pub use resolve::{resolve, resolve_rng, ClusterState, ResolveError};
 pub use schedule::{RandomSchedule, ScheduleStep, ScriptedSchedule};

@@ -43,7 +43,7 @@ impl ClusterState {
         match effect {
             Effect::Kill { node } => self.killed.insert(node.clone()),
             Effect::Pause { node } => self.paused.insert(node.clone()),
-            Effect::Drop { .. } | Effect::ClockBump { .. } | Effect::ClockStrobe { .. } => false,
+            _ => false,
         };
     }
 }
@@ -91,18 +91,40 @@ pub fn resolve(intent: &Intent, state: &ClusterState, rng: &mut impl Rng) -> Res
             choose(who, state, &eligible, rng, &name)?.into_iter().map(|node| Effect::Pause { node }).collect()
         }
         Intent::ClockBump(who, seconds) => {
-            let all: Vec<&String> = state.nodes.iter().collect();
-            let nodes = choose(who, state, &all, rng, &name)?;
-            nodes.into_iter().map(|node| Effect::ClockBump { node, seconds: *seconds }).collect()
+            on_each(who, state, rng, &name, |node| Effect::ClockBump { node, seconds: *seconds })?
         }
         Intent::ClockStrobe(who, seconds) => {
-            let all: Vec<&String> = state.nodes.iter().collect();
-            let nodes = choose(who, state, &all, rng, &name)?;
-            nodes.into_iter().map(|node| Effect::ClockStrobe { node, seconds: *seconds }).collect()
+            on_each(who, state, rng, &name, |node| Effect::ClockStrobe { node, seconds: *seconds })?
         }
+        Intent::Loss(who, percent) => {
+            let all: Vec<&String> = state.nodes.iter().collect();
+            let lossy = choose(who, state, &all, rng, &name)?;
+            let pairs = lossy
+                .iter()
+                .flat_map(|on| state.nodes.iter().filter(move |from| *from != on).map(move |from| (on, from)));
+            pairs.map(|(on, from)| Effect::Loss { on: on.clone(), from: from.clone(), percent: *percent }).collect()
+        }
+        Intent::Bandwidth(who, rate) => {
+            on_each(who, state, rng, &name, |node| Effect::Bandwidth { node, kbit: rate.kbit })?
+        }
+        Intent::Cpu(who, workers) => on_each(who, state, rng, &name, |node| Effect::Cpu { node, workers: *workers })?,
+        Intent::Memory(who, mb) => on_each(who, state, rng, &name, |node| Effect::Memory { node, mb: *mb })?,
     };
     let actions = effects.into_iter().map(|e| Action::new(e, &state.placement)).collect::<Result<_, _>>()?;
     Ok(Fault { intent: name, actions })
+}
+
+/// One effect on each node WHO chooses among all nodes (faults of the node, not of its target's
+/// process, so a killed or paused target does not exclude it).
+fn on_each(
+    who: &Who,
+    state: &ClusterState,
+    rng: &mut impl Rng,
+    intent: &str,
+    effect: impl Fn(String) -> Effect,
+) -> Result<Vec<Effect>, ResolveError> {
+    let all: Vec<&String> = state.nodes.iter().collect();
+    Ok(choose(who, state, &all, rng, intent)?.into_iter().map(effect).collect())
 }
 
 fn minority(n: usize) -> usize {
@@ -347,6 +369,23 @@ mod tests {
         let fault = resolve(&"isolate n1 n2".parse().unwrap(), &s, &mut rng(3)).unwrap();
         assert_eq!(fault.actions.len(), 12);
         assert!(matches!(resolve(&"heal kill n1".parse().unwrap(), &s, &mut rng(3)), Err(ResolveError::Heal)));
+    }
+
+    #[test]
+    fn loss_reaches_the_chosen_node_from_every_other_and_node_faults_ignore_the_target_state() {
+        let fault = resolve(&"loss n2 30%".parse().unwrap(), &state(), &mut rng(3)).unwrap();
+        let froms: Vec<Effect> = ["n1", "n3", "n4", "n5"]
+            .map(|from| Effect::Loss { on: "n2".into(), from: from.into(), percent: 30 })
+            .into();
+        assert_eq!(effects(&fault), froms);
+        let mut s = state();
+        s.killed.insert("n1".into());
+        let fault = resolve(&"cpu n1 2".parse().unwrap(), &s, &mut rng(3)).unwrap();
+        assert_eq!(effects(&fault), [Effect::Cpu { node: "n1".into(), workers: 2 }]);
+        let fault = resolve(&"bandwidth majority 1mbit".parse().unwrap(), &s, &mut rng(3)).unwrap();
+        assert_eq!(fault.actions.len(), 3);
+        let fault = resolve(&"memory leader 1G".parse().unwrap(), &s, &mut rng(3)).unwrap();
+        assert_eq!(effects(&fault), [Effect::Memory { node: "n2".into(), mb: 1024 }]);
     }
 
     #[test]

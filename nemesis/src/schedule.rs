@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
-use crate::intent::{Family, Intent, PartitionShape, Who};
+use crate::intent::{Family, Intent, PartitionShape, Rate, Who};
 
 /// The latest a step may be (and the longest a run's times may be): a week, in seconds.
 pub const MAX_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
@@ -127,6 +127,10 @@ impl RandomSchedule {
                     Intent::ClockBump(Who::Leader, 30),
                     Intent::ClockStrobe(Who::One, crate::clock::STROBE_SECONDS),
                 ]),
+                Family::Loss => intents.extend([Intent::Loss(Who::One, 30), Intent::Loss(Who::Minority, 60)]),
+                Family::Bandwidth => intents.extend([Intent::Bandwidth(Who::One, Rate { kbit: 1_000 })]),
+                Family::Cpu => intents.extend([Intent::Cpu(Who::One, 2), Intent::Cpu(Who::Leader, 2)]),
+                Family::Memory => intents.extend([Intent::Memory(Who::One, 512)]),
             }
         }
         RandomSchedule { intents, interval, rng: ChaCha8Rng::seed_from_u64(seed), count: 0 }

@@ -605,8 +605,10 @@ fn supports(target: &targets::Entry, workload: WorkloadName, schedule: &Schedule
             list(can.workloads)
         ));
     }
-    if let Some(family) = schedule.families().into_iter().find(|f| !can.faults.contains(f)) {
-        let names: Vec<&str> = can.faults.iter().map(|f| f.name()).collect();
+    // Link and resource faults act on the node, whatever runs there.
+    let undergoes = |f: &Family| can.faults.contains(f) || Family::NODE.contains(f);
+    if let Some(family) = schedule.families().into_iter().find(|f| !undergoes(f)) {
+        let names: Vec<&str> = can.faults.iter().chain(&Family::NODE).map(|f| f.name()).collect();
         let why = match family {
             Family::Clock => {
                 " (clock faults work through libfaketime, which reaches only programs that read the clock \
@@ -661,7 +663,7 @@ mod tests {
         let err = file("time-limit: 20\ntimelimit: 3\n").unwrap_err();
         assert!(err.contains("timelimit") && err.contains("line 2"), "{err}");
         let err = file("time-limit: 20\nnemesis: partition,netem\n").unwrap_err();
-        assert!(err.contains("no netem") && err.contains("line 2"), "{err}");
+        assert!(err.contains("netem qdisc, which this kernel lacks") && err.contains("line 2"), "{err}");
         let err = file("time-limit: 20\nnemesis: partition,clock\n").unwrap_err();
         assert!(err.contains("etcd cannot undergo clock faults") && err.contains("libfaketime"), "{err}");
         let plan = file("target: own\nnemesis: clock\n").unwrap();
