@@ -121,7 +121,12 @@ fn what_faultline_cannot_honour_is_refused_with_the_file_the_field_and_the_reaso
             ISSUE_24.replace("  duration: \"60s\"", "  scheduler: {cron: \"@every 1m\"}"),
             "spec.scheduler: cron schedules",
         ),
-        (ISSUE_24.replace("kind: NetworkChaos", "kind: TimeChaos"), "kind: TimeChaos needs clock faults"),
+        (
+            ISSUE_24
+                .replace("  direction: to", "  direction: to\n  loss: {loss: \"10\", correlation: \"50\"}")
+                .replace("action: partition", "action: loss"),
+            "spec.loss.correlation: \"50\": correlated loss needs netem",
+        ),
     ] {
         let file = test_file(&dir, &chaos, "");
         let out = faultline(&dir, &["-f", &file]).output().unwrap();
@@ -130,6 +135,14 @@ fn what_faultline_cannot_honour_is_refused_with_the_file_the_field_and_the_reaso
         assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
         assert!(stderr.contains("chaos.yaml: document 1 (") && stderr.contains(field), "{stderr}");
     }
+    // A TimeChaos reads, but etcd (Go) cannot undergo clock faults: refused with the reason.
+    let time = "apiVersion: chaos-mesh.org/v1alpha1\nkind: TimeChaos\nmetadata: {name: skew}\nspec:\n  mode: one\n  \
+                selector: {labelSelectors: {app.kubernetes.io/component: database}}\n  timeOffset: -10m\n";
+    let file = test_file(&dir, time, "");
+    let out = faultline(&dir, &["-f", &file]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(254), "{stderr}");
+    assert!(stderr.contains("chaos.yaml") && stderr.contains("etcd cannot undergo clock faults"), "{stderr}");
     // Labels that leave a selector without nodes are named too.
     let file = test_file(&dir, ISSUE_24, "");
     std::fs::write(&file, "nodes: 3\nchaos: chaos.yaml\nlabels: {n1: {app.kubernetes.io/component: database}}\n")

@@ -1,6 +1,6 @@
 //! Link and resource faults on a real 3-node etcd cluster in network namespaces, each measured
 //! from inside the cluster before, during and after it: packet loss (iptables `statistic`) by
-//! pinging a node from another, a bandwidth limit (`tc tbf`) by timing the fetch of a 512 KiB
+//! pinging a node from another (its answers are what is lost), a bandwidth limit (`tc tbf`) by timing the fetch of a 512 KiB
 //! value from a node, CPU pressure by the CPU time its busy processes take, and memory pressure
 //! by the node's shared memory. Each figure changes as asked and returns after the heal; the
 //! run stays valid, its page and fault table name the faults, and nothing is left behind.
@@ -80,9 +80,9 @@ fn fetch_seconds() -> f64 {
     took
 }
 
-/// Whether n1's firewall holds a loss rule.
+/// Whether n2's firewall holds a loss rule (what n1 sends is lost on its way into the others).
 fn loss_rule() -> bool {
-    in_node("fl-n1", &["iptables", "-w", "5", "-S", "FAULTLINE"]).contains("statistic")
+    in_node("fl-n2", &["iptables", "-w", "5", "-S", "FAULTLINE"]).contains("statistic")
 }
 
 /// Whether n1's link is limited.

@@ -132,8 +132,9 @@ pub fn intent_of(effects: &[Effect]) -> Option<Intent> {
     }
     let mut nodes: Vec<String> = Vec::new();
     for effect in effects {
-        if !nodes.iter().any(|n| n == effect.node()) {
-            nodes.push(effect.node().to_string());
+        let node = subject(effect);
+        if !nodes.iter().any(|n| n == node) {
+            nodes.push(node.to_string());
         }
     }
     let who = if nodes.len() == 1 { Who::Node(nodes.pop()?) } else { Who::Nodes(nodes) };
@@ -143,9 +144,17 @@ pub fn intent_of(effects: &[Effect]) -> Option<Intent> {
     effects.iter().all(|e| alone(e).map(kind) == Some(kind(intent.clone()))).then_some(intent)
 }
 
+/// The node an effect is about: the one a loss takes packets from, else the one it is done on.
+fn subject(effect: &Effect) -> &str {
+    match effect {
+        Effect::Loss { from, .. } => from,
+        other => other.node(),
+    }
+}
+
 /// The intent of one node's effect alone (`None` for a drop, which is one side of a cut).
 fn alone(effect: &Effect) -> Option<Intent> {
-    let node = Who::Node(effect.node().to_string());
+    let node = Who::Node(subject(effect).to_string());
     Some(match effect {
         Effect::Drop { .. } => return None,
         Effect::Kill { .. } => Intent::Kill(node),
@@ -340,8 +349,8 @@ mod tests {
         let strobe = Effect::ClockStrobe { node: "n2".into(), seconds: 20 };
         assert_eq!(intent_of(&[strobe]).unwrap().to_string(), "clock strobe n2 +20");
         let loss = |on: &str, from: &str, percent| Effect::Loss { on: on.into(), from: from.into(), percent };
-        assert_eq!(intent_of(&[loss("n1", "n2", 30), loss("n1", "n3", 30)]).unwrap().to_string(), "loss n1 30%");
-        assert_eq!(intent_of(&[loss("n1", "n2", 30), loss("n1", "n3", 40)]), None);
+        assert_eq!(intent_of(&[loss("n2", "n1", 30), loss("n3", "n1", 30)]).unwrap().to_string(), "loss n1 30%");
+        assert_eq!(intent_of(&[loss("n2", "n1", 30), loss("n3", "n1", 40)]), None);
         let cpu = [Effect::Cpu { node: "n1".into(), workers: 2 }, Effect::Cpu { node: "n2".into(), workers: 2 }];
         assert_eq!(intent_of(&cpu).unwrap().to_string(), "cpu n1 n2 2");
         let limit = Effect::Bandwidth { node: "n3".into(), kbit: 512 };

@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value};
 
-use crate::intent::{Cut, Family, Intent, PartitionShape, Who};
+use crate::intent::{Cut, Family, Intent, PartitionShape, Rate, Who};
 use crate::schedule::{ScheduleStep, ScriptedSchedule, MAX_SECONDS};
 
 /// Each node's labels, as the test file gives them: `{n1: {app.kubernetes.io/component: database}}`.
@@ -87,6 +87,15 @@ pub enum ChaosFault {
         selector: Selector,
         /// `pod-kill`: restarted at once, whatever the duration.
         restart_at_once: bool,
+    },
+    /// `NetworkChaos` `loss` and `bandwidth`, `StressChaos`, `TimeChaos`: faults of the chosen
+    /// nodes themselves.
+    OnNodes {
+        /// The nodes they act on.
+        selector: Selector,
+        /// The faults, written for every node (`Who::All`); the schedule narrows each to the
+        /// chosen nodes.
+        faults: Vec<Intent>,
     },
 }
 
@@ -207,13 +216,7 @@ fn unsupported(key: &str) -> String {
 fn unavailable(what: &str) -> Option<&'static str> {
     Some(match what {
         "delay" => "needs the NFQUEUE agent, not available yet",
-        "loss" => "needs the packet-loss fault, not available yet",
-        "bandwidth" => "needs the bandwidth fault, not available yet",
         "netem" | "duplicate" | "corrupt" => "needs netem, which this kernel does not have",
-        "TimeChaos" => {
-            "needs clock faults, which no faultline target supports yet (etcd, a Go binary, ignores libfaketime)"
-        }
-        "StressChaos" => "needs the cpu and memory faults, not available yet",
         "container-kill" => "is not supported: a faultline node runs one target process, not containers; use pod-kill",
         _ => return None,
     })
@@ -316,15 +319,181 @@ fn read_selector(owner: &mut Field) -> Result<Selector, String> {
 }
 
 fn network(spec: &mut Field) -> Result<ChaosFault, String> {
-    let action = spec.required("action", "use partition")?;
+    let action = spec.required("action", "use partition, loss or bandwidth")?;
     if let Some(why) = unavailable(&action) {
         return Err(spec.err("action", format!("{action} {why}")));
     }
-    if action != "partition" {
+    let fault = match action.as_str() {
+        "partition" => return partition(spec),
+        "loss" => loss(spec)?,
+        "bandwidth" => bandwidth(spec)?,
+        other => return Err(spec.err("action", format!("{other:?}: faultline honours partition, loss and bandwidth"))),
+    };
+    // faultline's loss and limit act on all a node sends; Chaos Mesh's default direction.
+    if let Some(direction) = spec.string("direction")?.filter(|d| d != "to") {
         return Err(
-            spec.err("action", format!("{action:?}: faultline honours partition (and later loss, delay, bandwidth)"))
+            spec.err("direction", format!("{direction:?}: {action} acts on what the selected nodes send; use to"))
         );
     }
+    if spec.take("target").is_some() {
+        return Err(spec.err("target", format!("{action} acts on all the selected nodes send; remove the target")));
+    }
+    Ok(ChaosFault::OnNodes { selector: read_selector(spec)?, faults: vec![fault] })
+}
+
+/// `spec.loss: {loss: "25", correlation: "0"}`: a share of the packets lost at random.
+fn loss(spec: &mut Field) -> Result<Intent, String> {
+    let mut loss = spec.child("loss")?.ok_or_else(|| spec.err("loss", "missing; write loss: {loss: \"25\"}"))?;
+    let text = loss.required("loss", "the percentage of packets to lose, such as \"25\"")?;
+    let percent = text
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|p| (1.0..=100.0).contains(p) && p.fract() == 0.0)
+        .ok_or_else(|| loss.err("loss", format!("{text:?}: write a whole percentage from 1 to 100")))?;
+    if let Some(c) = loss.string("correlation")?.filter(|c| c.trim().parse::<f64>() != Ok(0.0)) {
+        return Err(loss.err("correlation", format!("{c:?}: correlated loss needs netem; use 0 or remove it")));
+    }
+    loss.done()?;
+    Ok(Intent::Loss(Who::All, percent as u8))
+}
+
+/// A Chaos Mesh rate: a number and `bit`, `kbit`, `mbit`, `gbit`, or `bps`, `kbps`, `mbps`,
+/// `gbps` (bytes per second).
+fn chaos_rate(text: &str) -> Option<Rate> {
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let number: u64 = text[..split].parse().ok()?;
+    let bits: u64 = match &text[split..] {
+        "bit" => 1,
+        "kbit" => 1_000,
+        "mbit" => 1_000_000,
+        "gbit" => 1_000_000_000,
+        "bps" => 8,
+        "kbps" => 8_000,
+        "mbps" => 8_000_000,
+        "gbps" => 8_000_000_000,
+        _ => return None,
+    };
+    let kbit = u32::try_from(number.checked_mul(bits)? / 1_000).ok()?;
+    (kbit >= 8).then_some(Rate { kbit })
+}
+
+/// `spec.bandwidth: {rate: 1mbps, limit: 20971520, buffer: 10000}`: what a node sends, limited.
+/// faultline sizes the bucket and the queue itself (a 64 KiB bucket, which a veth's offloads
+/// need, and at most 400 ms queued), so `limit` and `buffer` are read and not applied.
+fn bandwidth(spec: &mut Field) -> Result<Intent, String> {
+    let fix = "write bandwidth: {rate: 1mbps, limit: 20971520, buffer: 10000}";
+    let mut bw = spec.child("bandwidth")?.ok_or_else(|| spec.err("bandwidth", format!("missing; {fix}")))?;
+    let text = bw.required("rate", "such as 1mbps or 512kbit")?;
+    let rate = chaos_rate(text.trim()).ok_or_else(|| {
+        bw.err(
+            "rate",
+            format!(
+                "{text:?}: write a whole number and bit, kbit, mbit, gbit, bps, kbps, mbps or gbps, at least 8kbit"
+            ),
+        )
+    })?;
+    for key in ["limit", "buffer"] {
+        if let Some(v) = bw.string(key)?.filter(|v| v.trim().parse::<u64>().is_err()) {
+            return Err(bw.err(key, format!("{v:?}: write a whole number of bytes")));
+        }
+    }
+    for key in ["peakrate", "minburst"] {
+        if bw.take(key).is_some() {
+            return Err(bw.err(key, "a second bucket is not supported: faultline limits one rate; remove it"));
+        }
+    }
+    bw.done()?;
+    Ok(Intent::Bandwidth(Who::All, rate))
+}
+
+/// `StressChaos`: `stressors: {cpu: {workers: 2, load: 100}, memory: {workers: 1, size: 256MB}}`.
+fn stress(spec: &mut Field) -> Result<ChaosFault, String> {
+    let mut stressors = spec
+        .child("stressors")?
+        .ok_or_else(|| spec.err("stressors", "missing; write stressors: {cpu: {workers: 1}}"))?;
+    let mut faults = Vec::new();
+    let workers = |f: &mut Field| -> Result<u32, String> {
+        let text = f.required("workers", "how many, such as 1")?;
+        text.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=64).contains(n))
+            .ok_or_else(|| f.err("workers", format!("{text:?}: write a whole number from 1 to 64")))
+    };
+    if let Some(mut cpu) = stressors.child("cpu")? {
+        let n = workers(&mut cpu)?;
+        if let Some(load) = cpu.string("load")?.filter(|l| l.trim() != "100") {
+            return Err(
+                cpu.err("load", format!("{load}: faultline's workers are busy all the time; use 100 or remove it"))
+            );
+        }
+        cpu.done()?;
+        faults.push(Intent::Cpu(Who::All, n as u8));
+    }
+    if let Some(mut memory) = stressors.child("memory")? {
+        let n = workers(&mut memory)?;
+        let text = memory.required("size", "such as 256MB or 1GB")?;
+        let mb = mebibytes(text.trim())
+            .and_then(|mb| mb.checked_mul(n))
+            .filter(|mb| (1..=64 * 1024).contains(mb))
+            .ok_or_else(|| {
+                memory.err(
+                    "size",
+                    format!("{text:?}: write a size in MB or GB (at most 64 GB in all workers), such as 256MB"),
+                )
+            })?;
+        memory.done()?;
+        faults.push(Intent::Memory(Who::All, mb));
+    }
+    if faults.is_empty() {
+        return Err(stressors.err("cpu", "missing; give a cpu or memory stressor"));
+    }
+    stressors.done()?;
+    if spec.take("stressngStressors").is_some() {
+        return Err(spec.err("stressngStressors", "stress-ng options are not supported; use stressors"));
+    }
+    Ok(ChaosFault::OnNodes { selector: read_selector(spec)?, faults })
+}
+
+/// A size as Chaos Mesh's memory stressor takes it (`256MB`, `1GB`, `512MiB`), in MiB.
+fn mebibytes(text: &str) -> Option<u32> {
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let number: u32 = text[..split].parse().ok()?;
+    match text[split..].to_ascii_uppercase().as_str() {
+        "MB" | "MIB" | "M" => Some(number),
+        "GB" | "GIB" | "G" => number.checked_mul(1024),
+        _ => None,
+    }
+}
+
+/// `TimeChaos`: `timeOffset: "-10m"` on `CLOCK_REALTIME`, as a clock bump.
+fn time(spec: &mut Field) -> Result<ChaosFault, String> {
+    let text = spec.required("timeOffset", "such as -10m or 30s")?;
+    let (sign, magnitude) = match text.trim().strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, text.trim().trim_start_matches('+')),
+    };
+    let seconds = go_duration(magnitude)
+        .map(|d| (sign * d.as_secs_f64()).round() as i64)
+        .ok()
+        .filter(|s| *s != 0 && s.abs() <= 86_400)
+        .ok_or_else(|| {
+            spec.err(
+                "timeOffset",
+                format!("{text:?}: write an offset of whole seconds up to a day, such as -10m or 30s"),
+            )
+        })?;
+    if let Some(ids) = spec.take("clockIds") {
+        if ids != Value::Array(vec![Value::String("CLOCK_REALTIME".into())]) {
+            return Err(spec.err("clockIds", "faultline moves the wall clock only; use [CLOCK_REALTIME] or remove it"));
+        }
+    }
+    Ok(ChaosFault::OnNodes { selector: read_selector(spec)?, faults: vec![Intent::ClockBump(Who::All, seconds)] })
+}
+
+/// `NetworkChaos` `partition`.
+fn partition(spec: &mut Field) -> Result<ChaosFault, String> {
     let selector = read_selector(spec)?;
     let direction = match spec.string("direction")?.as_deref() {
         None | Some("to") => Direction::To,
@@ -393,6 +562,8 @@ fn document(value: Value, document: usize, file: &str) -> Result<Experiment, Str
     let fault = match kind.as_str() {
         "NetworkChaos" => network(&mut spec)?,
         "PodChaos" => pod(&mut spec)?,
+        "StressChaos" => stress(&mut spec)?,
+        "TimeChaos" => time(&mut spec)?,
         "Schedule" | "Workflow" => {
             return Err(doc.err(
                 "kind",
@@ -434,12 +605,15 @@ impl ChaosFile {
     pub fn families(&self) -> Vec<Family> {
         let mut out = Vec::new();
         for e in &self.experiments {
-            let family = match e.fault {
-                ChaosFault::Partition { .. } => Family::Partition,
-                ChaosFault::Kill { .. } => Family::Kill,
+            let families = match &e.fault {
+                ChaosFault::Partition { .. } => vec![Family::Partition],
+                ChaosFault::Kill { .. } => vec![Family::Kill],
+                ChaosFault::OnNodes { faults, .. } => faults.iter().filter_map(Intent::family).collect(),
             };
-            if !out.contains(&family) {
-                out.push(family);
+            for family in families {
+                if !out.contains(&family) {
+                    out.push(family);
+                }
             }
         }
         out
@@ -493,7 +667,9 @@ impl ChaosFile {
                     };
                     (matches(selector, "spec.selector")?, target)
                 }
-                ChaosFault::Kill { selector, .. } => (matches(selector, "spec.selector")?, None),
+                ChaosFault::Kill { selector, .. } | ChaosFault::OnNodes { selector, .. } => {
+                    (matches(selector, "spec.selector")?, None)
+                }
             };
             bound.push(Bound { experiment: e.clone(), selector, target });
         }
@@ -557,7 +733,7 @@ impl ChaosPlan {
         let mut steps = Vec::new();
         for b in &self.bound {
             let e = &b.experiment;
-            let (intent, down) = match &e.fault {
+            let (intents, down) = match &e.fault {
                 ChaosFault::Partition { selector, target, direction } => {
                     let chosen = choose(selector.mode, &b.selector, &mut rng);
                     let other = match (target, &b.target) {
@@ -572,20 +748,29 @@ impl ChaosPlan {
                         Direction::To | Direction::Both => (chosen, other),
                     };
                     let cut = Cut { from, to, both: *direction == Direction::Both };
-                    (Intent::Partition(PartitionShape::Cuts(vec![cut])), e.duration)
+                    (vec![Intent::Partition(PartitionShape::Cuts(vec![cut]))], e.duration)
                 }
                 ChaosFault::Kill { selector, restart_at_once } => {
                     let chosen = choose(selector.mode, &b.selector, &mut rng);
                     if chosen.is_empty() {
                         continue;
                     }
-                    (Intent::Kill(who(chosen)), if *restart_at_once { Some(POD_KILL_DOWN) } else { e.duration })
+                    (vec![Intent::Kill(who(chosen))], if *restart_at_once { Some(POD_KILL_DOWN) } else { e.duration })
+                }
+                ChaosFault::OnNodes { selector, faults } => {
+                    let chosen = choose(selector.mode, &b.selector, &mut rng);
+                    if chosen.is_empty() {
+                        continue;
+                    }
+                    (faults.iter().map(|f| f.clone().with_who(who(chosen.clone()))).collect(), e.duration)
                 }
             };
-            if let Some(down) = down {
-                steps.push(ScheduleStep { at: start + down, intent: Intent::HealOf(Box::new(intent.clone())) });
+            for intent in intents {
+                if let Some(down) = down {
+                    steps.push(ScheduleStep { at: start + down, intent: Intent::HealOf(Box::new(intent.clone())) });
+                }
+                steps.push(ScheduleStep { at: start, intent });
             }
-            steps.push(ScheduleStep { at: start, intent });
         }
         ScriptedSchedule::from_steps(steps)
     }
@@ -705,19 +890,69 @@ mod tests {
         assert_eq!(ChaosFile::parse(&text, "c").unwrap().families(), [Family::Partition, Family::Kill]);
     }
 
+    /// A document of `kind` selecting `mode` of the API servers for 10 s, with `spec` lines.
+    fn on_api_servers(kind: &str, mode: &str, spec: &str) -> String {
+        format!(
+            "apiVersion: chaos-mesh.org/v1alpha1\nkind: {kind}\nmetadata: {{name: x}}\nspec:\n  mode: {mode}\n  selector:\n    labelSelectors: {{app.kubernetes.io/component: api-server}}\n  duration: 10s\n{spec}"
+        )
+    }
+
+    #[test]
+    fn loss_bandwidth_stress_and_time_chaos_become_node_faults_healed_after_their_duration() {
+        let loss =
+            on_api_servers("NetworkChaos", "all", "  action: loss\n  loss: {loss: \"25\", correlation: \"0\"}\n");
+        assert_eq!(steps(&loss, 1), [(5.0, "loss n4 n5 25%".into()), (15.0, "heal loss n4 n5 25%".into())]);
+        let bandwidth = on_api_servers(
+            "NetworkChaos",
+            "all",
+            "  action: bandwidth\n  direction: to\n  bandwidth: {rate: 1mbps, limit: 20971520, buffer: 10000}\n",
+        );
+        assert_eq!(steps(&bandwidth, 1)[0], (5.0, "bandwidth n4 n5 8mbit".into()));
+        let stress = on_api_servers(
+            "StressChaos",
+            "one",
+            "  stressors:\n    cpu: {workers: 2, load: 100}\n    memory: {workers: 2, size: 256MB}\n",
+        );
+        let s = steps(&stress, 3);
+        let node = s[0].1.split_whitespace().nth(1).unwrap().to_string();
+        assert!(["n4", "n5"].contains(&node.as_str()), "{s:?}");
+        let at5: Vec<&str> = s.iter().filter(|(at, _)| *at == 5.0).map(|(_, i)| i.as_str()).collect();
+        assert_eq!(at5, [format!("cpu {node} 2"), format!("memory {node} 512M")], "{s:?}");
+        assert_eq!(s.len(), 4, "each healed on its own: {s:?}");
+        let time = on_api_servers("TimeChaos", "all", "  timeOffset: \"-10m\"\n  clockIds: [CLOCK_REALTIME]\n");
+        assert_eq!(steps(&time, 1)[0], (5.0, "clock bump n4 n5 -600".into()));
+        let all = format!("{loss}---\n{bandwidth}---\n{stress}---\n{time}");
+        let families = ChaosFile::parse(&all, "c").unwrap().families();
+        assert_eq!(families, [Family::Loss, Family::Bandwidth, Family::Cpu, Family::Memory, Family::Clock]);
+
+        for (text, expected) in [
+            (loss.replace("\"0\"", "\"25\""), "spec.loss.correlation: \"25\": correlated loss needs netem"),
+            (loss.replace("\"25\",", "\"2.5\","), "spec.loss.loss: \"2.5\""),
+            (loss.replace("  action: loss", "  action: loss\n  direction: both"), "spec.direction: \"both\""),
+            (loss.replace("  action: loss", "  action: loss\n  target: {mode: all}"), "spec.target: loss acts on"),
+            (bandwidth.replace("1mbps", "fast"), "spec.bandwidth.rate: \"fast\""),
+            (bandwidth.replace("buffer: 10000", "peakrate: 10"), "spec.bandwidth.peakrate"),
+            (stress.replace("load: 100", "load: 50"), "spec.stressors.cpu.load: 50"),
+            (stress.replace("256MB", "50%"), "spec.stressors.memory.size: \"50%\""),
+            (stress.replace("    cpu:", "    io:"), "spec.stressors.io: not supported"),
+            (time.replace("-10m", "-10"), "spec.timeOffset: \"-10\""),
+            (time.replace("CLOCK_REALTIME", "CLOCK_MONOTONIC"), "spec.clockIds: faultline moves the wall clock only"),
+        ] {
+            let err = refusal(&text);
+            assert!(err.contains(expected), "expected {expected:?} in: {err}");
+        }
+    }
+
     #[test]
     fn what_cannot_be_honoured_is_refused_with_the_field_and_the_reason() {
         let cases = [
             (PARTITION.replace("action: partition", "action: delay"), "spec.action: delay needs the NFQUEUE agent"),
-            (PARTITION.replace("action: partition", "action: loss"), "spec.action: loss needs the packet-loss fault"),
-            (PARTITION.replace("action: partition", "action: bandwidth"), "spec.action: bandwidth"),
+            (PARTITION.replace("action: partition", "action: loss"), "spec.loss: missing"),
+            (PARTITION.replace("action: partition", "action: bandwidth"), "spec.bandwidth: missing"),
             (PARTITION.replace("action: partition", "action: corrupt"), "netem"),
             (PARTITION.replace("action: partition", "action: shred"), "spec.action: \"shred\""),
-            (PARTITION.replace("kind: NetworkChaos", "kind: TimeChaos"), "kind: TimeChaos needs clock faults"),
-            (
-                PARTITION.replace("kind: NetworkChaos", "kind: StressChaos"),
-                "kind: StressChaos needs the cpu and memory",
-            ),
+            (PARTITION.replace("kind: NetworkChaos", "kind: TimeChaos"), "spec.timeOffset: missing"),
+            (PARTITION.replace("kind: NetworkChaos", "kind: StressChaos"), "spec.stressors: missing"),
             (PARTITION.replace("kind: NetworkChaos", "kind: Schedule"), "kind: Schedule: not supported"),
             (PARTITION.replace("kind: NetworkChaos", "kind: IOChaos"), "kind: \"IOChaos\""),
             (PARTITION.replace("v1alpha1", "v2"), "apiVersion"),

@@ -67,8 +67,8 @@ pub enum Intent {
     /// Flip the target's wall clock on the chosen nodes between true and this many seconds
     /// off, every 100 ms, until healed; `clock strobe WHO [+20]`.
     ClockStrobe(Who, i64),
-    /// Node(s) WHO lose this percentage of the packets they receive from the other nodes
-    /// (iptables `statistic`); `loss WHO 30%`.
+    /// This percentage of the packets node(s) WHO send to the other nodes is lost (iptables
+    /// `statistic` at each receiver); `loss WHO 30%`.
     Loss(Who, u8),
     /// Node(s) WHO send at most this rate (`tc tbf` on the interface holding their address);
     /// `bandwidth WHO 1mbit`.

@@ -99,9 +99,10 @@ pub fn resolve(intent: &Intent, state: &ClusterState, rng: &mut impl Rng) -> Res
         Intent::Loss(who, percent) => {
             let all: Vec<&String> = state.nodes.iter().collect();
             let lossy = choose(who, state, &all, rng, &name)?;
+            // What the chosen nodes send is lost on its way in at every other node.
             let pairs = lossy
                 .iter()
-                .flat_map(|on| state.nodes.iter().filter(move |from| *from != on).map(move |from| (on, from)));
+                .flat_map(|from| state.nodes.iter().filter(move |on| *on != from).map(move |on| (on, from)));
             pairs.map(|(on, from)| Effect::Loss { on: on.clone(), from: from.clone(), percent: *percent }).collect()
         }
         Intent::Bandwidth(who, rate) => {
@@ -372,12 +373,11 @@ mod tests {
     }
 
     #[test]
-    fn loss_reaches_the_chosen_node_from_every_other_and_node_faults_ignore_the_target_state() {
+    fn loss_takes_what_the_chosen_node_sends_to_every_other_and_node_faults_ignore_the_target_state() {
         let fault = resolve(&"loss n2 30%".parse().unwrap(), &state(), &mut rng(3)).unwrap();
-        let froms: Vec<Effect> = ["n1", "n3", "n4", "n5"]
-            .map(|from| Effect::Loss { on: "n2".into(), from: from.into(), percent: 30 })
-            .into();
-        assert_eq!(effects(&fault), froms);
+        let ons: Vec<Effect> =
+            ["n1", "n3", "n4", "n5"].map(|on| Effect::Loss { on: on.into(), from: "n2".into(), percent: 30 }).into();
+        assert_eq!(effects(&fault), ons);
         let mut s = state();
         s.killed.insert("n1".into());
         let fault = resolve(&"cpu n1 2".parse().unwrap(), &s, &mut rng(3)).unwrap();

@@ -526,7 +526,8 @@ impl Plan {
                 Schedule::Random(families.0.clone(), interval)
             }
         };
-        let source = f.nemesis_schedule.as_ref().map_or("nemesis".to_string(), |p| p.display().to_string());
+        let file = f.chaos.as_ref().or(f.nemesis_schedule.as_ref());
+        let source = file.map_or("nemesis".to_string(), |p| p.display().to_string());
         supports(target, workload, &schedule, &source)?;
         let consistency_model = match f.consistency_model {
             Some(_) if !workload.transactional() => {
