@@ -36,13 +36,24 @@ fn results(run: &Path) -> Value {
 /// Fails unless the own server ends valid on `workload` under every fault family, with ok and
 /// indeterminate client ops, every fault healed and nothing left behind.
 fn valid_under_every_fault(dir: &Path, workload: &str, time_limit: &str) {
-    let script = schedule(dir, EVERY_FAULT);
-    let args = ["--target", "own", "--workload", workload, "--time-limit", time_limit, "--seed", "7"];
-    let (code, out, run) = test_run(dir, &[&args[..], &["--nemesis-schedule", &script, "--rate", "100"]].concat());
-    assert_eq!(code, 0, "expected {workload} on own to be valid: {out}");
+    valid_under(
+        dir,
+        EVERY_FAULT,
+        &["partition", "kill", "pause"],
+        &["--workload", workload, "--time-limit", time_limit],
+    );
+}
+
+/// Fails unless the own server, run with `args` under the scripted `faults`, ends valid with
+/// over 100 ok client ops, each fault family in `families` injected, and nothing left behind.
+fn valid_under(dir: &Path, faults: &str, families: &[&str], args: &[&str]) {
+    let script = schedule(dir, faults);
+    let fixed = ["--target", "own", "--seed", "7", "--rate", "100", "--nemesis-schedule", &script];
+    let (code, out, run) = test_run(dir, &[&fixed[..], args].concat());
+    assert_eq!(code, 0, "expected own to be valid with {args:?}: {out}");
     let ops = history(&run);
-    for fault in ["partition", "kill", "pause"] {
-        let done = ops.iter().any(|o| o.process == Process::nemesis() && o.kind == OpType::Ok && o.f == fault);
+    for fault in families {
+        let done = ops.iter().any(|o| o.process == Process::nemesis() && o.kind == OpType::Ok && o.f == *fault);
         assert!(done, "no {fault} fault was injected: {out}");
     }
     assert!(ops.iter().filter(|o| o.is_client() && o.kind == OpType::Ok).count() > 100, "too few ok ops: {out}");
@@ -117,6 +128,28 @@ fn lazy_fsync_is_caught_as_lost_adds_after_every_node_is_killed() {
     let args = ["--workload", "set", "--time-limit", "9", "--nodes", "3", "--rate", "200"];
     caught_within_5_runs(&dir, "lazy-fsync", &[&args[..], &["--nemesis-schedule", &script]].concat(), |a| {
         a["kind"] == "lost"
+    });
+}
+
+/// The leader's clock set 30 s back while it holds its lease (so by its wall clock the lease
+/// holds 30 s longer), then the leader isolated while the majority elects a leader and writes.
+const LEASE_OUTLIVES_LEADERSHIP: &str = "\
+- {at: 2, do: clock bump leader -30}
+- {at: 3, do: isolate leader}
+- {at: 10, do: heal}
+";
+
+#[test]
+#[ignore = "needs root: network namespaces, iptables and libfaketime"]
+fn clock_lease_reads_are_caught_as_a_stale_read_where_the_read_index_stays_valid() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("own-lease");
+    let args = ["--time-limit", "12", "--nodes", "3", "--concurrency", "4n"];
+    valid_under(&dir, LEASE_OUTLIVES_LEADERSHIP, &["clock", "partition"], &args);
+    let script = schedule(&dir, LEASE_OUTLIVES_LEADERSHIP);
+    let args = [&args[..], &["--rate", "100", "--nemesis-schedule", &script]].concat();
+    caught_within_5_runs(&dir, "clock-lease-reads", &args, |a| {
+        a["kind"] == "nonlinearizable" && a["explanation"].as_str().unwrap().contains("read")
     });
 }
 

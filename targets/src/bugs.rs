@@ -12,11 +12,13 @@ pub enum Bug {
     AckBeforeCommit,
     /// Log entries are acknowledged while still in a user-space buffer flushed every 200 ms.
     LazyFsync,
+    /// The leader serves reads from its own state while a lease timed with the wall clock holds.
+    ClockLeaseReads,
 }
 
 impl Bug {
     /// Every switch, in the order they are listed to people.
-    pub const ALL: [Bug; 3] = [Bug::StaleReads, Bug::AckBeforeCommit, Bug::LazyFsync];
+    pub const ALL: [Bug; 4] = [Bug::StaleReads, Bug::AckBeforeCommit, Bug::LazyFsync, Bug::ClockLeaseReads];
 
     /// Its name on the command line and in test files.
     pub fn name(self) -> &'static str {
@@ -24,6 +26,7 @@ impl Bug {
             Bug::StaleReads => "stale-reads",
             Bug::AckBeforeCommit => "ack-before-commit",
             Bug::LazyFsync => "lazy-fsync",
+            Bug::ClockLeaseReads => "clock-lease-reads",
         }
     }
 

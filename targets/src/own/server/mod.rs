@@ -2,6 +2,7 @@
 //! RPC and the client API over HTTP on one port. `faultline own-server` runs it on a node.
 
 mod data;
+mod lease;
 mod log_store;
 mod machine;
 mod network;

@@ -14,6 +14,7 @@ use openraft::error::{CheckIsLeaderError, ClientWriteError, ForwardToLeader, Raf
 use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
 use openraft::BasicNode;
 
+use super::lease::{wall_ms, WallLease};
 use super::machine::Machine;
 use super::{Raft, TypeConfig};
 use crate::bugs::{Bug, Bugs};
@@ -34,13 +35,15 @@ pub struct Node {
     members: BTreeMap<u64, BasicNode>,
     bugs: Bugs,
     http: reqwest::Client,
+    /// Renewed by every read-index check; read only with `clock-lease-reads`.
+    lease: WallLease,
 }
 
 impl Node {
     /// The member `id` with its Raft instance, state machine, peers and switches.
     pub fn new(id: u64, raft: Raft, machine: Machine, members: BTreeMap<u64, BasicNode>, bugs: Bugs) -> Arc<Node> {
         let http = crate::target::http_client(OP_TIMEOUT);
-        Arc::new(Node { id, raft, machine, members, bugs, http })
+        Arc::new(Node { id, raft, machine, members, bugs, http, lease: WallLease::default() })
     }
 
     async fn serve(&self, request: Request, forwarded: bool) -> Reply {
@@ -57,8 +60,16 @@ impl Node {
             if self.bugs.has(Bug::StaleReads) {
                 return self.machine.read(&request);
             }
+            if self.bugs.has(Bug::ClockLeaseReads) && self.leads() && self.lease.holds() {
+                // The bug: no quorum check while a lease timed with the wall clock holds.
+                return self.machine.read(&request);
+            }
+            let started = wall_ms();
             return match self.raft.ensure_linearizable().await {
-                Ok(_) => self.machine.read(&request),
+                Ok(_) => {
+                    self.lease.renew(started);
+                    self.machine.read(&request)
+                }
                 Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(to))) => {
                     self.forward(to, request, forwarded).await
                 }
@@ -126,13 +137,11 @@ async fn op(State(node): State<Arc<Node>>, headers: HeaderMap, Json(request): Js
     Json(node.serve(request, headers.contains_key(FORWARDED)).await)
 }
 
-/// This member's id and the leader it believes in.
 /// The member's id, the leader it knows and its wall clock in ms since the epoch (as the
 /// server reads it: a clock fault shows here).
 async fn status(State(node): State<Arc<Node>>) -> Json<serde_json::Value> {
     let leader = node.raft.metrics().borrow().current_leader;
-    let wall_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
-    Json(serde_json::json!({"id": node.id, "leader": leader, "wall_ms": wall_ms as u64}))
+    Json(serde_json::json!({"id": node.id, "leader": leader, "wall_ms": wall_ms()}))
 }
 
 async fn append(
