@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod analyze;
 mod campaign;
 mod check;
+mod delay_agent;
 #[cfg(test)]
 mod examples;
 mod exit;
@@ -52,6 +53,9 @@ enum Command {
     /// Run the own Raft server on a node (the `own` target starts it; not for people).
     #[command(hide = true)]
     OwnServer(targets::own::server::ServerArgs),
+    /// Hold packets from one sender on a node (the delay fault starts it; not for people).
+    #[command(hide = true)]
+    DelayAgent(delay_agent::DelayAgentArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,5 +73,6 @@ fn main() -> ExitCode {
         Command::Test(args) => run::test(*args),
         Command::Heal => run::heal(),
         Command::OwnServer(args) => own_server::run(args),
+        Command::DelayAgent(args) => delay_agent::run(args),
     }
 }

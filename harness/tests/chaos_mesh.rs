@@ -116,7 +116,7 @@ fn the_issues_network_chaos_partitions_a_database_node_from_the_api_servers_and_
 fn what_faultline_cannot_honour_is_refused_with_the_file_the_field_and_the_reason() {
     let dir = scratch("chaos-mesh-refused");
     for (chaos, field) in [
-        (ISSUE_24.replace("action: partition", "action: delay"), "spec.action: delay needs the NFQUEUE agent"),
+        (ISSUE_24.replace("action: partition", "action: corrupt"), "spec.action: corrupt needs netem"),
         (
             ISSUE_24.replace("  duration: \"60s\"", "  scheduler: {cron: \"@every 1m\"}"),
             "spec.scheduler: cron schedules",

@@ -1,7 +1,7 @@
 //! Link and resource faults on a real 3-node etcd cluster in network namespaces, each measured
 //! from inside the cluster before, during and after it: packet loss (iptables `statistic`) by
 //! pinging a node from another (its answers are what is lost), a bandwidth limit (`tc tbf`) by timing the fetch of a 512 KiB
-//! value from a node, CPU pressure by the CPU time its busy processes take, and memory pressure
+//! value from a node, delay and jitter (an NFQUEUE agent) by the round trips of pings, CPU pressure by the CPU time its busy processes take, and memory pressure
 //! by the node's shared memory. Each figure changes as asked and returns after the heal; the
 //! run stays valid, its page and fault table name the faults, and nothing is left behind.
 
@@ -46,15 +46,33 @@ fn finish(dir: &Path, mut child: Child) -> (i32, String, PathBuf) {
     (code, said, run_dir(dir))
 }
 
-/// The share of 100 pings from n2 to n1 (10 ms apart) that got no answer.
-fn ping_loss() -> f64 {
-    let out = in_node("fl-n2", &["ping", "-q", "-n", "-c", "100", "-i", "0.01", "-W", "1", N1]);
+/// 100 pings from n2 to n1, 10 ms apart: the share that got no answer, and the mean and
+/// deviation of the round trips, ms, as the pinging program sees them (`-U`: the kernel stamps
+/// a packet as it arrives, before the delay agent holds it).
+struct Pings {
+    loss: f64,
+    avg_ms: f64,
+    mdev_ms: f64,
+}
+
+fn ping() -> Pings {
+    let out = in_node("fl-n2", &["ping", "-U", "-q", "-n", "-c", "100", "-i", "0.01", "-W", "1", N1]);
     let received = out
         .split(',')
         .find_map(|part| part.trim().strip_suffix(" received"))
         .and_then(|n| n.trim().parse::<f64>().ok())
         .unwrap_or_else(|| panic!("no ping summary in {out:?}"));
-    1.0 - received / 100.0
+    // rtt min/avg/max/mdev = 0.045/0.058/0.102/0.011 ms
+    let rtt: Vec<f64> = out
+        .split(" = ")
+        .nth(1)
+        .map(|figures| figures.split([' ', '/']).filter_map(|f| f.parse().ok()).collect())
+        .unwrap_or_default();
+    Pings {
+        loss: 1.0 - received / 100.0,
+        avg_ms: rtt.get(1).copied().unwrap_or(f64::NAN),
+        mdev_ms: rtt.get(3).copied().unwrap_or(f64::NAN),
+    }
 }
 
 /// Seconds n2 takes to fetch the 512 KiB value `probe` from n1 (etcd's JSON gateway, so every
@@ -85,6 +103,11 @@ fn loss_rule() -> bool {
     in_node("fl-n2", &["iptables", "-w", "5", "-S", "FAULTLINE"]).contains("statistic")
 }
 
+/// Whether n2 holds what n1 sends (the delay agent's queue rule).
+fn delayed() -> bool {
+    in_node("fl-n2", &["iptables", "-w", "5", "-S", "FAULTLINE"]).contains("NFQUEUE")
+}
+
 /// Whether n1's link is limited.
 fn limited() -> bool {
     in_node("fl-n1", &["tc", "qdisc", "show", "dev", "eth0"]).contains("tbf")
@@ -104,14 +127,15 @@ fn reported(run: &Path, intent: &str, heal: &str) {
 
 #[test]
 #[ignore = "needs root: network namespaces, iptables, tc and etcd-server"]
-fn loss_and_a_bandwidth_limit_show_between_the_nodes_and_go_with_their_heals() {
+fn loss_delay_and_a_bandwidth_limit_show_between_the_nodes_and_go_with_their_heals() {
     let dir = scratch("link-faults");
     let script = schedule(
         &dir,
         "- {at: 4, do: loss n1 40%}\n- {at: 9, do: heal loss n1 40%}\n\
-         - {at: 11, do: bandwidth n1 4mbit}\n- {at: 17, do: heal bandwidth n1 4mbit}\n",
+         - {at: 11, do: bandwidth n1 4mbit}\n- {at: 17, do: heal bandwidth n1 4mbit}\n\
+         - {at: 18, do: delay n1 100ms 20ms}\n- {at: 23, do: heal}\n",
     );
-    let args = ["--nodes", "3", "--time-limit", "19", "--rate", "50", "--nemesis-schedule", &script, "--seed", "5"];
+    let args = ["--nodes", "3", "--time-limit", "25", "--rate", "50", "--nemesis-schedule", &script, "--seed", "5"];
     let child = start(&dir, &args);
 
     let health =
@@ -127,21 +151,25 @@ fn loss_and_a_bandwidth_limit_show_between_the_nodes_and_go_with_their_heals() {
         .unwrap();
     std::io::Write::write_all(&mut put.stdin.take().unwrap(), value.as_bytes()).unwrap();
     assert!(put.wait().unwrap().success(), "the probe value is stored");
-    let (loss_before, fetch_before) = (ping_loss(), fetch_seconds());
+    let (before, fetch_before) = (ping(), fetch_seconds());
 
     wait_until("the loss rule", loss_rule);
-    let loss_during = ping_loss();
+    let loss_during = ping().loss;
     wait_until("the loss heal", || !loss_rule());
-    let loss_after = ping_loss();
+    let loss_after = ping().loss;
     wait_until("the bandwidth limit", limited);
     let fetch_during = fetch_seconds();
     wait_until("the bandwidth heal", || !limited());
     let fetch_after = fetch_seconds();
+    wait_until("the delay", delayed);
+    let held = ping();
+    wait_until("the delay's heal", || !delayed());
+    let after = ping();
     let (code, said, run) = finish(&dir, child);
     eprintln!(
         "ping loss n2->n1: {:.0}% before, {:.0}% during loss 40%, {:.0}% after; 512 KiB from n1: {:.3} s before, \
          {:.3} s during bandwidth 4mbit ({:.2} Mbit/s), {:.3} s after",
-        loss_before * 100.0,
+        before.loss * 100.0,
         loss_during * 100.0,
         loss_after * 100.0,
         fetch_before,
@@ -150,13 +178,28 @@ fn loss_and_a_bandwidth_limit_show_between_the_nodes_and_go_with_their_heals() {
         fetch_after
     );
     assert_eq!(code, 0, "expected valid: {said}");
-    assert!(loss_before <= 0.05 && loss_after <= 0.05, "no loss outside the fault: {loss_before} {loss_after}");
+    eprintln!(
+        "ping n2->n1 round trip: {:.3} ms (mdev {:.3}) before, {:.1} ms (mdev {:.1}) during delay n1 100ms 20ms, \
+         {:.3} ms after",
+        before.avg_ms, before.mdev_ms, held.avg_ms, held.mdev_ms, after.avg_ms
+    );
+    assert!(before.loss <= 0.05 && loss_after <= 0.05, "no loss outside the fault: {} {loss_after}", before.loss);
     assert!((0.2..=0.6).contains(&loss_during), "about 40% lost during the fault: {loss_during}");
     // 512 KiB of value (about 700 KB of JSON) at 4 Mbit/s takes at least a second.
     assert!(fetch_during >= 1.0 && fetch_during >= 5.0 * fetch_before, "{fetch_before} -> {fetch_during}");
     assert!(fetch_after < fetch_during / 3.0, "the limit is gone after the heal: {fetch_after}");
     reported(&run, "loss n1 40%", "heal-loss");
     reported(&run, "bandwidth n1 4mbit", "heal-bandwidth");
+    // n1's answers wait 100 ms ± 20 ms at n2: the round trip grows by that, and varies.
+    assert!((85.0..=140.0).contains(&held.avg_ms), "about 100 ms during the delay: {}", held.avg_ms);
+    assert!(held.mdev_ms >= 3.0 && held.loss <= 0.05, "jitter, no loss: {} {}", held.mdev_ms, held.loss);
+    assert!(
+        before.avg_ms < 5.0 && after.avg_ms < 5.0,
+        "no delay outside the fault: {} {}",
+        before.avg_ms,
+        after.avg_ms
+    );
+    reported(&run, "delay n1 100ms 20ms", "heal");
     assert_eq!(leftovers(), Vec::<String>::new());
 }
 

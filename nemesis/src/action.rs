@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock;
 use crate::command::{Command, Daemon, Signal};
 use crate::intent::{Cut, Intent, PartitionShape, Rate, Who};
-use crate::{iptables, resource};
+use crate::{delay, iptables, resource};
 
 /// What one step of a fault does, in the words the history records (`"did"` of a nemesis op).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,6 +54,17 @@ pub enum Effect {
         /// How many of them, in percent.
         percent: u8,
     },
+    /// Node `on` holds what node `from` sends for `ms` ± `jitter_ms` milliseconds.
+    Delay {
+        /// The receiving node, where the agent holds the packets.
+        on: String,
+        /// The sender whose packets are held.
+        from: String,
+        /// How long, ms.
+        ms: u32,
+        /// Give or take, ms.
+        jitter_ms: u32,
+    },
     /// What `node` sends is limited to `kbit` kilobits per second.
     Bandwidth {
         /// The node whose sending is limited.
@@ -81,7 +92,7 @@ impl Effect {
     /// The node this effect is done on.
     pub fn node(&self) -> &str {
         match self {
-            Effect::Drop { on, .. } | Effect::Loss { on, .. } => on,
+            Effect::Drop { on, .. } | Effect::Loss { on, .. } | Effect::Delay { on, .. } => on,
             Effect::Kill { node }
             | Effect::Pause { node }
             | Effect::ClockBump { node, .. }
@@ -107,6 +118,8 @@ impl std::fmt::Display for Effect {
             Effect::ClockBump { node, seconds } => write!(f, "{node}'s clock {seconds:+} s"),
             Effect::ClockStrobe { node, seconds } => write!(f, "{node}'s clock strobes 0/{seconds:+} s"),
             Effect::Loss { on, from, percent } => write!(f, "{on} loses {percent}% from {from}"),
+            Effect::Delay { on, from, ms, jitter_ms: 0 } => write!(f, "{on} holds {from}'s packets {ms} ms"),
+            Effect::Delay { on, from, ms, jitter_ms } => write!(f, "{on} holds {from}'s packets {ms}±{jitter_ms} ms"),
             Effect::Bandwidth { node, kbit } => write!(f, "{node} sends at most {}", Rate { kbit: *kbit }),
             Effect::Cpu { node, workers } => write!(f, "{node} runs {workers} busy processes"),
             Effect::Memory { node, mb } => write!(f, "{node} holds {mb} MiB"),
@@ -147,7 +160,7 @@ pub fn intent_of(effects: &[Effect]) -> Option<Intent> {
 /// The node an effect is about: the one a loss takes packets from, else the one it is done on.
 fn subject(effect: &Effect) -> &str {
     match effect {
-        Effect::Loss { from, .. } => from,
+        Effect::Loss { from, .. } | Effect::Delay { from, .. } => from,
         other => other.node(),
     }
 }
@@ -162,6 +175,7 @@ fn alone(effect: &Effect) -> Option<Intent> {
         Effect::ClockBump { seconds, .. } => Intent::ClockBump(node, *seconds),
         Effect::ClockStrobe { seconds, .. } => Intent::ClockStrobe(node, *seconds),
         Effect::Loss { percent, .. } => Intent::Loss(node, *percent),
+        Effect::Delay { ms, jitter_ms, .. } => Intent::Delay(node, *ms, *jitter_ms),
         Effect::Bandwidth { kbit, .. } => Intent::Bandwidth(node, Rate { kbit: *kbit }),
         Effect::Cpu { workers, .. } => Intent::Cpu(node, *workers),
         Effect::Memory { mb, .. } => Intent::Memory(node, *mb),
@@ -177,6 +191,9 @@ pub struct Placement {
     pub addrs: BTreeMap<String, String>,
     /// The target's daemon on each node.
     pub daemons: BTreeMap<String, Daemon>,
+    /// Where faultline's own executable is on the nodes (it runs the delay agent), when it was
+    /// put there.
+    pub agent: Option<std::path::PathBuf>,
 }
 
 /// An effect that cannot be turned into commands: the placement lacks the node.
@@ -187,7 +204,7 @@ pub struct Unplaced {
     pub effect: Effect,
     /// The node the placement lacks.
     pub node: String,
-    /// What is missing: `address` or `daemon`.
+    /// What is missing: `address`, `daemon` or `faultline agent`.
     pub what: &'static str,
 }
 
@@ -219,6 +236,11 @@ impl Action {
                 let addr = addr(from)?;
                 let rule = |add| Command::Exec { argv: iptables::lose_from(addr, *percent, &placement.run_id, add) };
                 (rule(true), rule(false))
+            }
+            Effect::Delay { on, from, ms, jitter_ms } => {
+                let exe = placement.agent.as_deref().ok_or_else(|| missing(on, "faultline agent"))?;
+                let agent = delay::agent(exe, daemon(on)?, from, addr(from)?, &placement.run_id, *ms, *jitter_ms);
+                (Command::Start { daemon: agent.clone() }, Command::Stop { daemon: agent.reference(), grace_ms: 2000 })
             }
             Effect::Bandwidth { node, kbit } => {
                 let addr = addr(node)?;
@@ -317,6 +339,7 @@ mod tests {
             run_id: "r1".into(),
             addrs: [("n1", "198.18.0.11"), ("n2", "198.18.0.12")].map(|(n, a)| (n.into(), a.into())).into(),
             daemons: ["n1", "n2"].map(|n| (n.to_string(), daemon(n))).into(),
+            agent: Some("/d/faultline".into()),
         }
     }
 
@@ -351,6 +374,8 @@ mod tests {
         let loss = |on: &str, from: &str, percent| Effect::Loss { on: on.into(), from: from.into(), percent };
         assert_eq!(intent_of(&[loss("n2", "n1", 30), loss("n3", "n1", 30)]).unwrap().to_string(), "loss n1 30%");
         assert_eq!(intent_of(&[loss("n2", "n1", 30), loss("n3", "n1", 40)]), None);
+        let held = |on: &str| Effect::Delay { on: on.into(), from: "n3".into(), ms: 50, jitter_ms: 10 };
+        assert_eq!(intent_of(&[held("n1"), held("n2")]).unwrap().to_string(), "delay n3 50ms 10ms");
         let cpu = [Effect::Cpu { node: "n1".into(), workers: 2 }, Effect::Cpu { node: "n2".into(), workers: 2 }];
         assert_eq!(intent_of(&cpu).unwrap().to_string(), "cpu n1 n2 2");
         let limit = Effect::Bandwidth { node: "n3".into(), kbit: 512 };
@@ -391,6 +416,14 @@ mod tests {
         let lose = Action::new(Effect::Loss { on: "n1".into(), from: "n2".into(), percent: 25 }, &p).unwrap();
         assert_eq!(lose.apply, Command::Exec { argv: iptables::lose_from("198.18.0.12", 25, "r1", true) });
         assert_eq!(lose.undo, Command::Exec { argv: iptables::lose_from("198.18.0.12", 25, "r1", false) });
+        let held =
+            Action::new(Effect::Delay { on: "n1".into(), from: "n2".into(), ms: 100, jitter_ms: 0 }, &p).unwrap();
+        let agent = delay::agent("/d/faultline".as_ref(), &p.daemons["n1"], "n2", "198.18.0.12", "r1", 100, 0);
+        assert_eq!(held.apply, Command::Start { daemon: agent.clone() });
+        assert_eq!(held.undo, Command::Stop { daemon: agent.reference(), grace_ms: 2000 });
+        let unplaced = Placement { agent: None, ..p.clone() };
+        let err = Action::new(held.effect.clone(), &unplaced).unwrap_err();
+        assert_eq!((err.node.as_str(), err.what), ("n1", "faultline agent"));
         let limit = Action::new(Effect::Bandwidth { node: "n1".into(), kbit: 1000 }, &p).unwrap();
         let rate = Rate { kbit: 1000 };
         assert_eq!((limit.apply, limit.undo), (resource::limit("198.18.0.11", rate), resource::unlimit("198.18.0.11")));

@@ -215,7 +215,6 @@ fn unsupported(key: &str) -> String {
 /// Faults faultline cannot honour yet, by `kind` or `spec.action`.
 fn unavailable(what: &str) -> Option<&'static str> {
     Some(match what {
-        "delay" => "needs the NFQUEUE agent, not available yet",
         "netem" | "duplicate" | "corrupt" => "needs netem, which this kernel does not have",
         "container-kill" => "is not supported: a faultline node runs one target process, not containers; use pod-kill",
         _ => return None,
@@ -319,15 +318,18 @@ fn read_selector(owner: &mut Field) -> Result<Selector, String> {
 }
 
 fn network(spec: &mut Field) -> Result<ChaosFault, String> {
-    let action = spec.required("action", "use partition, loss or bandwidth")?;
+    let action = spec.required("action", "use partition, loss, delay or bandwidth")?;
     if let Some(why) = unavailable(&action) {
         return Err(spec.err("action", format!("{action} {why}")));
     }
     let fault = match action.as_str() {
         "partition" => return partition(spec),
         "loss" => loss(spec)?,
+        "delay" => delay(spec)?,
         "bandwidth" => bandwidth(spec)?,
-        other => return Err(spec.err("action", format!("{other:?}: faultline honours partition, loss and bandwidth"))),
+        other => {
+            return Err(spec.err("action", format!("{other:?}: faultline honours partition, loss, delay and bandwidth")))
+        }
     };
     // faultline's loss and limit act on all a node sends; Chaos Mesh's default direction.
     if let Some(direction) = spec.string("direction")?.filter(|d| d != "to") {
@@ -356,6 +358,39 @@ fn loss(spec: &mut Field) -> Result<Intent, String> {
     }
     loss.done()?;
     Ok(Intent::Loss(Who::All, percent as u8))
+}
+
+/// `spec.delay: {latency: 100ms, jitter: 10ms}`: what a node sends held that long, give or take.
+fn delay(spec: &mut Field) -> Result<Intent, String> {
+    let mut delay = spec
+        .child("delay")?
+        .ok_or_else(|| spec.err("delay", "missing; write delay: {latency: 100ms, jitter: 10ms}"))?;
+    let millis = |f: &mut Field, key: &str, text: &str| -> Result<u32, String> {
+        go_duration(text)
+            .ok()
+            .map(|d| d.as_millis())
+            .filter(|ms| (1..=60_000).contains(ms))
+            .map(|ms| ms as u32)
+            .ok_or_else(|| f.err(key, format!("{text:?}: write whole milliseconds up to a minute, such as 100ms")))
+    };
+    let text = delay.required("latency", "such as 100ms")?;
+    let ms = millis(&mut delay, "latency", &text)?;
+    let jitter = match delay.string("jitter")? {
+        Some(text) if go_duration(&text).is_ok_and(|d| d.is_zero()) || text.trim() == "0" => 0,
+        Some(text) => millis(&mut delay, "jitter", &text)?,
+        None => 0,
+    };
+    if jitter > ms {
+        return Err(delay.err("jitter", format!("{jitter}ms above the latency {ms}ms; keep it at most the latency")));
+    }
+    if let Some(c) = delay.string("correlation")?.filter(|c| c.trim().parse::<f64>() != Ok(0.0)) {
+        return Err(delay.err("correlation", format!("{c:?}: correlated delay needs netem; use 0 or remove it")));
+    }
+    if delay.take("reorder").is_some() {
+        return Err(delay.err("reorder", "netem's reorder is not supported; jitter reorders packets; remove it"));
+    }
+    delay.done()?;
+    Ok(Intent::Delay(Who::All, ms, jitter))
 }
 
 /// A Chaos Mesh rate: a number and `bit`, `kbit`, `mbit`, `gbit`, or `bps`, `kbps`, `mbps`,
@@ -908,6 +943,12 @@ mod tests {
             "  action: bandwidth\n  direction: to\n  bandwidth: {rate: 1mbps, limit: 20971520, buffer: 10000}\n",
         );
         assert_eq!(steps(&bandwidth, 1)[0], (5.0, "bandwidth n4 n5 8mbit".into()));
+        let delay = on_api_servers(
+            "NetworkChaos",
+            "all",
+            "  action: delay\n  delay: {latency: 100ms, jitter: 10ms, correlation: \"0\"}\n",
+        );
+        assert_eq!(steps(&delay, 1)[0], (5.0, "delay n4 n5 100ms 10ms".into()));
         let stress = on_api_servers(
             "StressChaos",
             "one",
@@ -931,6 +972,9 @@ mod tests {
             (loss.replace("  action: loss", "  action: loss\n  direction: both"), "spec.direction: \"both\""),
             (loss.replace("  action: loss", "  action: loss\n  target: {mode: all}"), "spec.target: loss acts on"),
             (bandwidth.replace("1mbps", "fast"), "spec.bandwidth.rate: \"fast\""),
+            (delay.replace("jitter: 10ms", "jitter: 200ms"), "spec.delay.jitter: 200ms above the latency"),
+            (delay.replace("correlation: \"0\"", "reorder: {reorder: \"50\"}"), "spec.delay.reorder"),
+            (delay.replace("100ms", "1h"), "spec.delay.latency: \"1h\""),
             (bandwidth.replace("buffer: 10000", "peakrate: 10"), "spec.bandwidth.peakrate"),
             (stress.replace("load: 100", "load: 50"), "spec.stressors.cpu.load: 50"),
             (stress.replace("256MB", "50%"), "spec.stressors.memory.size: \"50%\""),
@@ -946,7 +990,7 @@ mod tests {
     #[test]
     fn what_cannot_be_honoured_is_refused_with_the_field_and_the_reason() {
         let cases = [
-            (PARTITION.replace("action: partition", "action: delay"), "spec.action: delay needs the NFQUEUE agent"),
+            (PARTITION.replace("action: partition", "action: delay"), "spec.delay: missing"),
             (PARTITION.replace("action: partition", "action: loss"), "spec.loss: missing"),
             (PARTITION.replace("action: partition", "action: bandwidth"), "spec.bandwidth: missing"),
             (PARTITION.replace("action: partition", "action: corrupt"), "netem"),

@@ -70,6 +70,10 @@ pub enum Intent {
     /// This percentage of the packets node(s) WHO send to the other nodes is lost (iptables
     /// `statistic` at each receiver); `loss WHO 30%`.
     Loss(Who, u8),
+    /// What node(s) WHO send to the other nodes is held this many milliseconds, give or take
+    /// up to the jitter (which reorders packets), by an agent on each receiver (NFQUEUE);
+    /// `delay WHO 100ms [20ms]`.
+    Delay(Who, u32, u32),
     /// Node(s) WHO send at most this rate (`tc tbf` on the interface holding their address);
     /// `bandwidth WHO 1mbit`.
     Bandwidth(Who, Rate),
@@ -96,6 +100,8 @@ pub enum Family {
     Clock,
     /// Packet loss between nodes.
     Loss,
+    /// Delay (and jitter) of what a node sends to the others.
+    Delay,
     /// A bandwidth limit on what a node sends.
     Bandwidth,
     /// CPU pressure: busy processes on a node.
@@ -147,9 +153,9 @@ impl fmt::Display for Rate {
 #[error("{0}")]
 pub struct ParseError(String);
 
-/// Faults faultline cannot produce yet (they need netem, which this kernel lacks, or a
-/// user-space delay agent): refused, never faked.
-const UNAVAILABLE: [&str; 4] = ["netem", "delay", "jitter", "reorder"];
+/// Faults faultline cannot produce (they need netem, which this kernel lacks): refused, never
+/// faked.
+const UNAVAILABLE: [&str; 3] = ["netem", "duplicate", "corrupt"];
 
 fn unavailable(name: &str) -> ParseError {
     ParseError(format!(
@@ -159,16 +165,17 @@ fn unavailable(name: &str) -> ParseError {
 }
 
 /// The families, as an error message lists them.
-const FAMILIES: &str = "partition, kill, pause, clock, loss, bandwidth, cpu or memory";
+const FAMILIES: &str = "partition, kill, pause, clock, loss, delay, bandwidth, cpu or memory";
 
 impl Family {
     /// Every family.
-    pub const ALL: [Family; 8] = [
+    pub const ALL: [Family; 9] = [
         Family::Partition,
         Family::Kill,
         Family::Pause,
         Family::Clock,
         Family::Loss,
+        Family::Delay,
         Family::Bandwidth,
         Family::Cpu,
         Family::Memory,
@@ -176,7 +183,7 @@ impl Family {
 
     /// The families that act on a node rather than on the target's process: any target on any
     /// node can undergo them.
-    pub const NODE: [Family; 4] = [Family::Loss, Family::Bandwidth, Family::Cpu, Family::Memory];
+    pub const NODE: [Family; 5] = [Family::Loss, Family::Delay, Family::Bandwidth, Family::Cpu, Family::Memory];
 
     /// Its name, as `--nemesis` takes it.
     pub fn name(self) -> &'static str {
@@ -186,6 +193,7 @@ impl Family {
             Family::Pause => "pause",
             Family::Clock => "clock",
             Family::Loss => "loss",
+            Family::Delay => "delay",
             Family::Bandwidth => "bandwidth",
             Family::Cpu => "cpu",
             Family::Memory => "memory",
@@ -220,6 +228,7 @@ impl Intent {
             | Intent::ClockBump(who, _)
             | Intent::ClockStrobe(who, _)
             | Intent::Loss(who, _)
+            | Intent::Delay(who, ..)
             | Intent::Bandwidth(who, _)
             | Intent::Cpu(who, _)
             | Intent::Memory(who, _) => who.named(),
@@ -302,6 +311,25 @@ fn percent(text: &str) -> Result<u8, ParseError> {
     match text.strip_suffix('%').and_then(|n| n.parse::<u8>().ok()) {
         Some(n) if (1..=100).contains(&n) => Ok(n),
         _ => Err(ParseError(format!("loss {text:?}: write a percentage from 1% to 100%, such as 30%"))),
+    }
+}
+
+/// Milliseconds as a delay intent writes them: `100ms`, from 0 (jitter only) to a minute.
+fn millis(text: &str) -> Result<u32, ParseError> {
+    match text.strip_suffix("ms").and_then(|n| n.parse::<u32>().ok()) {
+        Some(ms) if ms <= 60_000 => Ok(ms),
+        _ => Err(ParseError(format!("delay {text:?}: write milliseconds up to a minute, such as 100ms"))),
+    }
+}
+
+/// A delay and its jitter: some delay to add, the jitter not above the delay.
+fn delay(ms: u32, jitter: u32) -> Result<Intent, ParseError> {
+    match (ms, jitter) {
+        (0, _) => Err(ParseError("delay 0ms adds nothing; write a delay such as 100ms".into())),
+        (ms, jitter) if jitter > ms => {
+            Err(ParseError(format!("jitter {jitter}ms above the delay {ms}ms; keep it at most the delay")))
+        }
+        _ => Ok(Intent::Delay(Who::All, ms, jitter)),
     }
 }
 
@@ -409,6 +437,10 @@ impl FromStr for Intent {
                 Intent::ClockStrobe(Who::from_words(who)?, crate::clock::STROBE_SECONDS)
             }
             ["loss", who @ .., pct] if !who.is_empty() => Intent::Loss(Who::from_words(who)?, percent(pct)?),
+            ["delay", who @ .., ms, jitter] if !who.is_empty() && ms.ends_with("ms") && jitter.ends_with("ms") => {
+                delay(millis(ms)?, millis(jitter)?)?.with_who(Who::from_words(who)?)
+            }
+            ["delay", who @ .., ms] if !who.is_empty() => delay(millis(ms)?, 0)?.with_who(Who::from_words(who)?),
             ["bandwidth", who @ .., rate] if !who.is_empty() => Intent::Bandwidth(Who::from_words(who)?, rate.parse()?),
             ["cpu", who @ .., n] if n.starts_with(|c: char| c.is_ascii_digit()) && !who.is_empty() => {
                 Intent::Cpu(Who::from_words(who)?, workers(n)?)
@@ -420,7 +452,7 @@ impl FromStr for Intent {
                 return Err(ParseError(format!(
                 "{s:?} is not an intent; write one of: partition halves|ring|bridge|one-way, partition n1 -> n4 n5, \
                      isolate WHO, kill WHO, pause WHO, clock bump WHO +SECONDS, clock strobe WHO [+SECONDS], \
-                     loss WHO 30%, bandwidth WHO 1mbit, cpu WHO [WORKERS], memory WHO 512M, heal, heal INTENT \
+                     loss WHO 30%, delay WHO 100ms [20ms], bandwidth WHO 1mbit, cpu WHO [WORKERS], memory WHO 512M, heal, heal INTENT \
                      (WHO = one|minority|majority|all|leader|n3|n1 n2)"
             )))
             }
@@ -448,6 +480,8 @@ impl fmt::Display for Intent {
             Intent::ClockBump(who, seconds) => write!(f, "clock bump {who} {seconds:+}"),
             Intent::ClockStrobe(who, seconds) => write!(f, "clock strobe {who} {seconds:+}"),
             Intent::Loss(who, percent) => write!(f, "loss {who} {percent}%"),
+            Intent::Delay(who, ms, 0) => write!(f, "delay {who} {ms}ms"),
+            Intent::Delay(who, ms, jitter) => write!(f, "delay {who} {ms}ms {jitter}ms"),
             Intent::Bandwidth(who, rate) => write!(f, "bandwidth {who} {rate}"),
             Intent::Cpu(who, workers) => write!(f, "cpu {who} {workers}"),
             Intent::Memory(who, mb) if mb % 1024 == 0 => write!(f, "memory {who} {}G", mb / 1024),
@@ -465,6 +499,7 @@ impl Intent {
             Intent::ClockBump(_, seconds) => Intent::ClockBump(who, seconds),
             Intent::ClockStrobe(_, seconds) => Intent::ClockStrobe(who, seconds),
             Intent::Loss(_, percent) => Intent::Loss(who, percent),
+            Intent::Delay(_, ms, jitter) => Intent::Delay(who, ms, jitter),
             Intent::Bandwidth(_, rate) => Intent::Bandwidth(who, rate),
             Intent::Cpu(_, workers) => Intent::Cpu(who, workers),
             Intent::Memory(_, mb) => Intent::Memory(who, mb),
@@ -483,6 +518,7 @@ impl Intent {
                 | Intent::ClockBump(Who::Leader, _)
                 | Intent::ClockStrobe(Who::Leader, _)
                 | Intent::Loss(Who::Leader, _)
+                | Intent::Delay(Who::Leader, ..)
                 | Intent::Bandwidth(Who::Leader, _)
                 | Intent::Cpu(Who::Leader, _)
                 | Intent::Memory(Who::Leader, _)
@@ -497,6 +533,7 @@ impl Intent {
             Intent::Pause(_) => Some(Family::Pause),
             Intent::ClockBump(..) | Intent::ClockStrobe(..) => Some(Family::Clock),
             Intent::Loss(..) => Some(Family::Loss),
+            Intent::Delay(..) => Some(Family::Delay),
             Intent::Bandwidth(..) => Some(Family::Bandwidth),
             Intent::Cpu(..) => Some(Family::Cpu),
             Intent::Memory(..) => Some(Family::Memory),
@@ -516,6 +553,7 @@ impl Intent {
                 Some(Family::Pause) => "heal-pause",
                 Some(Family::Clock) => "heal-clock",
                 Some(Family::Loss) => "heal-loss",
+                Some(Family::Delay) => "heal-delay",
                 Some(Family::Bandwidth) => "heal-bandwidth",
                 Some(Family::Cpu) => "heal-cpu",
                 Some(Family::Memory) => "heal-memory",
@@ -556,6 +594,9 @@ mod tests {
             "loss n1 30%",
             "loss minority 100%",
             "bandwidth n2 1mbit",
+            "delay n1 100ms",
+            "delay minority 50ms 40ms",
+            "heal delay n1 100ms",
             "bandwidth one 512kbit",
             "cpu n1 2",
             "memory n3 512M",
@@ -579,8 +620,16 @@ mod tests {
         assert_eq!("clock strobe n1".parse::<Intent>(), Ok(Intent::ClockStrobe(Who::Node("n1".into()), 20)));
         assert_eq!("clock bump n3 30s".parse::<Intent>(), Ok(Intent::ClockBump(Who::Node("n3".into()), 30)));
         assert!("kill n/3".parse::<Intent>().is_err());
-        let err = "delay".parse::<Family>().unwrap_err().to_string();
+        let err = "corrupt".parse::<Family>().unwrap_err().to_string();
         assert!(err.contains("netem") && err.contains("bandwidth"), "{err}");
+        assert_eq!("delay".parse::<Family>(), Ok(Family::Delay));
+        for bad in ["delay n1 0ms", "delay n1 10ms 20ms", "delay n1 100", "delay n1 2min", "delay n1 70000ms"] {
+            assert!(bad.parse::<Intent>().is_err(), "{bad}");
+        }
+        assert_eq!(
+            "delay n1 n2 5ms".parse::<Intent>(),
+            Ok(Intent::Delay(Who::Nodes(vec!["n1".into(), "n2".into()]), 5, 0))
+        );
         assert_eq!("loss".parse::<Family>(), Ok(Family::Loss));
         for bad in [
             "loss n1 0%",

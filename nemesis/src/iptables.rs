@@ -22,37 +22,33 @@ pub fn setup(run_id: &str) -> Vec<Vec<String>> {
     vec![iptables(&["-N", CHAIN]), iptables(&["-I", "INPUT", "-m", "comment", "--comment", &comment, "-j", CHAIN])]
 }
 
+/// Appends (`add = true`) or deletes a rule of faultline's chain for packets from `from_addr`,
+/// with `matching` before the run's comment and `then` after `-j`.
+fn from_rule(from_addr: &str, run_id: &str, add: bool, matching: &[&str], then: &[&str]) -> Vec<String> {
+    let comment = comment(run_id);
+    let head = [if add { "-A" } else { "-D" }, CHAIN, "-s", from_addr];
+    let tagged = ["-m", "comment", "--comment", &comment, "-j"];
+    iptables(&[&head[..], matching, &tagged[..], then].concat())
+}
+
 /// Appends (`add = true`) or deletes the rule that drops packets from `from_addr`.
 pub fn drop_from(from_addr: &str, run_id: &str, add: bool) -> Vec<String> {
-    let comment = comment(run_id);
-    let op = if add { "-A" } else { "-D" };
-    iptables(&[op, CHAIN, "-s", from_addr, "-m", "comment", "--comment", &comment, "-j", "DROP"])
+    from_rule(from_addr, run_id, add, &[], &["DROP"])
 }
 
 /// Appends (`add = true`) or deletes the rule that drops `percent`% of the packets from
 /// `from_addr`, each at random (the `statistic` match: packet loss without netem).
 pub fn lose_from(from_addr: &str, percent: u8, run_id: &str, add: bool) -> Vec<String> {
-    let comment = comment(run_id);
-    let op = if add { "-A" } else { "-D" };
     let probability = format!("{:.2}", f64::from(percent) / 100.0);
-    iptables(&[
-        op,
-        CHAIN,
-        "-s",
-        from_addr,
-        "-m",
-        "statistic",
-        "--mode",
-        "random",
-        "--probability",
-        &probability,
-        "-m",
-        "comment",
-        "--comment",
-        &comment,
-        "-j",
-        "DROP",
-    ])
+    let statistic = ["-m", "statistic", "--mode", "random", "--probability", &probability];
+    from_rule(from_addr, run_id, add, &statistic, &["DROP"])
+}
+
+/// Appends (`add = true`) or deletes the rule that hands packets from `from_addr` to netfilter
+/// queue `queue` (passing them on when nothing listens there).
+pub fn queue_from(from_addr: &str, queue: u16, run_id: &str, add: bool) -> Vec<String> {
+    let queue = queue.to_string();
+    from_rule(from_addr, run_id, add, &[], &["NFQUEUE", "--queue-num", &queue, "--queue-bypass"])
 }
 
 /// Inserts (`add = true`) or deletes the rule in the host's `chain` (Docker's `DOCKER-USER`, or
@@ -81,6 +77,12 @@ mod tests {
         );
         assert_eq!(drop_from("198.18.0.12", "r1", false)[3], "-D");
         assert!(setup("r1")[1].contains(&"faultline:r1".to_string()));
+        let queue = queue_from("198.18.0.12", 12, "r1", false).join(" ");
+        assert_eq!(
+            queue,
+            "iptables -w 5 -D FAULTLINE -s 198.18.0.12 -m comment --comment faultline:r1 -j NFQUEUE --queue-num 12 \
+             --queue-bypass"
+        );
         let lose = lose_from("198.18.0.12", 30, "r1", true).join(" ");
         assert_eq!(
             lose,

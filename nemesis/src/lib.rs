@@ -11,6 +11,7 @@ pub mod action;
 pub mod chaos_mesh;
 pub mod clock;
 pub mod command;
+pub mod delay;
 pub mod intent;
 pub mod iptables;
 pub mod resolve;

@@ -97,14 +97,14 @@ pub fn resolve(intent: &Intent, state: &ClusterState, rng: &mut impl Rng) -> Res
             on_each(who, state, rng, &name, |node| Effect::ClockStrobe { node, seconds: *seconds })?
         }
         Intent::Loss(who, percent) => {
-            let all: Vec<&String> = state.nodes.iter().collect();
-            let lossy = choose(who, state, &all, rng, &name)?;
-            // What the chosen nodes send is lost on its way in at every other node.
-            let pairs = lossy
-                .iter()
-                .flat_map(|from| state.nodes.iter().filter(move |on| *on != from).map(move |on| (on, from)));
-            pairs.map(|(on, from)| Effect::Loss { on: on.clone(), from: from.clone(), percent: *percent }).collect()
+            into_the_others(who, state, rng, &name, |on, from| Effect::Loss { on, from, percent: *percent })?
         }
+        Intent::Delay(who, ms, jitter_ms) => into_the_others(who, state, rng, &name, |on, from| Effect::Delay {
+            on,
+            from,
+            ms: *ms,
+            jitter_ms: *jitter_ms,
+        })?,
         Intent::Bandwidth(who, rate) => {
             on_each(who, state, rng, &name, |node| Effect::Bandwidth { node, kbit: rate.kbit })?
         }
@@ -126,6 +126,22 @@ fn on_each(
 ) -> Result<Vec<Effect>, ResolveError> {
     let all: Vec<&String> = state.nodes.iter().collect();
     Ok(choose(who, state, &all, rng, intent)?.into_iter().map(effect).collect())
+}
+
+/// One effect at every other node (`on`) for each node WHO chooses (`from`): what the chosen
+/// nodes send is acted on as it comes into each of the others.
+fn into_the_others(
+    who: &Who,
+    state: &ClusterState,
+    rng: &mut impl Rng,
+    intent: &str,
+    effect: impl Fn(String, String) -> Effect,
+) -> Result<Vec<Effect>, ResolveError> {
+    let all: Vec<&String> = state.nodes.iter().collect();
+    let senders = choose(who, state, &all, rng, intent)?;
+    let pairs =
+        senders.iter().flat_map(|from| state.nodes.iter().filter(move |on| *on != from).map(move |on| (on, from)));
+    Ok(pairs.map(|(on, from)| effect(on.clone(), from.clone())).collect())
 }
 
 fn minority(n: usize) -> usize {
@@ -283,6 +299,7 @@ mod tests {
             run_id: "r1".into(),
             addrs: nodes.iter().enumerate().map(|(i, n)| (n.clone(), format!("198.18.0.{}", 11 + i))).collect(),
             daemons: nodes.iter().map(|n| (n.clone(), daemon(n))).collect(),
+            agent: Some("/d/faultline".into()),
         };
         ClusterState { nodes, leader: Some("n2".into()), placement, ..ClusterState::default() }
     }

@@ -128,6 +128,9 @@ impl RandomSchedule {
                     Intent::ClockStrobe(Who::One, crate::clock::STROBE_SECONDS),
                 ]),
                 Family::Loss => intents.extend([Intent::Loss(Who::One, 30), Intent::Loss(Who::Minority, 60)]),
+                Family::Delay => {
+                    intents.extend([Intent::Delay(Who::One, 100, 0), Intent::Delay(Who::Minority, 50, 40)])
+                }
                 Family::Bandwidth => intents.extend([Intent::Bandwidth(Who::One, Rate { kbit: 1_000 })]),
                 Family::Cpu => intents.extend([Intent::Cpu(Who::One, 2), Intent::Cpu(Who::Leader, 2)]),
                 Family::Memory => intents.extend([Intent::Memory(Who::One, 512)]),

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use checkers::{OpType, Process, Value};
-use nemesis::Placement;
+use nemesis::{Family, Placement};
 use results::hypothesis::Abort;
 use targets::{Cluster, Target};
 use tokio_util::sync::CancellationToken;
@@ -16,7 +16,7 @@ use super::faults::Active;
 use super::journal::Journal;
 use super::node::Node;
 use super::sequencer::Sequencer;
-use super::start::Started;
+use super::start::{self, Started};
 use super::workload::Touched;
 use crate::provision::Provisioner;
 
@@ -100,6 +100,7 @@ impl Run {
             run_id: setup.run_id.clone(),
             addrs: started.nodes.iter().map(|n| (n.spec.name.clone(), n.spec.addr.clone())).collect(),
             daemons: started.nodes.iter().map(|n| (n.spec.name.clone(), n.daemon.clone())).collect(),
+            agent: setup.plan.schedule.families().contains(&Family::Delay).then(|| start::agent(&started.cluster)),
         };
         Run {
             touched: Touched::new(setup.plan.workload),

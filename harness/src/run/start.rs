@@ -34,6 +34,7 @@ pub async fn start(setup: &Setup) -> Result<Started, String> {
     let specs = provisioned.iter().map(|p| p.spec.clone()).collect();
     let cluster = Cluster { run_id: setup.run_id.clone(), nodes: specs, data_root };
     let clocked = setup.plan.schedule.families().contains(&Family::Clock);
+    let delayed = setup.plan.schedule.families().contains(&Family::Delay);
     let mut nodes = Vec::new();
     for Provisioned { spec, remote } in provisioned {
         install(setup.target.as_ref(), remote.as_ref()).await?;
@@ -45,6 +46,10 @@ pub async fn start(setup: &Setup) -> Result<Started, String> {
         prepare(setup, &node, &cluster).await?;
         if clocked {
             set_clock_true(&node).await?;
+        }
+        if delayed {
+            let me = std::env::current_exe().map_err(|e| format!("finding faultline's own executable: {e}"))?;
+            node.remote.upload(&me, &agent(&cluster)).await?;
         }
         nodes.push(node);
     }
@@ -62,6 +67,12 @@ pub async fn start(setup: &Setup) -> Result<Started, String> {
     let up = launched.elapsed();
     tracing::info!("cluster up in {:.2} s", up.as_secs_f64());
     Ok(Started { nodes, cluster, up })
+}
+
+/// Where faultline's own executable goes on each node when the schedule delays packets (its
+/// delay agent runs from it), in the run's data folder.
+pub fn agent(cluster: &Cluster) -> PathBuf {
+    cluster.data_root.join("faultline-agent")
 }
 
 /// Installs the target on the node when its probe fails there.
