@@ -1,6 +1,7 @@
 //! `faultline test --target postgres` against a real PostgreSQL server (Debian's `postgresql`)
 //! in a network namespace, one node, 10 workers, at each isolation level: the anomalies each
-//! level admits are found and explained, and serializable holds. Needs root and postgresql;
+//! level admits are found and explained, and serializable holds (also with the clients cut off
+//! from the server for a while, and with a kill). Needs root and postgresql;
 //! ignored unless asked for (`-- --include-ignored`, as CI does as root).
 
 use std::path::{Path, PathBuf};
@@ -54,6 +55,27 @@ fn run(dir: &Path, workload: &str, isolation: &str, faults: Option<&str>) -> (i3
     (code, out, folder, results)
 }
 
+/// While the clients were cut off from the server (from the partition until its heal), no
+/// transaction completed; after the heal, they did again.
+fn clients_were_cut_off(folder: &Path) {
+    let ops = checkers::history::load_path(&folder.join("history.jsonl")).unwrap().ops;
+    let nemesis = checkers::Process::nemesis();
+    let at = |f: &str| ops.iter().find(|o| o.process == nemesis && o.f == f).map(|o| o.time).unwrap();
+    let (cut, healed) = (at("partition"), at("heal"));
+    let ok_in = |from: u64, to: u64| {
+        ops.iter()
+            .filter(|o| o.process != nemesis && o.kind == checkers::OpType::Ok && (from..to).contains(&o.time))
+            .count()
+    };
+    // A reply already on its way when the rule went in may still arrive: 200 ms of grace.
+    let during = ok_in(cut + 200_000_000, healed);
+    let after = ok_in(healed, u64::MAX);
+    eprintln!("clients -> n1: {during} transactions completed during the cut, {after} after its heal");
+    assert!(healed - cut > 2_500_000_000, "the cut lasted its 3 s");
+    assert_eq!(during, 0, "no transaction completes while the clients are cut off");
+    assert!(after > 100, "transactions complete again after the heal: {after}");
+}
+
 #[test]
 #[ignore = "needs root, postgresql"]
 fn each_isolation_level_shows_the_anomalies_it_admits_and_serializable_none() {
@@ -61,7 +83,9 @@ fn each_isolation_level_shows_the_anomalies_it_admits_and_serializable_none() {
     let dir = dir.path();
     let kills = dir.join("kills.yaml");
     std::fs::write(&kills, "- {at: 8, do: kill n1}\n- {at: 10, do: heal}\n").unwrap();
-    let (kills, calm) = (Some(kills.to_str().unwrap()), None);
+    let cut = dir.join("cut.yaml");
+    std::fs::write(&cut, "- {at: 6, do: partition clients -> n1}\n- {at: 9, do: heal}\n").unwrap();
+    let (kills, cut, calm) = (Some(kills.to_str().unwrap()), Some(cut.to_str().unwrap()), None);
 
     // Repeatable read is snapshot isolation: write skew, a cycle serializability rules out.
     let (code, out, _, results) = run(dir, "list-append", "repeatable-read", kills);
@@ -79,9 +103,13 @@ fn each_isolation_level_shows_the_anomalies_it_admits_and_serializable_none() {
     assert!(cycle["detail"]["cycle"].as_array().unwrap().iter().all(|e| e["why"].is_string()), "{cycle}");
     assert_eq!(results["stats"]["faults"], 1);
 
-    // Serializable: valid, the conflicts refused as serialization failures, with and without a kill.
-    for (workload, schedule) in [("list-append", calm), ("bank", kills)] {
-        let (code, out, _, results) = run(dir, workload, "serializable", schedule);
+    // Serializable: valid, the conflicts refused as serialization failures, with the clients
+    // cut off from the server for 3 s and with a kill.
+    for (workload, schedule) in [("list-append", cut), ("bank", kills)] {
+        let (code, out, folder, results) = run(dir, workload, "serializable", schedule);
+        if schedule == cut {
+            clients_were_cut_off(&folder);
+        }
         assert_eq!(code, 0, "serializable {workload} should be valid: {out}");
         let failures = results["stats"]["serialization_failures"].as_u64().unwrap();
         assert!(failures > 0, "{workload}: no serialization failure counted: {}", results["stats"]);

@@ -40,6 +40,10 @@ pub enum PartitionShape {
     Cuts(Vec<Cut>),
 }
 
+/// The name that stands for the workload's clients (the controller) on the sending side of a
+/// cut: `partition clients -> n1` drops what the clients send to n1, cutting them off from it.
+pub const CLIENTS: &str = "clients";
+
 /// One cut of [`PartitionShape::Cuts`]: traffic from `from` to `to` is dropped (and from `to`
 /// to `from` too when `both`). A node on both sides keeps talking to itself.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -232,9 +236,12 @@ impl Intent {
             | Intent::Bandwidth(who, _)
             | Intent::Cpu(who, _)
             | Intent::Memory(who, _) => who.named(),
-            Intent::Partition(PartitionShape::Cuts(cuts)) => {
-                cuts.iter().flat_map(|c| c.from.iter().chain(&c.to)).map(String::as_str).collect()
-            }
+            Intent::Partition(PartitionShape::Cuts(cuts)) => cuts
+                .iter()
+                .flat_map(|c| c.from.iter().chain(&c.to))
+                .map(String::as_str)
+                .filter(|n| *n != CLIENTS)
+                .collect(),
             Intent::HealOf(inner) => inner.named_nodes(),
             _ => Vec::new(),
         }
@@ -295,7 +302,14 @@ fn cuts(text: &str) -> Result<Vec<Cut>, ParseError> {
                 }
             };
             let side = |t: &str| node_names(&t.split_whitespace().collect::<Vec<_>>());
-            Ok(Cut { from: side(from)?, to: side(to)?, both })
+            let cut = Cut { from: side(from)?, to: side(to)?, both };
+            if cut.to.iter().any(|n| n == CLIENTS) || (both && cut.from.iter().any(|n| n == CLIENTS)) {
+                return Err(ParseError(format!(
+                    "{:?}: faultline cuts the clients off on the nodes' side only; write clients -> n1",
+                    part.trim()
+                )));
+            }
+            Ok(cut)
         })
         .collect()
 }
@@ -586,6 +600,8 @@ mod tests {
             "isolate n1 n4",
             "partition n1 n2 -> n4 n5",
             "partition n1 <-> n2; n3 -> n4",
+            "partition clients -> n1",
+            "partition clients n2 -> n1",
             "heal kill n1 n2",
             "heal partition n1 -> n4",
             "clock bump n2 +30",
@@ -658,6 +674,12 @@ mod tests {
         assert_eq!((heal.f(), heal.family(), heal.named_nodes().len()), ("heal-partition", None, 4));
         assert_eq!("heal kill n3".parse::<Intent>().unwrap().f(), "heal-kill");
         assert_eq!("kill n1 n2".parse::<Intent>().unwrap(), Intent::Kill(Who::Nodes(vec!["n1".into(), "n2".into()])));
+        let clients: Intent = "partition clients -> n1".parse().unwrap();
+        assert_eq!(clients.named_nodes(), ["n1"], "clients name no node");
+        for bad in ["partition n1 -> clients", "partition clients <-> n1"] {
+            let err = bad.parse::<Intent>().unwrap_err().to_string();
+            assert!(err.contains("clients -> n1"), "{bad}: {err}");
+        }
         for bad in ["kill n1 n1", "kill one n2", "partition n1 ->", "partition -> n2", "heal heal", "heal explode"] {
             assert!(bad.parse::<Intent>().is_err(), "{bad}");
         }

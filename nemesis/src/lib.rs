@@ -20,6 +20,6 @@ pub mod schedule;
 
 pub use action::{intent_of, Action, Effect, Fault, Placement};
 pub use command::{Command, Daemon, DaemonRef, Signal};
-pub use intent::{Cut, Family, Intent, PartitionShape, Rate, Who};
+pub use intent::{Cut, Family, Intent, PartitionShape, Rate, Who, CLIENTS};
 pub use resolve::{resolve, resolve_rng, ClusterState, ResolveError};
 pub use schedule::{RandomSchedule, ScheduleStep, ScriptedSchedule};

@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::action::{Action, Effect, Fault, Placement, Unplaced};
-use crate::intent::{Cut, Intent, PartitionShape, Who};
+use crate::intent::{Cut, Intent, PartitionShape, Who, CLIENTS};
 
 /// Mixed into the run's seed for the rng of resolution ("neme" in ASCII). The client generator
 /// and the random schedule are seeded with the run's seed itself; this gives the nemesis's
@@ -274,7 +274,12 @@ fn partition(
             shuffled[1..].iter().map(|from| Effect::Drop { on: on.clone(), from: from.clone() }).collect()
         }
         PartitionShape::Cuts(cuts) => {
-            let named: Vec<&str> = cuts.iter().flat_map(|c| c.from.iter().chain(&c.to)).map(String::as_str).collect();
+            let named: Vec<&str> = cuts
+                .iter()
+                .flat_map(|c| c.from.iter().chain(&c.to))
+                .map(String::as_str)
+                .filter(|n| *n != CLIENTS)
+                .collect();
             known(state, &named, intent)?;
             named_cuts(cuts)
         }
@@ -284,7 +289,7 @@ fn partition(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::command::Daemon;
+    use crate::command::{Command, Daemon};
 
     fn state() -> ClusterState {
         let nodes: Vec<String> = (1..=5).map(|i| format!("n{i}")).collect();
@@ -403,6 +408,23 @@ mod tests {
         assert_eq!(fault.actions.len(), 3);
         let fault = resolve(&"memory leader 1G".parse().unwrap(), &s, &mut rng(3)).unwrap();
         assert_eq!(effects(&fault), [Effect::Memory { node: "n2".into(), mb: 1024 }]);
+    }
+
+    #[test]
+    fn clients_are_cut_off_on_the_nodes_side_by_their_address() {
+        let mut s = state();
+        let err = resolve(&"partition clients -> n1".parse().unwrap(), &s, &mut rng(3)).unwrap_err();
+        assert!(matches!(err, ResolveError::Unplaced(ref u) if u.node == CLIENTS), "{err}");
+        s.placement.addrs.insert(CLIENTS.into(), "198.18.0.1".into());
+        let fault = resolve(&"partition clients -> n1 n2".parse().unwrap(), &s, &mut rng(3)).unwrap();
+        let drops = ["n1", "n2"].map(|on| Effect::Drop { on: on.into(), from: CLIENTS.into() });
+        assert_eq!(effects(&fault), drops);
+        let Command::Exec { argv } =
+            &resolve(&"partition clients -> n1".parse().unwrap(), &s, &mut rng(3)).unwrap().actions[0].apply
+        else {
+            panic!()
+        };
+        assert!(argv.join(" ").contains("-s 198.18.0.1 "), "{argv:?}");
     }
 
     #[test]

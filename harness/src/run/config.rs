@@ -344,11 +344,12 @@ impl Schedule {
     }
 }
 
-/// A random schedule's families when the test names none: partitions, kills and pauses, as
-/// far as the target can undergo them.
-fn default_families(target: &targets::Entry) -> Families {
+/// A random schedule's families when the test names none: partitions (between two nodes or
+/// more), kills and pauses, as far as the target can undergo them.
+fn default_families(target: &targets::Entry, nodes: usize) -> Families {
     let classic = [Family::Partition, Family::Kill, Family::Pause];
-    Families(classic.into_iter().filter(|f| target.supports.faults.contains(f)).collect())
+    let apt = |f: &Family| target.supports.faults.contains(f) && (*f != Family::Partition || nodes > 1);
+    Families(classic.into_iter().filter(apt).collect())
 }
 
 /// A validated test.
@@ -522,7 +523,7 @@ impl Plan {
                 Schedule::Scripted(scripted)
             }
             (None, None) => {
-                let families = f.nemesis.get_or_insert_with(|| default_families(target));
+                let families = f.nemesis.get_or_insert_with(|| default_families(target, nodes.len()));
                 Schedule::Random(families.0.clone(), interval)
             }
         };

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use checkers::{OpType, Process, Value};
-use nemesis::{Family, Placement};
+use nemesis::{Family, Placement, CLIENTS};
 use results::hypothesis::Abort;
 use targets::{Cluster, Target};
 use tokio_util::sync::CancellationToken;
@@ -93,12 +93,27 @@ pub struct Run {
     pub aborted: Mutex<Option<Abort>>,
 }
 
+/// The address the controller (where the workload's clients run) sends from toward `node_addr`,
+/// as `ip route get` tells it: what a node sees the clients' packets come from.
+fn controller_addr(node_addr: &str) -> Option<String> {
+    let out = std::process::Command::new("ip").args(["-o", "route", "get", node_addr]).output().ok()?;
+    let route = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut words = route.split_whitespace();
+    words.by_ref().find(|w| *w == "src")?;
+    words.next().map(str::to_string)
+}
+
 impl Run {
     /// The live run on a started cluster, recording into `seq`.
     pub fn new(setup: Setup, started: Started, seq: Sequencer) -> Run {
+        let mut addrs: std::collections::BTreeMap<String, String> =
+            started.nodes.iter().map(|n| (n.spec.name.clone(), n.spec.addr.clone())).collect();
+        if let Some(clients) = started.nodes.first().and_then(|n| controller_addr(&n.spec.addr)) {
+            addrs.insert(CLIENTS.to_string(), clients);
+        }
         let placement = Placement {
             run_id: setup.run_id.clone(),
-            addrs: started.nodes.iter().map(|n| (n.spec.name.clone(), n.spec.addr.clone())).collect(),
+            addrs,
             daemons: started.nodes.iter().map(|n| (n.spec.name.clone(), n.daemon.clone())).collect(),
             agent: setup.plan.schedule.families().contains(&Family::Delay).then(|| start::agent(&started.cluster)),
         };

@@ -38,7 +38,7 @@ pub const ENTRY: Entry = Entry {
     supports: Supports {
         workloads: &["list-append", "rw-register", "bank"],
         leader: false,
-        faults: &[Family::Kill, Family::Pause],
+        faults: &[Family::Partition, Family::Kill, Family::Pause],
         options: &["isolation"],
         bugs: &[],
     },
