@@ -73,6 +73,30 @@ fn register_set_and_rw_register_end_valid_under_partitions_kills_and_pauses() {
     valid_under_every_fault(&dir, "rw-register", "20");
 }
 
+/// Every fault family with clock bumps among them: the leader 30 s ahead and then isolated, a
+/// majority killed, a minority 20 s behind, the leader paused, the cluster split in halves.
+const EVERY_FAULT_AND_CLOCKS: &str = "\
+- {at: 1, do: clock bump leader +30}
+- {at: 2, do: isolate leader}
+- {at: 6, do: heal}
+- {at: 8, do: kill majority}
+- {at: 11, do: heal}
+- {at: 12, do: clock bump minority -20}
+- {at: 13, do: pause leader}
+- {at: 16, do: heal}
+- {at: 17, do: partition halves}
+- {at: 19, do: heal}
+";
+
+#[test]
+#[ignore = "needs root: network namespaces, iptables and libfaketime"]
+fn list_append_ends_valid_under_partitions_kills_pauses_and_clock_bumps() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("own-append");
+    let families = ["partition", "kill", "pause", "clock"];
+    valid_under(&dir, EVERY_FAULT_AND_CLOCKS, &families, &["--workload", "list-append", "--time-limit", "21"]);
+}
+
 /// Runs `args` with `--bug bug` until a run is invalid with an anomaly `caught` accepts (at most
 /// 5 runs); fails if none is. Prints the runs and seconds it took.
 fn caught_within_5_runs(dir: &Path, bug: &str, args: &[&str], caught: impl Fn(&Value) -> bool) {

@@ -91,6 +91,20 @@ pub fn apply(mops: &[Mop], before: &[Vec<i64>]) -> (Value, Vec<Vec<i64>>) {
     (Value::Array(done), lists)
 }
 
+/// The completed value of a transaction a store ran: each read with the list it saw (`reads`,
+/// one per read in order; a missing one reads as empty).
+pub fn completed(mops: &[Mop], reads: &[Vec<i64>]) -> Value {
+    let mut reads = reads.iter();
+    let done = mops
+        .iter()
+        .map(|m| match *m {
+            Mop::Read(k) => checkers::value!(["r", k, reads.next().cloned().unwrap_or_default()]),
+            Mop::Append(k, v) => checkers::value!(["append", k, v]),
+        })
+        .collect();
+    Value::Array(done)
+}
+
 /// Transaction histories are never split by key.
 pub fn semantics() -> Semantics {
     crate::rw_register::semantics()

@@ -28,7 +28,7 @@ pub enum Request {
         /// The value written when it does.
         value: i64,
     },
-    /// A transaction of register reads and writes, applied atomically.
+    /// A transaction of register reads and writes and list reads and appends, applied atomically.
     Txn {
         /// Its micro-ops, in order.
         mops: Vec<Micro>,
@@ -50,6 +50,10 @@ pub enum Micro {
     R(u64),
     /// Write a register.
     W(u64, i64),
+    /// Read a list (the keys of lists are apart from those of registers).
+    L(u64),
+    /// Append to a list.
+    A(u64, i64),
 }
 
 impl Request {
@@ -57,7 +61,7 @@ impl Request {
     pub fn reads_only(&self) -> bool {
         match self {
             Request::Read { .. } | Request::Members => true,
-            Request::Txn { mops } => mops.iter().all(|m| matches!(m, Micro::R(_))),
+            Request::Txn { mops } => mops.iter().all(|m| matches!(m, Micro::R(_) | Micro::L(_))),
             Request::Write { .. } | Request::Cas { .. } | Request::Add { .. } => false,
         }
     }
@@ -68,7 +72,7 @@ impl Request {
 #[serde(tag = "reply", rename_all = "kebab-case")]
 pub enum Reply {
     /// It took effect; `value` is what a read saw (a register: a number or null; a
-    /// transaction: one entry per read; the set: its sorted elements).
+    /// transaction: one entry per read, a list read a list; the set: its sorted elements).
     Ok {
         /// The result.
         value: serde_json::Value,

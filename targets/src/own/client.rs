@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use checkers::OpType;
 use serde_json::{json, Value};
+use workloads::list_append;
 use workloads::register::RegisterOp;
 use workloads::rw_register::{self, Mop};
 use workloads::set::SetOp;
@@ -19,13 +20,16 @@ use crate::target::{done, BoxFuture, Client, Completion, NodeSpec};
 pub struct OwnClient {
     http: reqwest::Client,
     base: String,
+    /// Whether transactions are list-append's (a transaction of reads only is the same in both
+    /// transactional workloads; what a read returns is not).
+    lists: bool,
 }
 
 impl OwnClient {
-    /// A client of `node`; each request gives up after `timeout`.
-    pub fn new(node: &NodeSpec, timeout: Duration) -> OwnClient {
+    /// A client of `node` for `workload`; each request gives up after `timeout`.
+    pub fn new(node: &NodeSpec, workload: &str, timeout: Duration) -> OwnClient {
         let http = crate::target::http_client(timeout);
-        OwnClient { http, base: format!("http://{}", super::addr(node)) }
+        OwnClient { http, base: format!("http://{}", super::addr(node)), lists: workload == "list-append" }
     }
 
     /// Whether a read through the read index succeeds.
@@ -54,7 +58,18 @@ impl OwnClient {
     }
 
     /// The request for `op`, if this client runs it.
-    fn request(op: &Invocation) -> Option<Request> {
+    fn request(&self, op: &Invocation) -> Option<Request> {
+        if self.lists {
+            let mops = list_append::decode(op)?;
+            let mops = mops
+                .iter()
+                .map(|m| match *m {
+                    list_append::Mop::Read(k) => Micro::L(k),
+                    list_append::Mop::Append(k, v) => Micro::A(k, v),
+                })
+                .collect();
+            return Some(Request::Txn { mops });
+        }
         if let Some(reg) = RegisterOp::decode(op) {
             return Some(match reg {
                 RegisterOp::Read(key) => Request::Read { key },
@@ -80,12 +95,12 @@ impl OwnClient {
     }
 
     async fn execute(&self, op: &Invocation) -> Completion {
-        let Some(request) = OwnClient::request(op) else {
+        let Some(request) = self.request(op) else {
             return done(OpType::Fail, op.value.clone(), Some(format!("own cannot run {} {}", op.f, op.value)));
         };
         let unsure = if request.reads_only() { OpType::Fail } else { OpType::Info };
         match self.send(&request).await {
-            Ok(Reply::Ok { value }) => done(OpType::Ok, completed(op, value), None),
+            Ok(Reply::Ok { value }) => done(OpType::Ok, self.completed(op, value), None),
             Ok(Reply::Mismatch) => done(OpType::Fail, op.value.clone(), Some("mismatch".into())),
             Ok(Reply::Refused { reason }) => done(OpType::Fail, op.value.clone(), Some(reason)),
             Ok(Reply::Unsure { reason }) => done(unsure, op.value.clone(), Some(reason)),
@@ -93,19 +108,24 @@ impl OwnClient {
             Err((false, e)) => done(unsure, op.value.clone(), Some(e)),
         }
     }
-}
 
-/// The completed value of `op` given what the server returned.
-fn completed(op: &Invocation, value: Value) -> checkers::Value {
-    match (RegisterOp::decode(op), rw_register::decode(op)) {
-        (Some(RegisterOp::Read(k)), _) => json!([k, value]).into(),
-        (_, Some(mops)) => {
-            let reads: Vec<Option<i64>> =
-                value.as_array().map(|r| r.iter().map(Value::as_i64).collect()).unwrap_or_default();
-            rw_register::completed(&mops, &reads)
+    /// The completed value of `op` given what the server returned.
+    fn completed(&self, op: &Invocation, value: Value) -> checkers::Value {
+        let reads = value.as_array().map(Vec::as_slice).unwrap_or_default();
+        if self.lists {
+            let list = |r: &Value| r.as_array().map(|l| l.iter().flat_map(Value::as_i64).collect()).unwrap_or_default();
+            let lists: Vec<Vec<i64>> = reads.iter().map(list).collect();
+            return list_append::completed(&list_append::decode(op).unwrap_or_default(), &lists);
         }
-        _ if op.f == "read" => value.into(),
-        _ => op.value.clone(),
+        match (RegisterOp::decode(op), rw_register::decode(op)) {
+            (Some(RegisterOp::Read(k)), _) => json!([k, value]).into(),
+            (_, Some(mops)) => {
+                let reads: Vec<Option<i64>> = reads.iter().map(Value::as_i64).collect();
+                rw_register::completed(&mops, &reads)
+            }
+            _ if op.f == "read" => value.into(),
+            _ => op.value.clone(),
+        }
     }
 }
 
@@ -115,6 +135,6 @@ impl Client for OwnClient {
     }
 
     fn runs(&self, op: &Invocation) -> bool {
-        OwnClient::request(op).is_some()
+        self.request(op).is_some()
     }
 }

@@ -25,7 +25,7 @@ pub const ENTRY: Entry = Entry {
     name: "own",
     about: "faultline's own Raft key-value server (openraft), correct by default, with bug switches",
     supports: Supports {
-        workloads: &["register", "set", "rw-register"],
+        workloads: &["register", "set", "rw-register", "list-append"],
         leader: true,
         faults: &[Family::Partition, Family::Kill, Family::Pause, Family::Clock],
         options: &[],
@@ -115,20 +115,19 @@ impl Target for Own {
         Duration::from_secs(2)
     }
 
-    fn client(&self, node: &NodeSpec, _workload: &str) -> Box<dyn Client> {
-        // The workloads it serves tell their ops apart by shape alone.
-        Box::new(OwnClient::new(node, Duration::from_secs(2)))
+    fn client(&self, node: &NodeSpec, workload: &str) -> Box<dyn Client> {
+        Box::new(OwnClient::new(node, workload, Duration::from_secs(2)))
     }
 
     fn ready<'a>(&'a self, node: &'a NodeSpec) -> BoxFuture<'a, bool> {
-        Box::pin(async move { OwnClient::new(node, Duration::from_secs(1)).probe().await })
+        Box::pin(async move { OwnClient::new(node, "register", Duration::from_secs(1)).probe().await })
     }
 
     fn leader<'a>(&'a self, cluster: &'a Cluster) -> BoxFuture<'a, Option<String>> {
         Box::pin(async move {
             let mut votes = Vec::new();
             for node in &cluster.nodes {
-                if let Some(leader) = OwnClient::new(node, Duration::from_millis(500)).leader().await {
+                if let Some(leader) = OwnClient::new(node, "register", Duration::from_millis(500)).leader().await {
                     votes.push(leader);
                 }
             }

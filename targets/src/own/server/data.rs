@@ -1,4 +1,4 @@
-//! The replicated data: registers and one set, and how a request reads or changes them. A pure
+//! The replicated data: registers, lists and one set, and how a request reads or changes them. A pure
 //! function of the requests applied, so every replica that applies the same log agrees.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,6 +12,7 @@ use crate::own::api::{Micro, Reply, Request};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Data {
     registers: BTreeMap<u64, i64>,
+    lists: BTreeMap<u64, Vec<i64>>,
     set: BTreeSet<i64>,
 }
 
@@ -35,10 +36,12 @@ impl Data {
                 let mut reads = Vec::new();
                 for mop in mops {
                     match *mop {
-                        Micro::R(key) => reads.push(self.registers.get(&key).copied()),
+                        Micro::R(key) => reads.push(json!(self.registers.get(&key))),
                         Micro::W(key, value) => {
                             self.registers.insert(key, value);
                         }
+                        Micro::L(key) => reads.push(json!(self.lists.get(&key).map_or(&[][..], Vec::as_slice))),
+                        Micro::A(key, value) => self.lists.entry(key).or_default().push(value),
                     }
                 }
                 json!(reads)
@@ -73,6 +76,8 @@ mod tests {
         ok(d.execute(&Request::Cas { key: 1, expect: 5, value: 6 }));
         let txn = Request::Txn { mops: vec![Micro::R(1), Micro::W(2, 7), Micro::R(2)] };
         assert_eq!(ok(d.execute(&txn)), json!([6, 7]));
+        let txn = Request::Txn { mops: vec![Micro::L(1), Micro::A(1, 4), Micro::A(1, 2), Micro::L(1), Micro::R(1)] };
+        assert_eq!(ok(d.execute(&txn)), json!([[], [4, 2], 6]));
         ok(d.execute(&Request::Add { element: 3 }));
         ok(d.execute(&Request::Add { element: 1 }));
         assert_eq!(ok(d.execute(&Request::Members)), json!([1, 3]));
