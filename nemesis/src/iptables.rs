@@ -17,9 +17,16 @@ fn comment(run_id: &str) -> String {
 }
 
 /// Creates faultline's chain and jumps to it from INPUT (run once per node at setup).
-pub fn setup(run_id: &str) -> Vec<Vec<String>> {
+pub fn setup(run_id: &str) -> [Vec<String>; 2] {
     let comment = comment(run_id);
-    vec![iptables(&["-N", CHAIN]), iptables(&["-I", "INPUT", "-m", "comment", "--comment", &comment, "-j", CHAIN])]
+    [iptables(&["-N", CHAIN]), iptables(&["-I", "INPUT", "-m", "comment", "--comment", &comment, "-j", CHAIN])]
+}
+
+/// Undoes [`setup`] on a node that outlives the run (an SSH machine): the first removes the
+/// (emptied) chain, the second the jump; run the second first.
+pub fn teardown(run_id: &str) -> [Vec<String>; 2] {
+    let comment = comment(run_id);
+    [iptables(&["-X", CHAIN]), iptables(&["-D", "INPUT", "-m", "comment", "--comment", &comment, "-j", CHAIN])]
 }
 
 /// Appends (`add = true`) or deletes a rule of faultline's chain for packets from `from_addr`,

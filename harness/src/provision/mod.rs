@@ -2,13 +2,16 @@
 //! is journaled before it is taken (undone by the journal at teardown, on a signal, or by
 //! `faultline heal`), so a provisioner has no teardown of its own.
 //!
-//! Provisioners: [`netns::Netns`] (one network namespace per node on this machine).
+//! Provisioners: [`netns::Netns`] (one network namespace per node on this machine) and
+//! [`ssh::Ssh`] (machines reached over SSH).
 
 pub mod netns;
+pub mod ssh;
 
 use targets::{BoxFuture, NodeSpec};
 
 use crate::remote::Remote;
+use crate::run::config::Plan;
 use crate::run::journal::Journal;
 use crate::run::provisioning::ProvisionerName;
 
@@ -33,8 +36,18 @@ pub trait Provisioner: Send + Sync {
 }
 
 /// The provisioner a test names.
-pub fn choose(name: ProvisionerName) -> Box<dyn Provisioner> {
-    match name {
-        ProvisionerName::Netns => Box::new(netns::Netns),
+pub fn choose(plan: &Plan) -> Box<dyn Provisioner> {
+    match (plan.provisioner, &plan.ssh) {
+        (ProvisionerName::Ssh, Some(nodes)) => Box::new(ssh::Ssh(nodes.clone())),
+        _ => Box::new(netns::Netns),
+    }
+}
+
+/// The checks that run before anything is changed: for SSH nodes, each is reached, its host
+/// key checked, the user authenticated and root reached. One line naming the node on failure.
+pub async fn precheck(plan: &Plan) -> Result<(), String> {
+    match &plan.ssh {
+        Some(nodes) => ssh::Ssh(nodes.clone()).connect(&plan.nodes).await.map(drop),
+        None => Ok(()),
     }
 }

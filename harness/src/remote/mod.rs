@@ -5,11 +5,12 @@
 //! downloaded, pidfiles live on the node.
 //!
 //! Implementations: [`local::LocalRemote`] (the controller itself, or a network namespace on
-//! it). A journal entry names its node and how to reach it ([`Reach`]), never a secret, so
+//! it) and [`ssh::SshRemote`] (a machine reached over SSH). A journal entry names its node and how to reach it ([`Reach`]), never a secret, so
 //! `faultline heal` can undo it after the harness died.
 
 pub mod exec;
 pub mod local;
+pub mod ssh;
 
 use std::path::Path;
 use std::time::Duration;
@@ -55,6 +56,9 @@ pub enum Reach {
         /// The namespace's name.
         netns: String,
     },
+    /// A machine reached over SSH: host, port, user, the key file's path and the known_hosts
+    /// file (never key contents).
+    Ssh(Box<ssh::Login>),
 }
 
 /// The control channel of one node. Methods are async (boxed futures, so a remote can be a
@@ -85,5 +89,6 @@ pub fn connect(node: &str, reach: &Reach) -> Box<dyn Remote> {
     match reach {
         Reach::Local => Box::new(local::LocalRemote::host(node)),
         Reach::Netns { netns } => Box::new(local::LocalRemote::netns(node, netns)),
+        Reach::Ssh(login) => Box::new(ssh::SshRemote::new(node, (**login).clone(), ssh::UnknownHostKey::Refuse)),
     }
 }

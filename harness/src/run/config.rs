@@ -16,7 +16,7 @@ use targets::registry::{self, list};
 use targets::{Bug, Bugs, Target, TargetOptions};
 
 use crate::limits;
-use crate::run::provisioning::ProvisionerName;
+use crate::run::provisioning::{check_host, split_node, ProvisionerName, SshFields, SshNodes};
 
 /// `faultline test` flags.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -67,9 +67,26 @@ pub struct Fields {
     /// How many nodes (n1…nN), or a comma-separated list of names.
     #[arg(long)]
     pub nodes: Option<NodeNames>,
-    /// What the nodes are: netns (a network namespace per node on this machine, the default).
+    /// What the nodes are: netns (a network namespace per node on this machine, the default)
+    /// or ssh (machines reached over SSH: --nodes names their hosts, NAME=HOST or HOST).
     #[arg(long)]
     pub provisioner: Option<ProvisionerName>,
+    /// SSH nodes: the user to log in as (default root; others need passwordless sudo).
+    #[arg(long)]
+    pub ssh_user: Option<String>,
+    /// SSH nodes: sshd's port (default 22).
+    #[arg(long)]
+    pub ssh_port: Option<u16>,
+    /// SSH nodes: the private key file, OpenSSH ed25519 or RSA (default: ssh-agent).
+    #[arg(long)]
+    pub ssh_key: Option<PathBuf>,
+    /// SSH nodes: the known_hosts file host keys are checked against (default ~/.ssh/known_hosts).
+    #[arg(long)]
+    pub ssh_known_hosts: Option<PathBuf>,
+    /// SSH nodes: record host keys known_hosts does not list (a changed key is always refused).
+    #[arg(long)]
+    #[serde(default)]
+    pub accept_new_host_keys: bool,
     /// Client workers: a number, or `2n` for twice the nodes.
     #[arg(long)]
     pub concurrency: Option<Concurrency>,
@@ -248,7 +265,8 @@ impl std::fmt::Display for Families {
     }
 }
 
-/// The nodes of a test: `--nodes 5` (n1…n5) or a comma-separated list of names.
+/// The nodes of a test: `--nodes 5` (n1…n5) or a comma-separated list of names (for SSH
+/// nodes `NAME=HOST` entries, or host names that are their own node names).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeNames(pub Vec<String>);
 
@@ -260,14 +278,19 @@ impl FromStr for NodeNames {
             Ok(n) => return Err(format!("nodes = {n}: use 1 to 200 nodes")),
             Err(_) => s.split(',').map(|n| n.trim().to_string()).collect(),
         };
-        for name in &names {
+        for entry in &names {
+            let (name, host) = split_node(entry);
+            if let Some(host) = host {
+                check_host(host)?;
+            }
             let ok =
                 !name.is_empty() && name.len() <= 12 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
             if !ok {
                 return Err(format!("node name {name:?}: use 1–12 letters, digits or dashes, e.g. n1,n2,n3"));
             }
         }
-        if let Some((_, twice)) = names.iter().enumerate().find(|(i, n)| names[..*i].contains(n)) {
+        let plain: Vec<&str> = names.iter().map(|e| split_node(e).0).collect();
+        if let Some((_, twice)) = plain.iter().enumerate().find(|(i, n)| plain[..*i].contains(n)) {
             return Err(format!("node name {twice:?} is listed twice; name each node once"));
         }
         Ok(NodeNames(names))
@@ -367,6 +390,8 @@ pub struct Plan {
     pub nodes: Vec<String>,
     /// What the nodes are.
     pub provisioner: ProvisionerName,
+    /// How to reach SSH nodes (with the ssh provisioner).
+    pub ssh: Option<SshNodes>,
     /// The workload its clients run.
     pub workload: WorkloadName,
     /// The model a transactional workload's history is judged against.
@@ -431,6 +456,10 @@ impl Plan {
             labels,
             nodes,
             provisioner,
+            ssh_user,
+            ssh_port,
+            ssh_key,
+            ssh_known_hosts,
             concurrency,
             time_limit,
             test_count,
@@ -443,6 +472,7 @@ impl Plan {
         );
         f.serializable |= flags.serializable;
         f.pre_vote |= flags.pre_vote;
+        f.accept_new_host_keys |= flags.accept_new_host_keys;
         f.bugs.extend(flags.bugs);
         Plan::from_fields(f)
     }
@@ -466,8 +496,18 @@ impl Plan {
         let built = target.with_options(&target_options)?;
         let workload = *f.workload.get_or_insert(WorkloadName::Register);
         let default_nodes = built.max_nodes().unwrap_or(5).min(5);
-        let nodes =
+        let entries =
             f.nodes.get_or_insert_with(|| NodeNames((1..=default_nodes).map(|i| format!("n{i}")).collect())).0.clone();
+        let provisioner = *f.provisioner.get_or_insert_default();
+        let ssh = SshFields {
+            user: f.ssh_user.clone(),
+            port: f.ssh_port,
+            key: f.ssh_key.clone(),
+            known_hosts: f.ssh_known_hosts.clone(),
+            accept_new_host_keys: f.accept_new_host_keys,
+        }
+        .resolve(provisioner, &entries)?;
+        let nodes: Vec<String> = entries.iter().map(|e| split_node(e).0.to_string()).collect();
         let asked = *f.concurrency.get_or_insert(Concurrency::PerNode(2));
         let concurrency = match asked {
             Concurrency::Fixed(n) => Some(n),
@@ -566,7 +606,8 @@ impl Plan {
             target,
             target_options,
             nodes,
-            provisioner: *f.provisioner.get_or_insert_default(),
+            provisioner,
+            ssh,
             workload,
             consistency_model,
             concurrency,

@@ -50,6 +50,10 @@ pub fn test(args: TestArgs) -> ExitCode {
             return ExitCode::from(crate::exit::BAD_INPUT);
         }
     };
+    if let Err(e) = precheck(&plan) {
+        eprintln!("faultline test: {e}");
+        return ExitCode::from(crate::exit::BAD_INPUT);
+    }
     let session = match Session::open() {
         Ok(session) => session,
         Err(e) => {
@@ -74,6 +78,15 @@ pub fn test(args: TestArgs) -> ExitCode {
         }
     }
     crate::exit::for_verdict(worst.unwrap_or(Verdict::Crashed))
+}
+
+/// The provisioner's checks before anything is changed (on a runtime of their own).
+fn precheck(plan: &config::Plan) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(crate::provision::precheck(plan))
 }
 
 /// What one run left: its folder, its exit code (0 valid, 1 invalid, 2 unknown, 255 the
@@ -204,7 +217,7 @@ async fn one_run(
         dir: dir.to_path_buf(),
         journal,
         target: plan.target(),
-        provisioner: crate::provision::choose(plan.provisioner),
+        provisioner: crate::provision::choose(plan),
         cancel: interrupt.token(),
     };
     let mut errors = Vec::new();

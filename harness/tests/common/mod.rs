@@ -106,3 +106,4 @@ pub fn history(run: &Path) -> Vec<Op> {
 pub fn secs(op: &Op) -> f64 {
     op.time as f64 / 1e9
 }
+pub mod sshd;
