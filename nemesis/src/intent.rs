@@ -522,6 +522,15 @@ impl Intent {
         }
     }
 
+    /// Whether it cuts the workload's clients off a node (`partition clients -> n1`).
+    pub fn cuts_clients(&self) -> bool {
+        match self {
+            Intent::Partition(PartitionShape::Cuts(cuts)) => cuts.iter().any(|c| c.from.iter().any(|n| n == CLIENTS)),
+            Intent::HealOf(inner) => inner.cuts_clients(),
+            _ => false,
+        }
+    }
+
     /// Whether resolving it needs to know the leader.
     pub fn needs_leader(&self) -> bool {
         matches!(
@@ -676,6 +685,7 @@ mod tests {
         assert_eq!("kill n1 n2".parse::<Intent>().unwrap(), Intent::Kill(Who::Nodes(vec!["n1".into(), "n2".into()])));
         let clients: Intent = "partition clients -> n1".parse().unwrap();
         assert_eq!(clients.named_nodes(), ["n1"], "clients name no node");
+        assert!(clients.cuts_clients() && !"partition n1 -> n2".parse::<Intent>().unwrap().cuts_clients());
         for bad in ["partition n1 -> clients", "partition clients <-> n1"] {
             let err = bad.parse::<Intent>().unwrap_err().to_string();
             assert!(err.contains("clients -> n1"), "{bad}: {err}");

@@ -560,6 +560,14 @@ impl Plan {
                         nodes.join(",")
                     ));
                 }
+                let cuts_clients = scripted.steps().iter().any(|s| s.intent.cuts_clients());
+                if cuts_clients && provisioner != ProvisionerName::Netns {
+                    return Err(format!(
+                        "{}: cutting the clients off a node would cut faultline's own connection to it on {provisioner} \
+                         nodes; cut the clients off only with the netns provisioner",
+                        path.display()
+                    ));
+                }
                 Schedule::Scripted(scripted)
             }
             (None, None) => {
@@ -755,6 +763,22 @@ mod tests {
         assert_eq!(file("provisioner: netns\n").unwrap().provisioner, ProvisionerName::Netns);
         let err = file("time-limit: 5\nprovisioner: vagrant\n").unwrap_err();
         assert!(err.contains("test.yaml") && err.contains("line 2") && err.contains("unknown provisioner"), "{err}");
+    }
+
+    #[test]
+    fn the_clients_are_cut_off_only_on_namespace_nodes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cut = dir.path().join("cut.yaml");
+        std::fs::write(&cut, "- {at: 1, do: partition clients -> n1}\n").unwrap();
+        let test = |provisioner: &str| {
+            let path = dir.path().join("test.yaml");
+            let nodes = "nodes: n1=198.18.0.11,n2=198.18.0.12,n3=198.18.0.13\n";
+            let schedule = format!("nemesis-schedule: {}\n", cut.display());
+            std::fs::write(&path, format!("provisioner: {provisioner}\n{nodes}{schedule}")).unwrap();
+            Plan::new(TestArgs { file: Some(path), fields: Fields::default() })
+        };
+        let err = test("ssh").unwrap_err();
+        assert!(err.contains("cut.yaml") && err.contains("own connection") && err.contains("netns"), "{err}");
     }
 
     #[test]
