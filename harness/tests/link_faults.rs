@@ -9,12 +9,16 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::{faultline, leftovers, run_dir, schedule, scratch, sh};
 use serde_json::Value;
 
 const N1: &str = "198.18.0.11";
+
+/// One cluster at a time: both tests make the same namespaces.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// Runs `argv` inside node `ns`'s namespace; its stdout.
 fn in_node(ns: &str, argv: &[&str]) -> String {
@@ -128,6 +132,7 @@ fn reported(run: &Path, intent: &str, heal: &str) {
 #[test]
 #[ignore = "needs root: network namespaces, iptables, tc and etcd-server"]
 fn loss_delay_and_a_bandwidth_limit_show_between_the_nodes_and_go_with_their_heals() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch("link-faults");
     let script = schedule(
         &dir,
@@ -249,6 +254,7 @@ fn run_file(suffix: &str) -> Option<PathBuf> {
 #[test]
 #[ignore = "needs root: network namespaces, iptables and etcd-server"]
 fn cpu_and_memory_pressure_show_on_their_node_and_go_with_their_heals() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch("resource-faults");
     let script = schedule(
         &dir,
