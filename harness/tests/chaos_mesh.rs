@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use checkers::{OpType, Process};
-use common::{faultline, history, leftovers, scratch, secs, test_run};
+use common::{faultline, history, json, leftovers, scratch, secs, test_run};
 use serde_json::Value;
 
 /// The experiment of issue 24, exactly as the issue gives it.
@@ -43,10 +43,6 @@ fn test_file(dir: &Path, chaos: &str, extra: &str) -> String {
     let path = dir.join("test.yaml");
     std::fs::write(&path, format!("nodes: 5\nchaos: chaos.yaml\n{LABELS}{extra}")).unwrap();
     path.to_string_lossy().into_owned()
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
 }
 
 #[test]

@@ -11,7 +11,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use checkers::{Op, OpType, Process};
-use common::{daemons, faultline, history, leftovers, run_dir, schedule, scratch, secs, test_run};
+use common::{
+    assert_faults_of, daemons, faultline, history, leftovers, results, run_dir, schedule, scratch, secs, test_run,
+};
 use nemesis::{Family, Intent, RandomSchedule};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -38,16 +40,11 @@ fn random_partitions_kills_and_pauses_end_valid_and_leave_nothing() {
     let (code, out, run) = test_run(&dir, &args);
     assert_eq!(code, 0, "expected valid: {out}");
     let ops = history(&run);
-    let faults: Vec<&Op> =
-        ops.iter().filter(|o| o.process == Process::nemesis() && o.kind == OpType::Ok && o.f != "heal").collect();
-    for family in ["partition", "kill", "pause"] {
-        assert!(faults.iter().any(|o| o.f == family), "no {family} fault in {faults:?}");
-    }
-    assert!(ops.iter().any(|o| o.is_client() && o.kind == OpType::Ok), "no ok client op");
+    assert_faults_of(&ops, &["partition", "kill", "pause"]);
     assert!(ops.iter().any(|o| o.is_client() && o.kind == OpType::Info), "no info client op");
     assert!(ops.iter().any(|o| o.process == Process::nemesis() && o.f == "heal"), "no heal");
     assert_eq!(leftovers(), Vec::<String>::new());
-    let results: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap();
+    let results = results(&run);
     assert_eq!(results["validity"], "valid");
     assert!(results["stats"]["ops_per_s"].as_f64().unwrap() > 1.0);
     for node in 1..=5 {
@@ -308,11 +305,6 @@ fn a_leader_kill_shows_in_the_fault_table_with_its_recovery_time() {
     assert_eq!(leftovers(), Vec::<String>::new());
 }
 
-/// The results.json of a run folder.
-fn results_of(run: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap()
-}
-
 /// The run's `results.json`, its page and the JUnit XML a campaign holding it would write.
 fn record_page_and_junit(run: &Path, code: i32) -> (results::RunRecord, String, String) {
     let record = results::RunRecord::read(&run.join("results.json")).unwrap();
@@ -344,7 +336,7 @@ fn list_append_and_bank_transactions_stay_strict_serializable_through_partitions
         let args = ["--workload", workload, "--time-limit", "14", "--nemesis-schedule", &script, "--rate", "200"];
         let (code, out, run) = test_run(&dir, &[&args[..], &["--seed", "3"]].concat());
         assert_eq!(code, 0, "{workload}: expected valid: {out}");
-        let results = results_of(&run);
+        let results = results(&run);
         assert_eq!(results["results"][0]["checker"], checker);
         assert_eq!(results["results"][0]["validity"], "valid", "{workload}: {results}");
         assert_eq!(results["stats"]["faults"], 3, "{workload}: a partition, a kill and a pause");
@@ -474,7 +466,7 @@ fn etcd_lease_lock_under_pauses_overlaps_holds_but_fenced_writes_stay_in_order()
     let args = ["--workload", "lock", "--concurrency", "3", "--time-limit", "21", "--nemesis-schedule", &script];
     let (code, out, run) = test_run(&dir, &args);
     assert_eq!(code, 0, "fenced writes in order make the run valid, overlapping holds or not: {out}");
-    let results = results_of(&run);
+    let results = results(&run);
     let lock = results["results"].as_array().unwrap().iter().find(|r| r["checker"] == "lock").expect("lock result");
     assert_eq!(lock["validity"], "valid", "{lock}");
     let ops = history(&run);

@@ -9,9 +9,8 @@ mod common;
 
 use std::sync::Mutex;
 
-use checkers::{Op, OpType, Process};
 use common::sshd::SshNodes;
-use common::{daemons, history, leftovers, schedule, scratch, test_run};
+use common::{assert_faults_of, daemons, history, leftovers, results, schedule, scratch, test_run};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -43,15 +42,8 @@ fn partition_kill_and_pause_over_ssh_end_valid_and_leave_nothing() {
     let (code, out, run) =
         run_over_ssh(&dir, &nodes, &["--time-limit", "20", "--nemesis-schedule", &script, "--rate", "100"]);
     assert_eq!(code, 0, "expected valid: {out}");
-    let ops = history(&run);
-    let faults: Vec<&Op> =
-        ops.iter().filter(|o| o.process == Process::nemesis() && o.kind == OpType::Ok && o.f != "heal").collect();
-    for family in ["partition", "kill", "pause"] {
-        assert!(faults.iter().any(|o| o.f == family), "no {family} fault in {faults:?}");
-    }
-    assert!(ops.iter().any(|o| o.is_client() && o.kind == OpType::Ok), "no ok client op");
-    let results: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap();
-    eprintln!("etcd over SSH: {} ops/s", results["stats"]["ops_per_s"]);
+    assert_faults_of(&history(&run), &["partition", "kill", "pause"]);
+    eprintln!("etcd over SSH: {} ops/s", results(&run)["stats"]["ops_per_s"]);
     for node in 1..=5 {
         assert!(run.join(format!("nodes/n{node}/n{node}.etcd.log")).exists(), "n{node}'s log was not downloaded");
     }

@@ -12,8 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::{faultline, leftovers, run_dir, schedule, scratch, sh};
-use serde_json::Value;
+use common::{faultline, json, leftovers, run_dir, schedule, scratch, sh};
 
 const N1: &str = "198.18.0.11";
 
@@ -115,10 +114,6 @@ fn delayed() -> bool {
 /// Whether n1's link is limited.
 fn limited() -> bool {
     in_node("fl-n1", &["tc", "qdisc", "show", "dev", "eth0"]).contains("tbf")
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
 }
 
 /// The run's fault table and page both name `intent`, and the fault was healed.

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use checkers::{OpType, Process};
-use common::{history, leftovers, run_dir, schedule, scratch, test_run};
+use common::{history, leftovers, results, run_dir, schedule, scratch, test_run};
 use serde_json::Value;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -28,10 +28,6 @@ const EVERY_FAULT: &str = "\
 - {at: 17, do: partition halves}
 - {at: 19, do: heal}
 ";
-
-fn results(run: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(run.join("results.json")).unwrap()).unwrap()
-}
 
 /// Fails unless the own server ends valid on `workload` under every fault family, with ok and
 /// indeterminate client ops, every fault healed and nothing left behind.

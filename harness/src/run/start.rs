@@ -33,8 +33,8 @@ pub async fn start(setup: &Setup) -> Result<Started, String> {
     let data_root = PathBuf::from("/dev/shm/faultline").join(&setup.run_id);
     let specs = provisioned.iter().map(|p| p.spec.clone()).collect();
     let cluster = Cluster { run_id: setup.run_id.clone(), nodes: specs, data_root };
-    let clocked = setup.plan.schedule.families().contains(&Family::Clock);
-    let delayed = setup.plan.schedule.families().contains(&Family::Delay);
+    let families = setup.plan.schedule.families();
+    let (clocked, delayed) = (families.contains(&Family::Clock), families.contains(&Family::Delay));
     let mut nodes = Vec::new();
     for Provisioned { spec, remote } in provisioned {
         install(setup.target.as_ref(), remote.as_ref()).await?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use checkers::history::load_path;
-use checkers::Op;
+use checkers::{Op, OpType, Process};
 
 pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("faultline-it-{name}-{}", std::process::id()));
@@ -101,6 +101,26 @@ pub fn leftovers() -> Vec<String> {
 
 pub fn history(run: &Path) -> Vec<Op> {
     load_path(&run.join("history.jsonl")).expect("the history loads and validates").ops
+}
+
+/// A JSON file of a run (`results.json`, `effects.json`, ...), read whole.
+pub fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+/// The `results.json` of a run folder.
+pub fn results(run: &Path) -> serde_json::Value {
+    json(&run.join("results.json"))
+}
+
+/// Fails unless `ops` hold an injected fault of each of `families` and an ok client op.
+pub fn assert_faults_of(ops: &[Op], families: &[&str]) {
+    let faults: Vec<&Op> =
+        ops.iter().filter(|o| o.process == Process::nemesis() && o.kind == OpType::Ok && o.f != "heal").collect();
+    for family in families {
+        assert!(faults.iter().any(|o| o.f == *family), "no {family} fault in {faults:?}");
+    }
+    assert!(ops.iter().any(|o| o.is_client() && o.kind == OpType::Ok), "no ok client op");
 }
 
 pub fn secs(op: &Op) -> f64 {
