@@ -18,10 +18,11 @@ use super::error::{HistoryError, Location};
 use super::input::{Input, InputError, MAX_NESTING};
 use super::loaded::History;
 use super::op::{Op, OpType, Process, Value};
+use super::value::Builder;
 
 /// Parses an EDN history, or a JSON array of op objects (`json`). Validation is the caller's.
 pub(crate) fn parse<R: BufRead>(input: Input<R>, file: &str, json: bool) -> Result<History, HistoryError> {
-    let mut reader = Reader { input, atoms: Atoms::default(), scratch: Vec::new(), depth: 0, json };
+    let mut reader = Reader { input, builder: Builder::default(), scratch: Vec::new(), depth: 0, json };
     let mut ops = Vec::new();
     let mut defaults = Defaults::default();
     let mut warnings = Vec::new();
@@ -169,7 +170,7 @@ impl Defaults {
 /// A streaming EDN (and JSON) reader that builds [`Value`]s directly.
 struct Reader<R> {
     input: Input<R>,
-    atoms: Atoms,
+    builder: Builder,
     scratch: Vec<u8>,
     depth: usize,
     json: bool,
@@ -178,6 +179,24 @@ struct Reader<R> {
 /// The bytes as text.
 fn utf8(bytes: &[u8]) -> Result<&str, ReadError> {
     std::str::from_utf8(bytes).map_err(|_| bad("text that is not UTF-8"))
+}
+
+/// A plain decimal integer of at most 18 digits (the common case), read without UTF-8 checks.
+fn small_int(bytes: &[u8]) -> Option<i64> {
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = digits.iter().fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'));
+    Some(if negative { -n } else { n })
+}
+
+/// Whitespace and commas, which EDN reads as whitespace.
+fn is_blank(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == b','
 }
 
 /// Bytes that end a symbol, keyword or number.
@@ -190,8 +209,9 @@ impl<R: BufRead> Reader<R> {
     fn skip_blank(&mut self) -> Result<(), ReadError> {
         loop {
             match self.input.peek()? {
-                Some(b) if b.is_ascii_whitespace() || b == b',' => {
-                    self.input.next_byte()?;
+                Some(b) if is_blank(b) => {
+                    let n = self.input.peek_buf()?.iter().take_while(|&&b| is_blank(b)).count();
+                    self.input.consume(n);
                 }
                 Some(b';') => while !matches!(self.input.next_byte()?, None | Some(b'\n')) {},
                 Some(b'#') if !self.json => {
@@ -250,13 +270,13 @@ impl<R: BufRead> Reader<R> {
                 Some("f") => fields.f = Some(value),
                 Some("value") => fields.value = value,
                 Some("key") => fields.key = Some(value),
-                Some("node") => fields.node = value.as_str().map(|n| self.atoms.get(n)),
+                Some("node") => fields.node = value.as_str().map(|n| self.builder.atoms.get(n)),
                 Some("error") => fields.error = Some(value),
                 _ => {}
             }
         }
         self.depth -= 1;
-        fields.into_op(defaults, &mut self.atoms).map_err(at)
+        fields.into_op(defaults, &mut self.builder.atoms).map_err(at)
     }
 
     /// In JSON, the `:` between a key and its value.
@@ -332,7 +352,7 @@ impl<R: BufRead> Reader<R> {
                 self.input.next_byte()?;
                 self.token()?;
                 let name = utf8(&self.scratch)?;
-                Ok(Value::String(self.atoms.get(name.trim_start_matches(':'))))
+                Ok(Value::String(self.builder.atoms.get(name.trim_start_matches(':'))))
             }
             b'\\' => {
                 self.input.next_byte()?;
@@ -344,7 +364,7 @@ impl<R: BufRead> Reader<R> {
                     "" => self.input.next_byte()?.map(|b| (b as char).to_string()).unwrap_or_default(),
                     other => other.chars().next().map(String::from).unwrap_or_default(),
                 };
-                Ok(Value::String(self.atoms.get(&c)))
+                Ok(Value::String(self.builder.atoms.get(&c)))
             }
             b')' | b']' | b'}' => Err(bad(format!("unexpected `{}`", b as char))),
             _ => {
@@ -359,6 +379,9 @@ impl<R: BufRead> Reader<R> {
 
     /// A symbol or number in `scratch`.
     fn scalar(&mut self) -> Result<Value, ReadError> {
+        if let Some(n) = small_int(&self.scratch) {
+            return Ok(Value::Int(n));
+        }
         let text = utf8(&self.scratch)?;
         let first = text.as_bytes()[0];
         let numeric = first.is_ascii_digit()
@@ -368,7 +391,7 @@ impl<R: BufRead> Reader<R> {
                 "nil" | "null" => Value::Null,
                 "true" => Value::Bool(true),
                 "false" => Value::Bool(false),
-                symbol => Value::String(self.atoms.get(symbol)),
+                symbol => Value::String(self.builder.atoms.get(symbol)),
             });
         }
         if let Ok(n) = text.parse::<i64>() {
@@ -402,7 +425,7 @@ impl<R: BufRead> Reader<R> {
     /// The items of a list up to `close`.
     fn list(&mut self, close: u8) -> Result<Value, ReadError> {
         self.enter()?;
-        let mut items = Vec::new();
+        let mark = self.builder.mark();
         loop {
             self.skip_blank()?;
             match self.input.peek()? {
@@ -411,11 +434,14 @@ impl<R: BufRead> Reader<R> {
                     self.input.next_byte()?;
                     break;
                 }
-                Some(_) => items.push(self.value()?),
+                Some(_) => {
+                    let item = self.value()?;
+                    self.builder.push(item);
+                }
             }
         }
         self.depth -= 1;
-        Ok(Value::Array(items.into_boxed_slice()))
+        Ok(self.builder.list(mark))
     }
 
     /// A map value, as a JSON object keyed by each key's text.
@@ -495,7 +521,7 @@ impl<R: BufRead> Reader<R> {
             }
         }
         let text = std::str::from_utf8(&self.scratch).map_err(|_| bad("a string that is not UTF-8"))?;
-        Ok(Value::String(self.atoms.get(text)))
+        Ok(Value::String(self.builder.atoms.get(text)))
     }
 }
 

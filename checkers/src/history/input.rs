@@ -69,18 +69,30 @@ impl<R: BufRead> Input<R> {
     }
 
     /// The next bytes without consuming them (empty at the end).
+    #[inline]
     pub(crate) fn peek_buf(&mut self) -> Result<&[u8], InputError> {
         if self.read >= self.cap {
-            // One byte past the cap tells a file of exactly `cap` bytes from a longer one.
-            let more = !self.inner.fill_buf().map_err(InputError::Io)?.is_empty();
-            return if more { Err(InputError::TooBig(self.cap)) } else { Ok(&[]) };
+            return self.past_cap();
         }
         let room = (self.cap - self.read).min(usize::MAX as u64) as usize;
         let buf = self.inner.fill_buf().map_err(InputError::Io)?;
         Ok(&buf[..buf.len().min(room)])
     }
 
+    /// At the cap: the end of the input, or [`InputError::TooBig`] when there is more.
+    #[cold]
+    fn past_cap(&mut self) -> Result<&[u8], InputError> {
+        // One byte past the cap tells a file of exactly `cap` bytes from a longer one.
+        let more = !self.inner.fill_buf().map_err(InputError::Io)?.is_empty();
+        if more {
+            Err(InputError::TooBig(self.cap))
+        } else {
+            Ok(&[])
+        }
+    }
+
     /// Consumes `n` bytes of those [`Input::peek_buf`] returned, counting their newlines.
+    #[inline]
     pub(crate) fn consume(&mut self, n: usize) {
         if let Ok(buf) = self.inner.fill_buf() {
             self.line += memchr_count(&buf[..n.min(buf.len())]);

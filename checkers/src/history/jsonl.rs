@@ -16,7 +16,7 @@ use super::error::{HistoryError, Location};
 use super::input::Input;
 use super::loaded::History;
 use super::op::{Atom, Header, Op, OpType, Process, FORMAT_NAME, FORMAT_VERSION};
-use super::value::{Interning, Value};
+use super::value::{Builder, Interning, Value};
 
 /// Streams a history to any writer: the header, then ops in the order they are given.
 /// Callers (the harness's sequencer) hand ops over in index order.
@@ -56,7 +56,7 @@ impl<W: Write> HistoryWriter<W> {
 /// Parses a JSONL history line by line. Validation is the caller's ([`History::validate`]).
 pub(crate) fn parse<R: BufRead>(mut input: Input<R>, file: &str) -> Result<History, HistoryError> {
     let mut history = History { places_are_lines: true, ..History::default() };
-    let mut atoms = Atoms::default();
+    let mut builder = Builder::default();
     let mut line = Vec::new();
     let mut ended = false;
     loop {
@@ -81,7 +81,7 @@ pub(crate) fn parse<R: BufRead>(mut input: Input<R>, file: &str) -> Result<Histo
             continue;
         }
         let mut de = serde_json::Deserializer::from_slice(&line);
-        let parsed = OpSeed(&mut atoms).deserialize(&mut de).and_then(|op| de.end().map(|()| op));
+        let parsed = OpSeed(&mut builder).deserialize(&mut de).and_then(|op| de.end().map(|()| op));
         let op = match parsed {
             Ok(op) => op,
             Err(e) if !ended && !history.ops.is_empty() => {
@@ -138,7 +138,7 @@ enum Field {
 }
 
 /// Deserializes one op line, interning its strings.
-struct OpSeed<'a>(&'a mut Atoms);
+struct OpSeed<'a>(&'a mut Builder);
 
 impl<'de> DeserializeSeed<'de> for OpSeed<'_> {
     type Value = Op;
@@ -156,7 +156,7 @@ impl<'de> Visitor<'de> for OpSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Op, A::Error> {
-        let atoms = self.0;
+        let builder = self.0;
         let (mut index, mut time, mut kind, mut process, mut f) = (None, None, None, None, None);
         let (mut value, mut node, mut error) = (Value::Null, None, None);
         while let Some(field) = map.next_key::<Field>()? {
@@ -171,13 +171,13 @@ impl<'de> Visitor<'de> for OpSeed<'_> {
                 Field::Process => {
                     process = Some(match map.next_value::<RawProcess<'de>>()? {
                         RawProcess::Number(n) => Process::Client(n),
-                        RawProcess::Name(name) => Process::Named(atoms.get(&name)),
+                        RawProcess::Name(name) => Process::Named(builder.atoms.get(&name)),
                     })
                 }
-                Field::F => f = map.next_value_seed(AtomSeed(atoms))?,
-                Field::Value => value = map.next_value_seed(Interning(atoms))?,
-                Field::Node => node = map.next_value_seed(AtomSeed(atoms))?,
-                Field::Error => error = map.next_value_seed(AtomSeed(atoms))?,
+                Field::F => f = map.next_value_seed(AtomSeed(&mut builder.atoms))?,
+                Field::Value => value = map.next_value_seed(Interning(builder))?,
+                Field::Node => node = map.next_value_seed(AtomSeed(&mut builder.atoms))?,
+                Field::Error => error = map.next_value_seed(AtomSeed(&mut builder.atoms))?,
             }
         }
         Ok(Op {

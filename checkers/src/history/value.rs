@@ -324,12 +324,38 @@ impl Serialize for Value {
 
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
-        Interning(&mut Atoms::default()).deserialize(deserializer)
+        Interning(&mut Builder::default()).deserialize(deserializer)
     }
 }
 
-/// Deserializes a [`Value`], interning its strings in the given [`Atoms`].
-pub(crate) struct Interning<'a>(pub(crate) &'a mut Atoms);
+/// What a reader builds values with: its [`Atoms`], and one stack holding the items of every
+/// list still being read, so that each list is allocated once, at its exact length.
+#[derive(Default)]
+pub(crate) struct Builder {
+    /// The load's atoms.
+    pub(crate) atoms: Atoms,
+    items: Vec<Value>,
+}
+
+impl Builder {
+    /// Where the list about to be read starts on the stack.
+    pub(crate) fn mark(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Adds an item to the innermost open list.
+    pub(crate) fn push(&mut self, item: Value) {
+        self.items.push(item);
+    }
+
+    /// Closes the list that started at `mark`: its items, in one exact allocation.
+    pub(crate) fn list(&mut self, mark: usize) -> Value {
+        Value::Array(self.items.drain(mark..).collect())
+    }
+}
+
+/// Deserializes a [`Value`], interning its strings with the given [`Builder`].
+pub(crate) struct Interning<'a>(pub(crate) &'a mut Builder);
 
 impl<'de> DeserializeSeed<'de> for Interning<'_> {
     type Value = Value;
@@ -371,15 +397,15 @@ impl<'de> Visitor<'de> for Interning<'_> {
     }
 
     fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::String(self.0.get(s)))
+        Ok(Value::String(self.0.atoms.get(s)))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        let mark = self.0.mark();
         while let Some(item) = seq.next_element_seed(Interning(self.0))? {
-            items.push(item);
+            self.0.push(item);
         }
-        Ok(Value::Array(items.into_boxed_slice()))
+        Ok(self.0.list(mark))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
