@@ -70,6 +70,23 @@ impl Default for SimConfig {
     }
 }
 
+impl SimConfig {
+    /// A register history whose linearizability search is long (50 processes, 20k ops, 30% of
+    /// them crashed, writes over three values, 1% stale reads): what budget tests run out on.
+    pub fn long_search() -> SimConfig {
+        SimConfig {
+            store: Store::Register,
+            processes: 50,
+            ops: 20_000,
+            crash_rate: 0.3,
+            stale_read_rate: 0.01,
+            values: 3,
+            seed: 11,
+            ..SimConfig::default()
+        }
+    }
+}
+
 /// An op a process has invoked and not completed.
 struct InFlight {
     f: &'static str,

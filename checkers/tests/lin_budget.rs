@@ -9,16 +9,7 @@ use checkers::{History, Validity};
 
 /// Many processes, many crashed writes over three values, and stale reads: a long search.
 fn hard() -> History {
-    simulate(&SimConfig {
-        store: Store::Register,
-        processes: 50,
-        ops: 20_000,
-        crash_rate: 0.3,
-        stale_read_rate: 0.01,
-        values: 3,
-        seed: 11,
-        ..SimConfig::default()
-    })
+    simulate(&SimConfig::long_search())
 }
 
 fn options(history: &History) -> Options {

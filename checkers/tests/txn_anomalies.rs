@@ -301,5 +301,5 @@ fn budget_exhaustion_is_unknown_not_valid() {
     let options = TxnOptions { consistency_model: SER, cycle_budget: Some(std::time::Duration::ZERO) };
     let r = check_list_append(&h, &options);
     assert_eq!(r.validity, Validity::Unknown, "{}", r.stats);
-    assert!(r.unknown_reason.unwrap().contains("ran out of its budget"));
+    assert!(r.unknown_reason.unwrap().contains("ran out of its time budget"));
 }

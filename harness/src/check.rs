@@ -1,11 +1,14 @@
 //! `faultline check`: run a checker over history files and print one verdict line per file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use checkers::checker::{self, CheckSpec, CheckerOptions};
-use checkers::history::{load_path, FailedCas, History, NilRead, Semantics, SemanticsOverride};
+use checkers::history::{
+    load_path_with, FailedCas, History, HistoryError, NilRead, ReadLimits, Semantics, SemanticsOverride,
+    DEFAULT_MAX_HISTORY_BYTES,
+};
 use checkers::{linearizable, CheckResult, Validity};
 use clap::{Args, ValueEnum};
 use serde_json::json;
@@ -68,6 +71,10 @@ pub struct CheckOptions {
     /// checker that takes a memory budget: linearizable).
     #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u32).range(1..=1 << 20))]
     pub memory_budget: Option<u32>,
+    /// Refuse a history file longer than this many bytes (default 4 GiB), before it fills memory.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_HISTORY_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_history_bytes: u64,
 }
 
 /// `--checker`'s values: the registry's names, each with what it checks.
@@ -104,6 +111,11 @@ impl CheckOptions {
     /// take is refused, naming the options it takes.
     pub fn validate(&self) -> Result<(), String> {
         self.spec().prepare().map(drop)
+    }
+
+    /// Loads one history file under `--max-history-bytes`.
+    pub fn load(&self, path: &Path) -> Result<History, HistoryError> {
+        load_path_with(path, ReadLimits { max_bytes: self.max_history_bytes })
     }
 
     /// Runs the chosen checker on one history, with the default budgets where none was given.
@@ -154,7 +166,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         .iter()
         .map(|path| {
             let name = path.display().to_string();
-            let outcome = match load_path(path) {
+            let outcome = match args.options.load(path) {
                 Ok(history) => {
                     history.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
                     match args.options.run(&history) {

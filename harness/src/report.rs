@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use checkers::history::load_path;
 use clap::Args;
 use results::record::{RunRecord, RECORD};
 use results::{Link, RunMeta};
@@ -76,7 +75,7 @@ pub fn run(args: ReportArgs) -> ExitCode {
         eprintln!("faultline report: {e}");
         return ExitCode::from(exit::BAD_INPUT);
     }
-    let history = match load_path(&args.history) {
+    let history = match args.options.load(&args.history) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("faultline report: {e}");

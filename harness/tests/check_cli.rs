@@ -163,3 +163,62 @@ fn a_memory_budget_is_refused_where_the_checker_takes_none() {
     ]);
     assert_eq!(taken.status.code(), Some(0), "{}", stdout(&taken));
 }
+
+/// A long search ([`SimConfig::long_search`]), written as faultline JSONL into `dir`.
+fn hard_history(dir: &std::path::Path) -> PathBuf {
+    use checkers::history::jsonl::HistoryWriter;
+    use checkers::simulate::{simulate, SimConfig};
+    let history = simulate(&SimConfig::long_search());
+    let path = dir.join("hard.jsonl");
+    let header = history.header.clone().expect("simulated histories have a header");
+    let mut writer = HistoryWriter::new(std::fs::File::create(&path).unwrap(), &header).unwrap();
+    history.ops.iter().for_each(|op| writer.write(op).unwrap());
+    writer.finish().unwrap();
+    path
+}
+
+#[test]
+fn a_budget_that_runs_out_is_unknown_naming_the_budget_and_its_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = hard_history(dir.path());
+    let file = file.to_str().unwrap();
+    let lin = ["--checker", "linearizable", "--model", "register", "--time-budget", "0"];
+    let checked = faultline(&[&["check"][..], &lin, &[file]].concat());
+    assert_eq!(checked.status.code(), Some(2), "{}", stdout(&checked));
+    let said = stdout(&checked);
+    assert!(said.starts_with("unknown "), "{said}");
+    assert!(
+        said.contains("the time budget of 0.000 s ran out") && said.contains("raise it with --time-budget"),
+        "{said}"
+    );
+
+    let out = dir.path().join("report");
+    let reported = faultline(&[&["report"][..], &lin, &["--out", out.to_str().unwrap(), file]].concat());
+    assert_eq!(reported.status.code(), Some(2), "{}", stdout(&reported));
+    let record = std::fs::read_to_string(out.join("results.json")).unwrap();
+    assert!(record.contains("raise it with --time-budget"), "{record}");
+}
+
+#[test]
+fn a_history_over_the_byte_cap_is_one_line_naming_the_file_and_the_flag() {
+    let file = fixture("knossos/cas-register/bad/rethink-fail.edn");
+    let capped = ["--checker", "linearizable", "--model", "cas-register", "--max-history-bytes", "1000"];
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().join("report");
+    let runs = [
+        ("check", [&["check"][..], &capped, &[&file]].concat()),
+        ("report", [&["report"][..], &capped, &["--out", out.to_str().unwrap(), &file]].concat()),
+    ];
+    for (command, args) in runs {
+        let output = faultline(&args);
+        assert_eq!(output.status.code(), Some(254), "{command}: {}", stdout(&output));
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{command}: {err}");
+        assert!(
+            err.contains(&file) && err.contains("cap of 1000 bytes") && err.contains("--max-history-bytes"),
+            "{err}"
+        );
+    }
+    let generous = faultline(&[&CAS[..], &["nil", "--max-history-bytes", "100000000", &file]].concat());
+    assert_eq!(generous.status.code(), Some(1), "{}", stdout(&generous));
+}

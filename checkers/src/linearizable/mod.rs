@@ -241,11 +241,11 @@ pub fn check_model<M: Model>(history: &History, model: &M, options: &Options) ->
     });
     let unknown_reason = (validity == Validity::Unknown).then(|| match exhausted {
         Some(Exhausted::Time) => format!(
-            "the time budget of {:.3} s ran out before every partition was decided",
+            "the time budget of {:.3} s ran out before every partition was decided; raise it with --time-budget SECONDS",
             options.time_budget.unwrap_or_default().as_secs_f64()
         ),
         _ => format!(
-            "the memory budget of {} bytes ran out before every partition was decided",
+            "the memory budget of {} bytes ran out before every partition was decided; raise it with --memory-budget MIB",
             options.memory_budget_bytes.unwrap_or_default()
         ),
     });

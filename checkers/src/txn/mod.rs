@@ -151,7 +151,10 @@ fn check(history: &History, options: &TxnOptions, shape: Shape, name: &str) -> C
     }
     let data_gaps = !found.unknown.is_empty();
     for class in &report.timed_out {
-        found.unknown(format!("the search for {class} cycles ran out of its budget"));
+        found.unknown(format!(
+            "the search for {class} cycles ran out of its time budget of {:.3} s; raise it with --time-budget SECONDS",
+            options.cycle_budget.unwrap_or_default().as_secs_f64()
+        ));
     }
     let cycles = json!({"sccs": report.sccs, "largest_scc": report.largest_scc,
         "timed_out": report.timed_out.iter().collect::<Vec<_>>()});
