@@ -1,11 +1,14 @@
 //! Budgets: a search that runs out of time or memory answers `unknown` with the reason, never
-//! `valid`; a generous budget changes nothing.
+//! `valid`; a generous budget changes nothing; a long search stops once another key is known
+//! invalid.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use checkers::history::{Op, OpType, Process, Value};
 use checkers::linearizable::{check, ModelKind, Options};
 use checkers::simulate::{simulate, SimConfig, Store};
 use checkers::{History, Validity};
+use serde_json::json;
 
 /// Many processes, many crashed writes over three values, and stale reads: a long search.
 fn hard() -> History {
@@ -51,4 +54,75 @@ fn a_generous_budget_decides() {
     let result = check(&history, ModelKind::CasRegister, &generous);
     assert_eq!(result.validity, Validity::Valid, "{result:?}");
     assert_eq!(result.unknown_reason, None);
+}
+
+/// A CAS register the simulated store kept linearizable (no stale reads), so valid, whose
+/// search is long: 50 processes, 20k ops, 10% crashed, values 1..=5.
+fn long_valid_cas() -> History {
+    simulate(&SimConfig {
+        store: Store::CasRegister,
+        processes: 50,
+        ops: 20_000,
+        crash_rate: 0.1,
+        values: 5,
+        seed: 11,
+        ..SimConfig::default()
+    })
+}
+
+/// [`long_valid_cas`] as key 1 of an independent history, after a key 0 that reads a value
+/// never written (invalid, refuted by value flow alone): the history is invalid.
+fn one_invalid_key_beside_a_long_valid_one() -> History {
+    let long = long_valid_cas();
+    let op = |kind, process, f: &str, value: serde_json::Value| Op {
+        index: 0,
+        time: 0,
+        kind,
+        process: Process::Client(process),
+        f: f.into(),
+        value: value.into(),
+        node: None,
+        error: None,
+    };
+    let stranger = 1_000_000;
+    let mut ops = vec![
+        op(OpType::Invoke, stranger, "write", json!([0, 1])),
+        op(OpType::Ok, stranger, "write", json!([0, 1])),
+        op(OpType::Invoke, stranger, "read", json!([0, null])),
+        op(OpType::Ok, stranger, "read", json!([0, 2])),
+    ];
+    ops.extend(long.ops.into_iter().map(|mut op| {
+        op.value = Value::from(vec![Value::from(1), op.value]);
+        op
+    }));
+    for (i, op) in ops.iter_mut().enumerate() {
+        op.index = i as u64;
+        op.time += i.min(4) as u64;
+    }
+    let mut header = long.header.expect("simulated histories have a header");
+    header.semantics.independent = true;
+    History::from_ops(Some(header), ops)
+}
+
+#[test]
+fn long_searches_stop_once_another_key_is_known_invalid() {
+    // Alone, the valid key is not decided in 2 s: its search is genuinely long.
+    let long = long_valid_cas();
+    let alone =
+        check(&long, ModelKind::CasRegister, &Options { time_budget: Some(Duration::from_secs(2)), ..options(&long) });
+    assert_eq!(alone.validity, Validity::Unknown, "{:?}", alone.stats);
+
+    // Beside a key known invalid, its search stops at once: invalid, long before the budget.
+    let history = one_invalid_key_beside_a_long_valid_one();
+    let started = Instant::now();
+    let budget = Options { time_budget: Some(Duration::from_secs(120)), ..options(&history) };
+    let result = check(&history, ModelKind::CasRegister, &budget);
+    assert_eq!(result.validity, Validity::Invalid, "{result:?}");
+    assert_eq!(result.stats["partitions"], 2, "{:?}", result.stats);
+    assert_eq!(result.stats["undecided_once_invalid"], 1, "{:?}", result.stats);
+    assert_eq!(result.anomalies.len(), 1, "{result:?}");
+    let anomaly = &result.anomalies[0];
+    assert!(anomaly.explanation.contains("read returned 2 (op 2) on key 0"), "{}", anomaly.explanation);
+    assert_eq!(anomaly.ops, [2, 3]);
+    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
 }
