@@ -130,3 +130,30 @@ proptest! {
         let _ = load_str(&edn, "fuzz.edn");
     }
 }
+
+#[test]
+fn long_integer_lists_are_held_as_integers_and_equal_the_same_items() {
+    use std::hash::BuildHasher;
+    let jsonl = "{\"index\":0,\"time\":0,\"type\":\"invoke\",\"process\":0,\"f\":\"txn\",\"value\":[[\"r\",5,null]]}\n\
+                 {\"index\":1,\"time\":1,\"type\":\"ok\",\"process\":0,\"f\":\"txn\",\"value\":[[\"r\",5,[1,2,3,-4]],[\"r\",6,[7,8,9]]]}\n";
+    let edn = "{:index 0, :time 0, :type :invoke, :process 0, :f :txn, :value [[:r 5 nil]]}\n\
+               {:index 1, :time 1, :type :ok, :process 0, :f :txn, :value [[:r 5 [1 2 3 -4]] [:r 6 [7 8 9]]]}\n";
+    for (text, file) in [(jsonl, "ints.jsonl"), (edn, "ints.edn")] {
+        let history = load_str(text, file).unwrap();
+        let long = &history.ops[1].value[0][2];
+        let short = &history.ops[1].value[1][2];
+        assert_eq!(long.as_ints(), Some(&[1, 2, 3, -4][..]), "{file}");
+        assert_eq!(short.as_ints(), None, "{file}: three items stay a list of values");
+        let same = Value::from(vec![1, 2, 3, -4]);
+        assert_eq!(*long, same, "{file}");
+        assert_ne!(*long, Value::from(vec![1, 2, 3, 4]), "{file}");
+        let hasher = std::collections::hash_map::RandomState::new();
+        assert_eq!(hasher.hash_one(long), hasher.hash_one(&same), "{file}");
+        assert_eq!(long.to_string(), "[1,2,3,-4]");
+        assert_eq!(serde_json::to_string(long).unwrap(), "[1,2,3,-4]");
+        assert_eq!(long.to_json(), serde_json::json!([1, 2, 3, -4]));
+        assert!(long.is_array());
+        assert_eq!(long.as_array().unwrap(), same.as_array().unwrap());
+        assert_eq!(long[3], Value::from(-4));
+    }
+}

@@ -24,6 +24,6 @@ pub use input::{ReadLimits, DEFAULT_MAX_HISTORY_BYTES, MAX_NESTING};
 pub use load::{load_path, load_path_with, load_reader, load_str};
 pub use loaded::History;
 pub use op::{
-    Atom, FailedCas, Header, NilRead, Op, OpType, Process, Semantics, SemanticsOverride, Value, FORMAT_NAME,
+    Atom, FailedCas, Header, IntList, NilRead, Op, OpType, Process, Semantics, SemanticsOverride, Value, FORMAT_NAME,
     FORMAT_VERSION,
 };

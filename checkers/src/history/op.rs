@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use super::atom::Atom;
-pub use super::value::Value;
+pub use super::value::{IntList, Value};
 
 /// The name in the `format` field of every faultline history header.
 pub const FORMAT_NAME: &str = "faultline-history";

@@ -1,14 +1,16 @@
 //! [`Value`]: an op's argument or result, held compactly. Integers inline, strings and keywords
 //! as shared [`Atom`]s, lists as exact-length boxed slices (a micro-op `[append 5 3]` is one
-//! 72-byte allocation), and only what has no simpler shape (floats, maps, integers beyond
-//! `i64`) as a boxed JSON value. 24 bytes inline, against 32 for `serde_json::Value` plus an
-//! allocation per string.
+//! 72-byte allocation), a list of four or more integers as read from a file (a list-append
+//! read) as `i64`s ([`IntList`]: 8 bytes an item instead of 24), and only what has no simpler
+//! shape (floats, maps, integers beyond `i64`) as a boxed JSON value. 24 bytes inline, against
+//! 32 for `serde_json::Value` plus an allocation per string.
 //!
 //! The accessors mirror `serde_json::Value`'s (`as_i64`, `as_str`, `as_array`, ...), it prints
 //! and serializes as JSON, and `From<serde_json::Value>` builds one from any JSON.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
@@ -17,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use super::atom::{Atom, Atoms};
 
 /// An op's value: what the workload says (ints, nil, strings, lists, and rarely maps/floats).
-#[derive(Clone, PartialEq, Eq, Default)]
+/// A list is equal to (and hashes as) the same items whether held as [`Value::Array`] or
+/// [`Value::Ints`].
+#[derive(Clone, Default)]
 pub enum Value {
     /// JSON `null`, EDN `nil`.
     #[default]
@@ -30,11 +34,40 @@ pub enum Value {
     String(Atom),
     /// A list (JSON array; EDN vector, list or set).
     Array(Box<[Value]>),
+    /// A list of integers, as the readers hold one of [`IntList::MIN_LEN`] or more items.
+    Ints(Box<IntList>),
     /// Anything else (floats, maps, integers beyond `i64`), as JSON.
     Other(Box<serde_json::Value>),
 }
 
 static NULL: Value = Value::Null;
+
+/// A list of integers held as `i64`s; [`Value::as_array`] makes its items as [`Value`]s on first
+/// request and keeps them, so only the checkers that need them pay for them.
+#[derive(Clone, Default)]
+pub struct IntList {
+    ints: Box<[i64]>,
+    items: OnceLock<Box<[Value]>>,
+}
+
+impl IntList {
+    /// Lists shorter than this stay [`Value::Array`]s (an [`IntList`] saves nothing on them).
+    pub const MIN_LEN: usize = 4;
+
+    /// The integers.
+    pub fn ints(&self) -> &[i64] {
+        &self.ints
+    }
+
+    /// The integers as values, made once.
+    fn items(&self) -> &[Value] {
+        self.items.get_or_init(|| self.ints.iter().map(|&n| Value::Int(n)).collect())
+    }
+}
+
+/// Kinds of value as [`Hash`] writes them: a list hashes alike however it is held.
+const HASH_INT: u8 = 2;
+const HASH_LIST: u8 = 4;
 
 impl Value {
     /// True for `null`.
@@ -104,6 +137,16 @@ impl Value {
     pub fn as_array(&self) -> Option<&[Value]> {
         match self {
             Value::Array(items) => Some(items),
+            Value::Ints(list) => Some(list.items()),
+            _ => None,
+        }
+    }
+
+    /// The integers, when this is a list held as [`Value::Ints`] (otherwise see
+    /// [`Value::as_array`]): the fast path for readers of long integer lists.
+    pub fn as_ints(&self) -> Option<&[i64]> {
+        match self {
+            Value::Ints(list) => Some(list.ints()),
             _ => None,
         }
     }
@@ -115,7 +158,7 @@ impl Value {
 
     /// True for a list.
     pub fn is_array(&self) -> bool {
-        matches!(self, Value::Array(_))
+        matches!(self, Value::Array(_) | Value::Ints(_))
     }
 
     /// The entries, when this is a map.
@@ -134,6 +177,7 @@ impl Value {
             Value::Int(n) => serde_json::Value::from(*n),
             Value::String(s) => serde_json::Value::String(s.to_string()),
             Value::Array(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Value::Ints(list) => serde_json::Value::Array(list.ints().iter().map(|&n| n.into()).collect()),
             Value::Other(v) => (**v).clone(),
         }
     }
@@ -142,6 +186,10 @@ impl Value {
     pub fn heap_bytes(&self) -> usize {
         match self {
             Value::Array(items) => items.iter().map(|v| size_of::<Value>() + v.heap_bytes()).sum(),
+            Value::Ints(list) => {
+                let items = list.items.get().map_or(0, |items| items.len() * size_of::<Value>());
+                size_of::<IntList>() + size_of_val(list.ints()) + items
+            }
             Value::Other(v) => size_of::<serde_json::Value>() + v.to_string().len() * 2,
             _ => 0,
         }
@@ -157,16 +205,60 @@ impl std::ops::Index<usize> for Value {
     }
 }
 
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::Array(a), Value::Array(b)) => a == b,
+            (Value::Ints(a), Value::Ints(b)) => a.ints() == b.ints(),
+            (Value::Ints(ints), Value::Array(items)) | (Value::Array(items), Value::Ints(ints)) => {
+                ints.ints().len() == items.len()
+                    && ints.ints().iter().zip(items.iter()).all(|(&n, item)| matches!(item, Value::Int(m) if *m == n))
+            }
+            (Value::Other(a), Value::Other(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Value {}
+
 impl Hash for Value {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        std::mem::discriminant(self).hash(state);
         match self {
-            Value::Null => {}
-            Value::Bool(b) => b.hash(state),
-            Value::Int(n) => n.hash(state),
-            Value::String(s) => s.hash(state),
-            Value::Array(items) => items.hash(state),
-            Value::Other(v) => v.to_string().hash(state),
+            Value::Null => state.write_u8(0),
+            Value::Bool(b) => {
+                state.write_u8(1);
+                b.hash(state);
+            }
+            Value::Int(n) => {
+                state.write_u8(HASH_INT);
+                n.hash(state);
+            }
+            Value::String(s) => {
+                state.write_u8(3);
+                s.hash(state);
+            }
+            Value::Array(items) => {
+                state.write_u8(HASH_LIST);
+                state.write_usize(items.len());
+                items.iter().for_each(|item| item.hash(state));
+            }
+            Value::Ints(list) => {
+                state.write_u8(HASH_LIST);
+                state.write_usize(list.ints().len());
+                for n in list.ints() {
+                    state.write_u8(HASH_INT);
+                    n.hash(state);
+                }
+            }
+            Value::Other(v) => {
+                state.write_u8(5);
+                v.to_string().hash(state);
+            }
         }
     }
 }
@@ -186,6 +278,16 @@ impl fmt::Display for Value {
                         f.write_str(",")?;
                     }
                     write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Ints(list) => {
+                f.write_str("[")?;
+                for (i, n) in list.ints().iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{n}")?;
                 }
                 f.write_str("]")
             }
@@ -317,6 +419,7 @@ impl Serialize for Value {
                 }
                 seq.end()
             }
+            Value::Ints(list) => serializer.collect_seq(list.ints()),
             Value::Other(v) => v.serialize(serializer),
         }
     }
@@ -348,8 +451,14 @@ impl Builder {
         self.items.push(item);
     }
 
-    /// Closes the list that started at `mark`: its items, in one exact allocation.
+    /// Closes the list that started at `mark`: its items, in one exact allocation (as
+    /// integers when they all are and there are [`IntList::MIN_LEN`] or more).
     pub(crate) fn list(&mut self, mark: usize) -> Value {
+        let items = &self.items[mark..];
+        if items.len() >= IntList::MIN_LEN && items.iter().all(|v| matches!(v, Value::Int(_))) {
+            let ints = self.items.drain(mark..).map(|v| v.as_i64().unwrap_or_default()).collect();
+            return Value::Ints(Box::new(IntList { ints, items: OnceLock::new() }));
+        }
         Value::Array(self.items.drain(mark..).collect())
     }
 }

@@ -282,19 +282,25 @@ impl Txns {
             let v = &parts[2];
             let mut m = Mop { f, key, val: NIL, start: 0, len: 0 };
             match (f, shape) {
-                (MopF::Read, Shape::List) => match v {
-                    Value::Null => {}
-                    Value::Array(items) => {
-                        m.start = self.elems.len() as u32;
-                        m.len = items.len() as u32;
-                        m.val = 0;
+                (MopF::Read, Shape::List) if v.is_null() => {}
+                (MopF::Read, Shape::List) => {
+                    m.start = self.elems.len() as u32;
+                    m.val = 0;
+                    if let Some(ints) = v.as_ints() {
+                        for &n in ints {
+                            let id = self.values.intern(&Value::Int(n));
+                            self.elems.push(id);
+                        }
+                    } else if let Some(items) = v.as_array() {
                         for item in items {
                             let id = self.values.intern(item);
                             self.elems.push(id);
                         }
+                    } else {
+                        return Err(format!("the read {} of a list holds {}, not a list", short(mop), short(v)));
                     }
-                    _ => return Err(format!("the read {} of a list holds {}, not a list", short(mop), short(v))),
-                },
+                    m.len = self.elems.len() as u32 - m.start;
+                }
                 (MopF::Read, Shape::Register) if v.is_null() => {}
                 _ if v.is_null() => return Err(format!("the write {} has no value", short(mop))),
                 _ => m.val = self.values.intern(v),

@@ -5,7 +5,6 @@ use rustc_hash::FxHashMap;
 use serde_json::json;
 
 use crate::anomaly_kind::AnomalyKind;
-use crate::history::Value;
 
 use super::{pairs, Report};
 use crate::history::{History, OpType};
@@ -30,7 +29,7 @@ pub fn set(history: &History) -> CheckResult {
         );
         return report.finish(json!({"attempted": adds.len()}));
     };
-    let Value::Array(items) = &read.value else {
+    let Some(items) = read.value.as_array() else {
         report.add(
             Validity::Unknown,
             AnomalyKind::Malformed,

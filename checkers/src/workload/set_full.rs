@@ -43,23 +43,23 @@ pub fn set_full(history: &History, options: &SetFullOptions) -> CheckResult {
     let mut adds: FxHashMap<String, FxHashMap<String, Add>> = FxHashMap::default();
     let mut reads: FxHashMap<String, Vec<Read>> = FxHashMap::default();
     for p in pairs(history, Some("add")) {
-        let (key, element) = match &p.invoke.value {
-            Value::Array(kv) if kv.len() == 2 => (kv[0].to_string(), kv[1].to_string()),
-            v => (String::new(), v.to_string()),
+        let (key, element) = match p.invoke.value.as_array() {
+            Some(kv) if kv.len() == 2 => (kv[0].to_string(), kv[1].to_string()),
+            _ => (String::new(), p.invoke.value.to_string()),
         };
         let add = Add { start: p.invoke.time, end: p.end(), index: p.invoke.index, outcome: p.outcome() };
         adds.entry(key).or_default().insert(element, add);
     }
     for p in pairs(history, Some("read")) {
         let Some(done) = p.done.filter(|d| d.kind == OpType::Ok) else { continue };
-        let key = match &p.invoke.value {
-            Value::Array(kv) if kv.len() == 2 && kv[1].is_null() => Some(&kv[0]),
+        let key = match p.invoke.value.as_array() {
+            Some(kv) if kv.len() == 2 && kv[1].is_null() => Some(&kv[0]),
             _ => None,
         };
-        let items: Option<&[Value]> = match (key, &done.value) {
-            (None, Value::Array(items)) => Some(items),
-            (Some(_), Value::Array(kv)) if kv.len() == 2 && kv[1].is_array() => kv[1].as_array(),
-            (Some(k), Value::Array(flat)) if flat.first() == Some(k) => Some(&flat[1..]),
+        let items: Option<&[Value]> = match (key, done.value.as_array()) {
+            (None, Some(items)) => Some(items),
+            (Some(_), Some(kv)) if kv.len() == 2 && kv[1].is_array() => kv[1].as_array(),
+            (Some(k), Some(flat)) if flat.first() == Some(k) => Some(&flat[1..]),
             _ => None,
         };
         let Some(items) = items else {
