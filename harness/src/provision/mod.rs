@@ -2,9 +2,12 @@
 //! is journaled before it is taken (undone by the journal at teardown, on a signal, or by
 //! `faultline heal`), so a provisioner has no teardown of its own.
 //!
-//! Provisioners: [`netns::Netns`] (one network namespace per node on this machine) and
-//! [`ssh::Ssh`] (machines reached over SSH).
+//! Provisioners: [`netns::Netns`] (one network namespace per node on this machine),
+//! [`ssh::Ssh`] (machines reached over SSH) and [`docker::Docker`] (containers on this machine,
+//! from a node image built here, [`image`]).
 
+pub mod docker;
+pub mod image;
 pub mod netns;
 pub mod ssh;
 
@@ -39,15 +42,20 @@ pub trait Provisioner: Send + Sync {
 pub fn choose(plan: &Plan) -> Box<dyn Provisioner> {
     match (plan.provisioner, &plan.ssh) {
         (ProvisionerName::Ssh, Some(nodes)) => Box::new(ssh::Ssh(nodes.clone())),
+        (ProvisionerName::Docker, _) => Box::new(docker::Docker::new(plan.target().as_ref())),
         _ => Box::new(netns::Netns),
     }
 }
 
 /// The checks that run before anything is changed: for SSH nodes, each is reached, its host
-/// key checked, the user authenticated and root reached. One line naming the node on failure.
+/// key checked, the user authenticated and root reached; for containers, the Docker engine
+/// answers. One line naming the node (or the engine) on failure.
 pub async fn precheck(plan: &Plan) -> Result<(), String> {
-    match &plan.ssh {
-        Some(nodes) => ssh::Ssh(nodes.clone()).connect(&plan.nodes).await.map(drop),
-        None => Ok(()),
+    match (&plan.ssh, plan.provisioner) {
+        (Some(nodes), _) => ssh::Ssh(nodes.clone()).connect(&plan.nodes).await.map(drop),
+        (None, ProvisionerName::Docker) => {
+            docker::engine(&crate::remote::local::LocalRemote::host("host")).await.map(drop)
+        }
+        (None, _) => Ok(()),
     }
 }

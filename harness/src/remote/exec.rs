@@ -9,10 +9,16 @@ use tokio::process::Command;
 /// Runs `argv` to completion within `timeout`; `Ok(stdout)` on success, else one line saying
 /// what ran and what it said.
 pub async fn run(argv: &[String], timeout: Duration) -> Result<String, String> {
+    output(argv, Stdio::null(), timeout).await.map(|out| String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Runs `argv` with `stdin` as its input to completion within `timeout`; `Ok(stdout)` on
+/// success, else one line saying what ran and what it said.
+pub async fn output(argv: &[String], stdin: Stdio, timeout: Duration) -> Result<Vec<u8>, String> {
     let (program, args) = argv.split_first().ok_or("empty command")?;
     let child = Command::new(program)
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -22,7 +28,7 @@ pub async fn run(argv: &[String], timeout: Duration) -> Result<String, String> {
         .map_err(|_| format!("`{}` did not finish within {timeout:?}", argv.join(" ")))?
         .map_err(|e| format!("`{}`: {e}", argv.join(" ")))?;
     if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        Ok(out.stdout)
     } else {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let said = stderr.lines().filter(|l| !l.contains("iptables-legacy tables present")).collect::<Vec<_>>();

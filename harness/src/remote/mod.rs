@@ -5,9 +5,11 @@
 //! downloaded, pidfiles live on the node.
 //!
 //! Implementations: [`local::LocalRemote`] (the controller itself, or a network namespace on
-//! it) and [`ssh::SshRemote`] (a machine reached over SSH). A journal entry names its node and how to reach it ([`Reach`]), never a secret, so
+//! it), [`ssh::SshRemote`] (a machine reached over SSH) and [`docker::DockerRemote`] (a
+//! container on this machine). A journal entry names its node and how to reach it ([`Reach`]), never a secret, so
 //! `faultline heal` can undo it after the harness died.
 
+pub mod docker;
 pub mod exec;
 pub mod local;
 pub mod ssh;
@@ -59,6 +61,11 @@ pub enum Reach {
     /// A machine reached over SSH: host, port, user, the key file's path and the known_hosts
     /// file (never key contents).
     Ssh(Box<ssh::Login>),
+    /// A Docker container on the controller.
+    Docker {
+        /// The container's name.
+        container: String,
+    },
 }
 
 /// The control channel of one node. Methods are async (boxed futures, so a remote can be a
@@ -89,6 +96,7 @@ pub fn connect(node: &str, reach: &Reach) -> Box<dyn Remote> {
     match reach {
         Reach::Local => Box::new(local::LocalRemote::host(node)),
         Reach::Netns { netns } => Box::new(local::LocalRemote::netns(node, netns)),
+        Reach::Docker { container } => Box::new(docker::DockerRemote::new(node, container)),
         Reach::Ssh(login) => Box::new(ssh::SshRemote::new(node, (**login).clone(), ssh::UnknownHostKey::Refuse)),
     }
 }

@@ -68,7 +68,8 @@ pub struct Fields {
     #[arg(long)]
     pub nodes: Option<NodeNames>,
     /// What the nodes are: netns (a network namespace per node on this machine, the default)
-    /// or ssh (machines reached over SSH: --nodes names their hosts, NAME=HOST or HOST).
+    /// or ssh (machines reached over SSH: --nodes names their hosts, NAME=HOST or HOST), or
+    /// docker (containers on this machine, from a node image built locally and cached).
     #[arg(long)]
     pub provisioner: Option<ProvisionerName>,
     /// SSH nodes: the user to log in as (default root; others need passwordless sudo).

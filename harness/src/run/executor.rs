@@ -50,13 +50,15 @@ pub async fn unmake(journal: &Journal, remote: &dyn Remote, id: u64, undo: &Comm
     journal.done(id).map_err(|e| format!("writing the fault journal: {e}"))
 }
 
-/// What `ip` and `iptables` say when the thing to undo is already gone.
-const ALREADY_GONE: [&str; 5] = [
+/// What `ip`, `iptables` and `docker` say when the thing to undo is already gone (a removed
+/// container takes its rules and daemons with it).
+const ALREADY_GONE: [&str; 6] = [
     "Cannot find device",
     "No such file or directory",
     "does a matching rule exist",
     "No chain/target/match",
     "does not exist",
+    "No such container",
 ];
 
 /// Runs the undo of a journal entry whose run is over (teardown, or a crashed run): what is

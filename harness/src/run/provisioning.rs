@@ -14,17 +14,21 @@ pub enum ProvisionerName {
     Netns,
     /// Machines reached over SSH (`--nodes` names their hosts).
     Ssh,
+    /// Docker containers on this machine, on a network faultline creates (needs root and a
+    /// Docker engine; the node image is built locally and cached).
+    Docker,
 }
 
 impl ProvisionerName {
     /// Every provisioner, as `--provisioner` names them.
-    pub const ALL: [ProvisionerName; 2] = [ProvisionerName::Netns, ProvisionerName::Ssh];
+    pub const ALL: [ProvisionerName; 3] = [ProvisionerName::Netns, ProvisionerName::Ssh, ProvisionerName::Docker];
 
     /// Its name in flags and files.
     pub fn name(self) -> &'static str {
         match self {
             ProvisionerName::Netns => "netns",
             ProvisionerName::Ssh => "ssh",
+            ProvisionerName::Docker => "docker",
         }
     }
 }
