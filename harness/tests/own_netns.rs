@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -15,59 +15,6 @@ use common::{history, leftovers, results, run_dir, schedule, scratch, test_run};
 use serde_json::Value;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-/// Every fault family in 20 s: the leader isolated, a majority killed, the leader paused,
-/// the cluster split in halves; each healed before the next.
-const EVERY_FAULT: &str = "\
-- {at: 2, do: isolate leader}
-- {at: 6, do: heal}
-- {at: 8, do: kill majority}
-- {at: 11, do: heal}
-- {at: 13, do: pause leader}
-- {at: 16, do: heal}
-- {at: 17, do: partition halves}
-- {at: 19, do: heal}
-";
-
-/// Fails unless the own server ends valid on `workload` under every fault family, with ok and
-/// indeterminate client ops, every fault healed and nothing left behind.
-fn valid_under_every_fault(dir: &Path, workload: &str, time_limit: &str) {
-    valid_under(
-        dir,
-        EVERY_FAULT,
-        &["partition", "kill", "pause"],
-        &["--workload", workload, "--time-limit", time_limit],
-    );
-}
-
-/// Fails unless the own server, run with `args` under the scripted `faults`, ends valid with
-/// over 100 ok client ops, each fault family in `families` injected, and nothing left behind.
-fn valid_under(dir: &Path, faults: &str, families: &[&str], args: &[&str]) {
-    let script = schedule(dir, faults);
-    let fixed = ["--target", "own", "--seed", "7", "--rate", "100", "--nemesis-schedule", &script];
-    let (code, out, run) = test_run(dir, &[&fixed[..], args].concat());
-    assert_eq!(code, 0, "expected own to be valid with {args:?}: {out}");
-    let ops = history(&run);
-    for fault in families {
-        let done = ops.iter().any(|o| o.process == Process::nemesis() && o.kind == OpType::Ok && o.f == *fault);
-        assert!(done, "no {fault} fault was injected: {out}");
-    }
-    assert!(ops.iter().filter(|o| o.is_client() && o.kind == OpType::Ok).count() > 100, "too few ok ops: {out}");
-    let results = results(&run);
-    assert_eq!((results["target"].as_str(), results["validity"].as_str()), (Some("own"), Some("valid")), "{results}");
-    assert!(run.join("nodes/n1/n1.own.log").exists(), "n1's log was not collected");
-    assert_eq!(leftovers(), Vec::<String>::new());
-}
-
-#[test]
-#[ignore = "needs root: network namespaces and iptables"]
-fn register_set_and_rw_register_end_valid_under_partitions_kills_and_pauses() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = scratch("own-valid");
-    valid_under_every_fault(&dir, "register", "20");
-    valid_under_every_fault(&dir, "set", "20");
-    valid_under_every_fault(&dir, "rw-register", "20");
-}
 
 /// Every fault family with clock bumps among them: the leader 30 s ahead and then isolated, a
 /// majority killed, a minority 20 s behind, the leader paused, the cluster split in halves.
@@ -84,18 +31,74 @@ const EVERY_FAULT_AND_CLOCKS: &str = "\
 - {at: 19, do: heal}
 ";
 
+/// Fails unless the own server ends valid on `workload` under every fault family (clock bumps
+/// among them), with every fault healed and nothing left behind; returns the run's folder.
+fn valid_under_every_fault(dir: &Path, workload: &str) -> PathBuf {
+    let families = ["partition", "kill", "pause", "clock"];
+    valid_under(dir, EVERY_FAULT_AND_CLOCKS, &families, &["--workload", workload, "--time-limit", "21"])
+}
+
+/// Fails unless the own server, run with `args` under the scripted `faults`, ends valid with
+/// over 100 ok client ops, each fault family in `families` injected, and nothing left behind;
+/// returns the run's folder.
+fn valid_under(dir: &Path, faults: &str, families: &[&str], args: &[&str]) -> PathBuf {
+    let script = schedule(dir, faults);
+    let fixed = ["--target", "own", "--seed", "7", "--rate", "100", "--nemesis-schedule", &script];
+    let (code, out, run) = test_run(dir, &[&fixed[..], args].concat());
+    assert_eq!(code, 0, "expected own to be valid with {args:?}: {out}");
+    let ops = history(&run);
+    for fault in families {
+        let done = ops.iter().any(|o| o.process == Process::nemesis() && o.kind == OpType::Ok && o.f == *fault);
+        assert!(done, "no {fault} fault was injected: {out}");
+    }
+    assert!(ops.iter().filter(|o| o.is_client() && o.kind == OpType::Ok).count() > 100, "too few ok ops: {out}");
+    let results = results(&run);
+    assert_eq!((results["target"].as_str(), results["validity"].as_str()), (Some("own"), Some("valid")), "{results}");
+    assert!(run.join("nodes/n1/n1.own.log").exists(), "n1's log was not collected");
+    assert_eq!(leftovers(), Vec::<String>::new());
+    run
+}
+
+#[test]
+#[ignore = "needs root: network namespaces and iptables"]
+fn register_set_and_rw_register_end_valid_under_partitions_kills_pauses_and_clock_bumps() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("own-valid");
+    for workload in ["register", "set", "rw-register"] {
+        valid_under_every_fault(&dir, workload);
+    }
+}
+
 #[test]
 #[ignore = "needs root: network namespaces, iptables and libfaketime"]
 fn list_append_ends_valid_under_partitions_kills_pauses_and_clock_bumps() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch("own-append");
-    let families = ["partition", "kill", "pause", "clock"];
-    valid_under(&dir, EVERY_FAULT_AND_CLOCKS, &families, &["--workload", "list-append", "--time-limit", "21"]);
+    valid_under_every_fault(&dir, "list-append");
+}
+
+#[test]
+#[ignore = "needs root: network namespaces, iptables and libfaketime"]
+fn bank_and_lock_end_valid_under_partitions_kills_pauses_and_clock_bumps() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("own-bank-lock");
+    valid_under_every_fault(&dir, "bank");
+    let run = valid_under_every_fault(&dir, "lock");
+    let ops = history(&run);
+    let mut tokens: Vec<i64> = ops
+        .iter()
+        .filter(|o| o.is_client() && o.kind == OpType::Ok && o.f == "acquire")
+        .map(|o| o.value.as_object().and_then(|m| m.get("token")?.as_i64()).expect("an ok acquire has a token"))
+        .collect();
+    let granted = tokens.len();
+    tokens.sort_unstable();
+    tokens.dedup();
+    assert!(granted > 20 && tokens.len() == granted, "{granted} grants, {} distinct tokens", tokens.len());
 }
 
 /// Runs `args` with `--bug bug` until a run is invalid with an anomaly `caught` accepts (at most
-/// 5 runs); fails if none is. Prints the runs and seconds it took.
-fn caught_within_5_runs(dir: &Path, bug: &str, args: &[&str], caught: impl Fn(&Value) -> bool) {
+/// 5 runs); fails if none is. Prints the runs and seconds it took; returns the catching run.
+fn caught_within_5_runs(dir: &Path, bug: &str, args: &[&str], caught: impl Fn(&Value) -> bool) -> PathBuf {
     let started = Instant::now();
     for attempt in 1..=5 {
         let seed = attempt.to_string();
@@ -106,7 +109,7 @@ fn caught_within_5_runs(dir: &Path, bug: &str, args: &[&str], caught: impl Fn(&V
         if code == 1 && anomalies.into_iter().any(&caught) {
             eprintln!("{bug}: caught on run {attempt} after {:.1} s", started.elapsed().as_secs_f64());
             assert_eq!(leftovers(), Vec::<String>::new());
-            return;
+            return run;
         }
     }
     panic!("{bug} was not caught in 5 runs");
@@ -149,6 +152,37 @@ fn lazy_fsync_is_caught_as_lost_adds_after_every_node_is_killed() {
     caught_within_5_runs(&dir, "lazy-fsync", &[&args[..], &["--nemesis-schedule", &script]].concat(), |a| {
         a["kind"] == "lost"
     });
+}
+
+/// n1 and n2 paused three times for 5 s, past the lock's 2 s lease: with three workers on
+/// n1-n3, the holder is on a paused node with odds 2/3 each time, and its write comes after
+/// the next holder's.
+const PAUSES_PAST_THE_LEASE: &str = "\
+- {at: 1.5, do: pause n1}
+- {at: 1.5, do: pause n2}
+- {at: 6.5, do: heal}
+- {at: 8, do: pause n1}
+- {at: 8, do: pause n2}
+- {at: 13, do: heal}
+- {at: 14.5, do: pause n1}
+- {at: 14.5, do: pause n2}
+- {at: 19.5, do: heal}
+";
+
+#[test]
+#[ignore = "needs root: network namespaces and iptables"]
+fn unfenced_locks_are_caught_as_a_guarded_write_out_of_token_order() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("own-unfenced");
+    let args = ["--workload", "lock", "--concurrency", "3", "--time-limit", "21"];
+    let fenced = valid_under(&dir, PAUSES_PAST_THE_LEASE, &["pause"], &args);
+    assert_eq!(results(&fenced).get("bugs"), None, "no switch was on");
+    let script = schedule(&dir, PAUSES_PAST_THE_LEASE);
+    let args = [&args[..], &["--nemesis-schedule", &script]].concat();
+    let run = caught_within_5_runs(&dir, "unfenced-locks", &args, |a| a["kind"] == "out-of-token-order");
+    assert_eq!(results(&run)["bugs"], serde_json::json!(["unfenced-locks"]));
+    let page = std::fs::read_to_string(run.join("index.html")).unwrap();
+    assert!(page.contains("bug switches on (unfenced-locks)"), "the page does not say the switch was on");
 }
 
 /// The leader's clock set 30 s back while it holds its lease (so by its wall clock the lease

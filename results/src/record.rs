@@ -93,6 +93,9 @@ pub struct RunRecord {
     /// Reads were serializable (not linearizable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serializable: Option<bool>,
+    /// The bug switches the target ran with (mistakes made on purpose), by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bugs: Vec<String>,
     /// The overall verdict of the checkers: the merge of every result's.
     pub validity: Validity,
     /// The process exit code that goes with the run's [`verdict`](RunRecord::verdict) (255 when
@@ -165,6 +168,7 @@ impl RunRecord {
             nodes: Vec::new(),
             concurrency: None,
             serializable: None,
+            bugs: Vec::new(),
             validity,
             exit_code: Some(Verdict::from(validity).exit_code()),
             stats: Stats::default(),

@@ -50,9 +50,16 @@ fn shown(value: &Value) -> Option<String> {
     }
 }
 
-/// Notes for the verdict box: an interrupted run, harness errors, unanswered final reads.
+/// Notes for the verdict box: bug switches, an interrupted run, harness errors, unanswered
+/// final reads.
 fn notes(record: &RunRecord) -> Vec<String> {
     let mut notes = Vec::new();
+    if !record.bugs.is_empty() {
+        notes.push(format!(
+            "The target ran with bug switches on ({}): mistakes made on purpose, for the checkers to catch.",
+            record.bugs.join(", ")
+        ));
+    }
     if record.interrupted {
         notes.push("The run was interrupted.".to_string());
     }

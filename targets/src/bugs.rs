@@ -14,11 +14,14 @@ pub enum Bug {
     LazyFsync,
     /// The leader serves reads from its own state while a lease timed with the wall clock holds.
     ClockLeaseReads,
+    /// The guarded resource of the lock service accepts writes without checking the fencing token.
+    UnfencedLocks,
 }
 
 impl Bug {
     /// Every switch, in the order they are listed to people.
-    pub const ALL: [Bug; 4] = [Bug::StaleReads, Bug::AckBeforeCommit, Bug::LazyFsync, Bug::ClockLeaseReads];
+    pub const ALL: [Bug; 5] =
+        [Bug::StaleReads, Bug::AckBeforeCommit, Bug::LazyFsync, Bug::ClockLeaseReads, Bug::UnfencedLocks];
 
     /// Its name on the command line and in test files.
     pub fn name(self) -> &'static str {
@@ -27,6 +30,7 @@ impl Bug {
             Bug::AckBeforeCommit => "ack-before-commit",
             Bug::LazyFsync => "lazy-fsync",
             Bug::ClockLeaseReads => "clock-lease-reads",
+            Bug::UnfencedLocks => "unfenced-locks",
         }
     }
 

@@ -1,6 +1,7 @@
 //! The lock workload: each worker acquires one shared lock (with a lease of `ttl` seconds and a
-//! fencing token), writes the guarded register carrying the token, reads it, releases, and
-//! starts again. Judged by the `lock` checker: holds that overlapped (reported; leases permit
+//! fencing token), reads the guarded register, writes it carrying the token, reads it again,
+//! releases, and starts again (a read-modify-write under the lock: a holder stalled before its
+//! write, by a pause of its node, writes after a later holder did, which fencing must refuse). Judged by the `lock` checker: holds that overlapped (reported; leases permit
 //! it) and guarded writes accepted out of token order (invalid).
 //!
 //! Values are maps so a history reads on its own: `acquire` `{ttl}` (ok: `{ttl, token, lease,
@@ -17,6 +18,12 @@ use checkers::{OpType, Value};
 use serde_json::json;
 
 use crate::generator::{Context, Event, Generator, Invocation, Next};
+
+/// How long a client waits for a lock-workload request: an acquire may wait for the holders
+/// before it, and a guarded write stalled by a pause of its node must be able to land late,
+/// which is what fencing is for (the holder believes it holds all the while, so its hold
+/// outlives its lease).
+pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 /// What a holder knows of its hold: everything its later ops carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,12 +141,13 @@ pub struct LockGen {
     backoff: Duration,
     next_value: i64,
     steps: BTreeMap<usize, Step>,
-    holds: BTreeMap<usize, Hold>,
+    /// Each holder's hold and whether it has written under it yet.
+    holds: BTreeMap<usize, (Hold, bool)>,
 }
 
-/// Every worker cycles acquire (a lease of `ttl` seconds), write, read, release; it keeps the
-/// lock `hold_for` between its acquire and its write (work done under the lock, the window a
-/// pause hits), and waits `backoff` after an acquire that did not succeed.
+/// Every worker cycles acquire (a lease of `ttl` seconds), read, write, read, release; it keeps
+/// the lock `hold_for` between its acquire and its first read (work done under the lock, the
+/// window a pause hits), and waits `backoff` after an acquire that did not succeed.
 pub fn generator(ttl: u64, hold_for: Duration, backoff: Duration) -> LockGen {
     LockGen { ttl, hold_for, backoff, next_value: 0, steps: BTreeMap::new(), holds: BTreeMap::new() }
 }
@@ -164,16 +172,22 @@ impl Generator for LockGen {
         }
         let (t, now) = (event.thread, event.time);
         let acquired = (event.f == "acquire" && event.kind == OpType::Ok).then(|| Hold::from_value(&event.value));
-        let next = match (event.f.as_str(), acquired.flatten(), self.holds.get(&t)) {
+        let next = match (event.f.as_str(), acquired.flatten(), self.holds.get_mut(&t)) {
             ("acquire", Some(hold), _) => {
-                self.next_value += 1;
-                let write = LockOp::Write { token: hold.token, value: self.next_value };
-                self.holds.insert(t, hold);
-                Step::Next(Some(write), now + self.hold_for)
+                let read = LockOp::Read { token: hold.token };
+                self.holds.insert(t, (hold, false));
+                Step::Next(Some(read), now + self.hold_for)
             }
             ("acquire", None, _) => Step::Next(None, now + self.backoff),
-            ("write", _, Some(hold)) => Step::Next(Some(LockOp::Read { token: hold.token }), now),
-            ("read", _, Some(hold)) => Step::Next(Some(LockOp::Release(hold.clone())), now),
+            ("read", _, Some((hold, false))) => {
+                self.next_value += 1;
+                Step::Next(Some(LockOp::Write { token: hold.token, value: self.next_value }), now)
+            }
+            ("write", _, Some((hold, written))) => {
+                *written = true;
+                Step::Next(Some(LockOp::Read { token: hold.token }), now)
+            }
+            ("read", _, Some((hold, true))) => Step::Next(Some(LockOp::Release(hold.clone())), now),
             _ => {
                 self.holds.remove(&t);
                 Step::Next(None, now)
@@ -199,7 +213,7 @@ mod tests {
     }
 
     #[test]
-    fn a_worker_cycles_acquire_write_read_release_carrying_its_hold() {
+    fn a_worker_cycles_acquire_read_write_read_release_carrying_its_hold() {
         let rng = &mut ChaCha8Rng::seed_from_u64(1);
         let mut g = generator(2, Duration::from_millis(50), Duration::from_millis(20));
         let Next::Op(acquire) = ask(&mut g, rng, 0, 0) else { panic!() };
@@ -211,17 +225,20 @@ mod tests {
         let hold = Hold { token: 41, lease: 9, key: "l/9".into() };
         done(&mut g, 10, 0, OpType::Ok, "acquire", hold.acquired(2));
         assert_eq!(ask(&mut g, rng, 20, 0), Next::Pending(Some(Duration::from_millis(60))), "held a while");
-        let Next::Op(write) = ask(&mut g, rng, 60, 0) else { panic!() };
+        let Next::Op(first_read) = ask(&mut g, rng, 60, 0) else { panic!() };
+        assert_eq!(LockOp::decode(&first_read), Some(LockOp::Read { token: 41 }));
+        assert!(LockOp::decode(&first_read).unwrap().only_reads());
+        done(&mut g, 61, 0, OpType::Fail, "read", first_read.value.clone());
+        let Next::Op(write) = ask(&mut g, rng, 61, 0) else { panic!() };
         assert_eq!(LockOp::decode(&write), Some(LockOp::Write { token: 41, value: 1 }));
-        done(&mut g, 61, 0, OpType::Fail, "write", write.value.clone());
-        let Next::Op(read) = ask(&mut g, rng, 61, 0) else { panic!() };
+        done(&mut g, 62, 0, OpType::Fail, "write", write.value.clone());
+        let Next::Op(read) = ask(&mut g, rng, 62, 0) else { panic!() };
         assert_eq!(LockOp::decode(&read), Some(LockOp::Read { token: 41 }));
-        assert!(LockOp::decode(&read).unwrap().only_reads());
-        done(&mut g, 62, 0, OpType::Ok, "read", read_value(41, Some((41, 1))));
-        let Next::Op(release) = ask(&mut g, rng, 62, 0) else { panic!() };
+        done(&mut g, 63, 0, OpType::Ok, "read", read_value(41, Some((41, 1))));
+        let Next::Op(release) = ask(&mut g, rng, 63, 0) else { panic!() };
         assert_eq!(LockOp::decode(&release), Some(LockOp::Release(hold)));
-        done(&mut g, 63, 0, OpType::Info, "release", release.value.clone());
-        let Next::Op(again) = ask(&mut g, rng, 63, 0) else { panic!() };
+        done(&mut g, 64, 0, OpType::Info, "release", release.value.clone());
+        let Next::Op(again) = ask(&mut g, rng, 64, 0) else { panic!() };
         assert_eq!(again.f, "acquire");
     }
 }

@@ -121,6 +121,7 @@ pub fn finish(plan: &Plan, seed: u64, run_id: &str, dir: &Path, mut recorded: Re
     record.nodes = plan.nodes.clone();
     record.concurrency = Some(plan.concurrency);
     record.serializable = Some(plan.fields.serializable);
+    record.bugs = plan.target_options.bugs.iter().map(|b| b.name().to_string()).collect();
     record.stats = recorded.stats;
     record.unanswered_final_reads = recorded.unanswered;
     record.interrupted = recorded.interrupted;

@@ -5,18 +5,13 @@
 use std::time::Duration;
 
 use checkers::OpType;
-use workloads::lock::{read_value, Hold, LockOp};
+use workloads::lock::{read_value, Hold, LockOp, LOCK_WAIT};
 use workloads::Invocation;
 
 use super::client::EtcdClient;
 use super::gateway;
 use crate::target::done;
 use crate::target::Completion;
-
-/// How long a lock-workload request may take: a lock request waits for the holders before it,
-/// and a guarded write stalled by a pause of its node may land late, which is what fencing is
-/// for (the holder believes it holds all the while, so its hold outlives its lease).
-const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 impl EtcdClient {
     /// Runs one lock op.

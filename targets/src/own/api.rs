@@ -40,6 +40,53 @@ pub enum Request {
     },
     /// Read every element of the set.
     Members,
+    /// Move `amount` between two bank accounts (refused when `from` holds too little).
+    Transfer {
+        /// The source account.
+        from: u64,
+        /// The destination account.
+        to: u64,
+        /// How much.
+        amount: i64,
+    },
+    /// Read every account's balance.
+    Balances,
+    /// Take the lock with a lease of `ttl_ms`, if no unexpired lease holds it; the reply is the
+    /// fencing token, one higher than the last one granted.
+    Acquire {
+        /// The lease's time to live, ms.
+        ttl_ms: u64,
+        /// Set by the leader that logs it (clients send the default).
+        #[serde(default)]
+        stamp: Stamp,
+    },
+    /// Give the lock back, if `token` still holds it.
+    Release {
+        /// The holder's token.
+        token: i64,
+    },
+    /// Write the guarded register under `token` (refused when it holds a higher token, unless
+    /// the `unfenced-locks` switch is on).
+    GuardedWrite {
+        /// The writer's fencing token.
+        token: i64,
+        /// The value.
+        value: i64,
+    },
+    /// Read the guarded register: `{token, value}` or null.
+    GuardedRead,
+}
+
+/// When and under which leadership the leader logged a request: the replicas judge the lock's
+/// lease by it, so they agree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    /// The leader's term.
+    pub term: u64,
+    /// The leader's monotonic clock, ms.
+    pub now_ms: u64,
+    /// The leader's monotonic clock when it first stamped a request in this term, ms.
+    pub since_ms: u64,
 }
 
 /// One micro-op of a transaction.
@@ -60,9 +107,23 @@ impl Request {
     /// Whether it changes nothing (served through the read index, not the log).
     pub fn reads_only(&self) -> bool {
         match self {
-            Request::Read { .. } | Request::Members => true,
+            Request::Read { .. } | Request::Members | Request::Balances | Request::GuardedRead => true,
             Request::Txn { mops } => mops.iter().all(|m| matches!(m, Micro::R(_) | Micro::L(_))),
-            Request::Write { .. } | Request::Cas { .. } | Request::Add { .. } => false,
+            Request::Write { .. }
+            | Request::Cas { .. }
+            | Request::Add { .. }
+            | Request::Transfer { .. }
+            | Request::Acquire { .. }
+            | Request::Release { .. }
+            | Request::GuardedWrite { .. } => false,
+        }
+    }
+
+    /// The request as the leader logs it with `stamp` (an acquire carries it).
+    pub fn stamped(self, stamp: Stamp) -> Request {
+        match self {
+            Request::Acquire { ttl_ms, .. } => Request::Acquire { ttl_ms, stamp },
+            other => other,
         }
     }
 }
@@ -77,7 +138,8 @@ pub enum Reply {
         /// The result.
         value: serde_json::Value,
     },
-    /// A compare-and-set found another value and changed nothing.
+    /// A condition did not hold and nothing changed: a compare-and-set found another value, a
+    /// transfer too little money, an acquire the lock held, a guarded write a higher token.
     Mismatch,
     /// It provably did not take effect (no leader known, refused before it reached the log).
     Refused {

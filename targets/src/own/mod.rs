@@ -25,7 +25,7 @@ pub const ENTRY: Entry = Entry {
     name: "own",
     about: "faultline's own Raft key-value server (openraft), correct by default, with bug switches",
     supports: Supports {
-        workloads: &["register", "set", "rw-register", "list-append"],
+        workloads: &["register", "set", "rw-register", "list-append", "bank", "lock"],
         leader: true,
         faults: &[Family::Partition, Family::Kill, Family::Pause, Family::Clock],
         options: &[],
@@ -116,7 +116,8 @@ impl Target for Own {
     }
 
     fn client(&self, node: &NodeSpec, workload: &str) -> Box<dyn Client> {
-        Box::new(OwnClient::new(node, workload, Duration::from_secs(2)))
+        let timeout = if workload == "lock" { workloads::lock::LOCK_WAIT } else { Duration::from_secs(2) };
+        Box::new(OwnClient::new(node, workload, timeout))
     }
 
     fn ready<'a>(&'a self, node: &'a NodeSpec) -> BoxFuture<'a, bool> {

@@ -25,17 +25,26 @@ struct Applied {
 }
 
 /// The state machine, shared between Raft and the read path.
-#[derive(Debug, Clone, Default)]
-pub struct Machine(Arc<Mutex<Applied>>);
+#[derive(Debug, Clone)]
+pub struct Machine {
+    applied: Arc<Mutex<Applied>>,
+    /// Whether the guarded register refuses lower fencing tokens (off with `unfenced-locks`).
+    fence: bool,
+}
 
 impl Machine {
+    /// An empty state machine; `fence` as [`Data::execute`] takes it.
+    pub fn new(fence: bool) -> Machine {
+        Machine { applied: Arc::default(), fence }
+    }
+
     /// Executes a read-only request on this replica's data as it stands.
     pub fn read(&self, request: &Request) -> Reply {
-        self.0.lock().expect("the state machine lock is never poisoned").data.execute(request)
+        self.lock().data.execute(request, self.fence)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Applied> {
-        self.0.lock().expect("the state machine lock is never poisoned")
+        self.applied.lock().expect("the state machine lock is never poisoned")
     }
 }
 
@@ -63,13 +72,14 @@ impl RaftStateMachine<TypeConfig> for Machine {
     where
         I: IntoIterator<Item = Entry<TypeConfig>> + Send,
     {
+        let fence = self.fence;
         let mut applied = self.lock();
         let mut replies = Vec::new();
         for entry in entries {
             applied.last = Some(entry.log_id);
             replies.push(match entry.payload {
                 EntryPayload::Blank => Reply::Ok { value: serde_json::Value::Null },
-                EntryPayload::Normal(ref request) => applied.data.execute(request),
+                EntryPayload::Normal(ref request) => applied.data.execute(request, fence),
                 EntryPayload::Membership(members) => {
                     applied.membership = StoredMembership::new(Some(entry.log_id), members);
                     Reply::Ok { value: serde_json::Value::Null }

@@ -7,6 +7,7 @@ mod log_store;
 mod machine;
 mod network;
 mod serve;
+mod stamp;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -73,7 +74,7 @@ pub async fn run(args: ServerArgs) -> Result<(), String> {
     let log_path = args.data.join("raft.log");
     let log = log_store::LogStore::open(&log_path, bugs.has(Bug::LazyFsync))
         .map_err(|e| format!("{}: {e}", log_path.display()))?;
-    let machine = machine::Machine::default();
+    let machine = machine::Machine::new(!bugs.has(Bug::UnfencedLocks));
     let config = Config {
         cluster_name: "faultline-own".into(),
         heartbeat_interval: 100,

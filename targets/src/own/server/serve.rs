@@ -16,6 +16,7 @@ use openraft::BasicNode;
 
 use super::lease::{wall_ms, WallLease};
 use super::machine::Machine;
+use super::stamp::Stamper;
 use super::{Raft, TypeConfig};
 use crate::bugs::{Bug, Bugs};
 use crate::own::api::{Reply, Request};
@@ -37,13 +38,24 @@ pub struct Node {
     http: reqwest::Client,
     /// Renewed by every read-index check; read only with `clock-lease-reads`.
     lease: WallLease,
+    /// Stamps the lock requests this member logs as leader.
+    stamper: Stamper,
 }
 
 impl Node {
     /// The member `id` with its Raft instance, state machine, peers and switches.
     pub fn new(id: u64, raft: Raft, machine: Machine, members: BTreeMap<u64, BasicNode>, bugs: Bugs) -> Arc<Node> {
         let http = crate::target::http_client(OP_TIMEOUT);
-        Arc::new(Node { id, raft, machine, members, bugs, http, lease: WallLease::default() })
+        Arc::new(Node {
+            id,
+            raft,
+            machine,
+            members,
+            bugs,
+            http,
+            lease: WallLease::default(),
+            stamper: Stamper::default(),
+        })
     }
 
     async fn serve(&self, request: Request, forwarded: bool) -> Reply {
@@ -86,7 +98,8 @@ impl Node {
                 Err(e) => Reply::Unsure { reason: e.to_string() },
             };
         }
-        match self.raft.client_write(request.clone()).await {
+        let stamp = self.stamper.stamp(self.raft.metrics().borrow().current_term);
+        match self.raft.client_write(request.clone().stamped(stamp)).await {
             Ok(written) => written.data,
             // Not leading when it arrived, or truncated by a new leader: it is not in the log.
             Err(RaftError::APIError(ClientWriteError::ForwardToLeader(to))) => {
