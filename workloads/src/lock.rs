@@ -147,7 +147,8 @@ pub struct LockGen {
 
 /// Every worker cycles acquire (a lease of `ttl` seconds), read, write, read, release; it keeps
 /// the lock `hold_for` between its acquire and its first read (work done under the lock, the
-/// window a pause hits), and waits `backoff` after an acquire that did not succeed.
+/// window a pause hits), waits `backoff` after an acquire that did not succeed, and twice that
+/// after its release (so a worker retrying a lock service that does not queue gets its turn).
 pub fn generator(ttl: u64, hold_for: Duration, backoff: Duration) -> LockGen {
     LockGen { ttl, hold_for, backoff, next_value: 0, steps: BTreeMap::new(), holds: BTreeMap::new() }
 }
@@ -188,6 +189,10 @@ impl Generator for LockGen {
                 Step::Next(Some(LockOp::Read { token: hold.token }), now)
             }
             ("read", _, Some((hold, true))) => Step::Next(Some(LockOp::Release(hold.clone())), now),
+            ("release", _, _) => {
+                self.holds.remove(&t);
+                Step::Next(None, now + 2 * self.backoff)
+            }
             _ => {
                 self.holds.remove(&t);
                 Step::Next(None, now)
@@ -238,7 +243,8 @@ mod tests {
         let Next::Op(release) = ask(&mut g, rng, 63, 0) else { panic!() };
         assert_eq!(LockOp::decode(&release), Some(LockOp::Release(hold)));
         done(&mut g, 64, 0, OpType::Info, "release", release.value.clone());
-        let Next::Op(again) = ask(&mut g, rng, 64, 0) else { panic!() };
+        assert_eq!(ask(&mut g, rng, 64, 0), Next::Pending(Some(Duration::from_millis(104))), "the others' turn");
+        let Next::Op(again) = ask(&mut g, rng, 104, 0) else { panic!() };
         assert_eq!(again.f, "acquire");
     }
 }

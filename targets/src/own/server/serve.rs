@@ -1,6 +1,7 @@
 //! The HTTP routes: Raft RPC from peers (`/raft/...`) and the client API (`POST /op`). Reads go
 //! through the Raft read index; writes through the log; a member that does not lead forwards
-//! the request to the one that does (once), so a client may talk to any member.
+//! the request to the one that does (once, after waiting a while for one to be known), so a
+//! client may talk to any member.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,6 +28,10 @@ const FORWARDED: &str = "x-faultline-forwarded";
 /// How long the server works on one client request before saying it does not know the outcome
 /// (below the client's own timeout, so the client hears why).
 const OP_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// How long a member that knows no leader (just resumed, or mid-election) waits to learn one
+/// before it refuses a request.
+const LEADER_WAIT: Duration = Duration::from_millis(1000);
 
 /// One member as its routes see it.
 pub struct Node {
@@ -110,6 +115,13 @@ impl Node {
         }
     }
 
+    /// The leader this member learns of within [`LEADER_WAIT`].
+    async fn await_leader(&self) -> Option<u64> {
+        let wait = self.raft.wait(Some(LEADER_WAIT));
+        let known = wait.metrics(|m| m.current_leader.is_some(), "a known leader").await;
+        known.ok().and_then(|m| m.current_leader)
+    }
+
     /// Whether this member believes it leads.
     fn leads(&self) -> bool {
         self.raft.metrics().borrow().current_leader == Some(self.id)
@@ -117,7 +129,11 @@ impl Node {
 
     /// Sends `request` to the leader once; a request that was forwarded already is refused.
     async fn forward(&self, to: ForwardToLeader<u64, BasicNode>, request: Request, forwarded: bool) -> Reply {
-        let leader = to.leader_id.filter(|l| *l != self.id).and_then(|l| self.members.get(&l));
+        let leader = match to.leader_id {
+            None if !forwarded => self.await_leader().await,
+            known => known,
+        };
+        let leader = leader.filter(|l| *l != self.id).and_then(|l| self.members.get(&l));
         let (Some(leader), false) = (leader, forwarded) else {
             return Reply::Refused { reason: format!("member {} does not lead and knows no leader", self.id) };
         };
