@@ -113,6 +113,24 @@ fn bank_and_lock_end_valid_under_partitions_kills_pauses_and_clock_bumps() {
     assert!(granted > 20 && tokens.len() == granted, "{granted} grants, {} distinct tokens", tokens.len());
 }
 
+/// Fails unless `args` under the scripted `faults` end valid with no switch on (as
+/// [`valid_under`] checks) and are caught with `--bug bug` on (as [`caught_within_5_runs`]
+/// checks); returns the catching run.
+fn valid_off_caught_on(
+    dir: &Path,
+    faults: &str,
+    families: &[&str],
+    args: &[&str],
+    bug: &str,
+    caught: impl Fn(&Value) -> bool,
+) -> PathBuf {
+    let valid = valid_under(dir, faults, families, args);
+    assert_eq!(results(&valid).get("bugs"), None, "no switch was on");
+    let script = schedule(dir, faults);
+    let args = [args, &["--rate", "100", "--nemesis-schedule", &script]].concat();
+    caught_within_5_runs(dir, bug, &args, caught)
+}
+
 /// Runs `args` with `--bug bug` until a run is invalid with an anomaly `caught` accepts (at most
 /// 5 runs); fails if none is. Prints the runs and seconds it took; returns the catching run.
 fn caught_within_5_runs(dir: &Path, bug: &str, args: &[&str], caught: impl Fn(&Value) -> bool) -> PathBuf {
@@ -192,11 +210,9 @@ fn unfenced_locks_are_caught_as_a_guarded_write_out_of_token_order() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch("own-unfenced");
     let args = ["--workload", "lock", "--concurrency", "3", "--time-limit", "21"];
-    let fenced = valid_under(&dir, PAUSES_PAST_THE_LEASE, &["pause"], &args);
-    assert_eq!(results(&fenced).get("bugs"), None, "no switch was on");
-    let script = schedule(&dir, PAUSES_PAST_THE_LEASE);
-    let args = [&args[..], &["--nemesis-schedule", &script]].concat();
-    let run = caught_within_5_runs(&dir, "unfenced-locks", &args, |a| a["kind"] == "out-of-token-order");
+    let run = valid_off_caught_on(&dir, PAUSES_PAST_THE_LEASE, &["pause"], &args, "unfenced-locks", |a| {
+        a["kind"] == "out-of-token-order"
+    });
     assert_eq!(results(&run)["bugs"], serde_json::json!(["unfenced-locks"]));
     let page = std::fs::read_to_string(run.join("index.html")).unwrap();
     assert!(page.contains("bug switches on (unfenced-locks)"), "the page does not say the switch was on");
@@ -216,10 +232,8 @@ fn clock_lease_reads_are_caught_as_a_stale_read_where_the_read_index_stays_valid
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch("own-lease");
     let args = ["--time-limit", "12", "--nodes", "3", "--concurrency", "4n"];
-    valid_under(&dir, LEASE_OUTLIVES_LEADERSHIP, &["clock", "partition"], &args);
-    let script = schedule(&dir, LEASE_OUTLIVES_LEADERSHIP);
-    let args = [&args[..], &["--rate", "100", "--nemesis-schedule", &script]].concat();
-    caught_within_5_runs(&dir, "clock-lease-reads", &args, |a| {
+    let families = ["clock", "partition"];
+    valid_off_caught_on(&dir, LEASE_OUTLIVES_LEADERSHIP, &families, &args, "clock-lease-reads", |a| {
         a["kind"] == "nonlinearizable" && a["explanation"].as_str().unwrap().contains("read")
     });
 }
