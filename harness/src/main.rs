@@ -9,6 +9,7 @@ mod analyze;
 mod campaign;
 mod check;
 mod delay_agent;
+mod doctor;
 #[cfg(test)]
 mod examples;
 mod exit;
@@ -39,6 +40,9 @@ enum Command {
     Campaign(campaign::CampaignArgs),
     /// Check history files: one verdict line per file, explanations indented under it.
     Check(check::CheckArgs),
+    /// Check the nodes a test would run on (same options as `test`): a table, one row per node
+    /// and check, with the fix for each failure; exit 0 when a run can start.
+    Doctor(Box<run::TestArgs>),
     /// Check a history recorded anywhere (as `check` does) and render its HTML result bundle.
     Report(report::ReportArgs),
     /// Browse the store of runs and campaigns over HTTP (a listing, and every run's page and files).
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Campaign(args) => campaign::run(args),
+        Command::Doctor(args) => doctor::run(*args),
         Command::Check(args) => check::run(args),
         Command::Report(args) => report::run(args),
         Command::Serve(args) => serve::run(args),

@@ -2,8 +2,9 @@
 //! (198.19.0.0/24), from a node image built on this machine and cached. The etcd register test
 //! under a partition, a kill and a pause ends valid; an isolated node's serializable reads end
 //! invalid (the faults really land inside the containers); the second run reuses the image;
-//! no container or network of a run is left. Needs root, a Docker engine and debootstrap;
-//! ignored unless asked for. Tests run one at a time (they share the containers' names).
+//! no container or network of a run is left; `faultline doctor` then finds the engine and the
+//! image. Needs root, a Docker engine and debootstrap; ignored unless asked for. Tests run one at
+//! a time (they share the containers' names).
 
 mod common;
 
@@ -64,4 +65,13 @@ fn etcd_in_containers_ends_valid_under_faults_and_invalid_with_stale_reads_and_r
     assert_eq!(code, 1, "expected invalid with serializable reads: {out}");
     assert!(out.contains("served by n3, during fault 1 (partition: isolate n3"), "{out}");
     assert_clean();
+
+    let doctor = std::process::Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["doctor", "--provisioner", "docker"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(0), "{table}");
+    let image = table.lines().find(|l| l.contains("node image")).unwrap_or_default();
+    assert!(image.contains(" ok ") && image.contains("faultline-node:") && image.ends_with("present"), "{table}");
 }

@@ -13,30 +13,40 @@ use super::{Provisioned, Provisioner};
 use crate::remote::ssh::{Login, SshRemote, UnknownHostKey};
 use crate::run::executor::make;
 use crate::run::journal::Journal;
-use crate::run::provisioning::SshNodes;
+use crate::run::provisioning::{Machine, SshNodes};
 
 /// Machines reached over SSH.
 pub struct Ssh(pub SshNodes);
 
 impl Ssh {
-    fn login(&self, host: &str) -> Login {
+    /// The login of machine `machine`.
+    pub fn login(&self, machine: &Machine) -> Login {
         Login {
-            host: host.to_string(),
-            port: self.0.port,
-            user: self.0.user.clone(),
-            key: self.0.key.clone(),
+            host: machine.host.clone(),
+            port: machine.port,
+            user: machine.user.clone(),
+            key: machine.key.clone(),
             known_hosts: self.0.known_hosts.clone(),
+            sudo: machine.sudo,
+        }
+    }
+
+    /// What to do with a host key known_hosts does not list.
+    pub fn unknown_host_keys(&self) -> UnknownHostKey {
+        if self.0.accept_new_host_keys {
+            UnknownHostKey::Record
+        } else {
+            UnknownHostKey::Refuse
         }
     }
 
     /// A remote for each node, each checked (connected, authenticated, root reached), in the
     /// order of `names`; the first failure in node order is returned, as one line.
     pub async fn connect(&self, names: &[String]) -> Result<Vec<SshRemote>, String> {
-        let unknown = if self.0.accept_new_host_keys { UnknownHostKey::Record } else { UnknownHostKey::Refuse };
         let remotes: Vec<SshRemote> = names
             .iter()
-            .zip(&self.0.hosts)
-            .map(|(name, host)| SshRemote::new(name, self.login(host), unknown))
+            .zip(&self.0.machines)
+            .map(|(name, machine)| SshRemote::new(name, self.login(machine), self.unknown_host_keys()))
             .collect();
         // Checked one at a time: recording new host keys writes one known_hosts file.
         for remote in &remotes {
@@ -61,8 +71,8 @@ async fn provision(ssh: &Ssh, names: &[String], run_id: &str, journal: &Journal)
     let remotes = ssh.connect(names).await?;
     let specs: Vec<NodeSpec> = names
         .iter()
-        .zip(&ssh.0.hosts)
-        .map(|(name, host)| Ok(NodeSpec { name: name.clone(), addr: address(name, host)? }))
+        .zip(&ssh.0.machines)
+        .map(|(name, machine)| Ok(NodeSpec { name: name.clone(), addr: address(name, &machine.host)? }))
         .collect::<Result<_, String>>()?;
     let mut nodes = Vec::new();
     for (spec, remote) in specs.into_iter().zip(remotes) {

@@ -16,7 +16,7 @@ use targets::registry::{self, list};
 use targets::{Bug, Bugs, Target, TargetOptions};
 
 use crate::limits;
-use crate::run::provisioning::{check_host, split_node, ProvisionerName, SshFields, SshNodes};
+use crate::run::provisioning::{check_host, split_node, InventoryEntry, ProvisionerName, SshFields, SshNodes};
 
 /// `faultline test` flags.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -88,6 +88,12 @@ pub struct Fields {
     #[arg(long)]
     #[serde(default)]
     pub accept_new_host_keys: bool,
+    /// SSH nodes one machine each (test file only): a list of `{name, host, port, user, key,
+    /// sudo}`; its names are the nodes, and what an entry leaves out comes from ssh-user,
+    /// ssh-port and ssh-key.
+    #[arg(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory: Option<Vec<InventoryEntry>>,
     /// Client workers: a number, or `2n` for twice the nodes.
     #[arg(long)]
     pub concurrency: Option<Concurrency>,
@@ -304,6 +310,15 @@ impl std::fmt::Display for NodeNames {
     }
 }
 
+/// The nodes an inventory names (`NAME=HOST` each), checked as `--nodes` entries are.
+fn inventory_nodes(inventory: &[InventoryEntry]) -> Result<NodeNames, String> {
+    if inventory.is_empty() {
+        return Err("inventory is empty: list the machines, e.g. [{name: n1, host: 10.1.0.5}]".into());
+    }
+    let entries: Vec<String> = inventory.iter().map(|e| format!("{}={}", e.name, e.host)).collect();
+    entries.join(",").parse().map_err(|e| format!("inventory: {e}"))
+}
+
 /// Client workers: a number or a multiple of the node count (`2n`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Concurrency {
@@ -496,6 +511,17 @@ impl Plan {
             TargetOptions { serializable: f.serializable, pre_vote: f.pre_vote, isolation, bugs: Bugs::of(&bugs) };
         let built = target.with_options(&target_options)?;
         let workload = *f.workload.get_or_insert(WorkloadName::Register);
+        if let Some(inventory) = &f.inventory {
+            let listed = inventory_nodes(inventory)?;
+            let names = |n: &NodeNames| n.0.iter().map(|e| split_node(e).0.to_string()).collect::<Vec<_>>();
+            if f.nodes.as_ref().is_some_and(|given| names(given) != names(&listed)) {
+                return Err(format!(
+                    "nodes and inventory both name the nodes, differently; leave nodes out (the inventory names {})",
+                    names(&listed).join(",")
+                ));
+            }
+            f.nodes = Some(listed);
+        }
         let default_nodes = built.max_nodes().unwrap_or(5).min(5);
         let entries =
             f.nodes.get_or_insert_with(|| NodeNames((1..=default_nodes).map(|i| format!("n{i}")).collect())).0.clone();
@@ -506,6 +532,7 @@ impl Plan {
             key: f.ssh_key.clone(),
             known_hosts: f.ssh_known_hosts.clone(),
             accept_new_host_keys: f.accept_new_host_keys,
+            inventory: f.inventory.clone(),
         }
         .resolve(provisioner, &entries)?;
         let nodes: Vec<String> = entries.iter().map(|e| split_node(e).0.to_string()).collect();
@@ -780,6 +807,24 @@ mod tests {
         };
         let err = test("ssh").unwrap_err();
         assert!(err.contains("cut.yaml") && err.contains("own connection") && err.contains("netns"), "{err}");
+    }
+
+    #[test]
+    fn an_inventory_in_the_test_file_names_the_nodes_and_their_machines() {
+        let inventory = "provisioner: ssh\nssh-user: ops\ninventory:\n  - {name: db1, host: 10.1.0.5}\n  \
+                         - {name: db2, host: db2.lan, port: 2222, user: admin, key: /keys/admin, sudo: true}\n";
+        let plan = file(inventory).unwrap();
+        assert_eq!(plan.nodes, ["db1", "db2"]);
+        let machines = plan.ssh.unwrap().machines;
+        let got: Vec<(&str, u16, &str, bool)> =
+            machines.iter().map(|m| (m.host.as_str(), m.port, m.user.as_str(), m.sudo)).collect();
+        assert_eq!(got, [("10.1.0.5", 22, "ops", true), ("db2.lan", 2222, "admin", true)]);
+        let err = file(&format!("{inventory}nodes: n1,n2\n")).unwrap_err();
+        assert!(err.contains("nodes and inventory") && err.contains("db1,db2"), "{err}");
+        let err = file("provisioner: ssh\ninventory:\n  - {name: db1, host: 10.1.0.5, password: x}\n").unwrap_err();
+        assert!(err.contains("password"), "{err}");
+        let err = file("provisioner: ssh\ninventory:\n  - {name: db1, host: '-oProxyCommand=x'}\n").unwrap_err();
+        assert!(err.starts_with("inventory: node host"), "{err}");
     }
 
     #[test]

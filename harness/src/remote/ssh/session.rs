@@ -27,6 +27,9 @@ pub struct Login {
     pub key: Option<PathBuf>,
     /// The known_hosts file host keys are checked against.
     pub known_hosts: PathBuf,
+    /// Whether commands go through `sudo -n`.
+    #[serde(default)]
+    pub sudo: bool,
 }
 
 /// What to do with a host key the known_hosts file does not list.
@@ -55,18 +58,24 @@ impl Login {
 
     /// Connects, checks the host key and authenticates.
     pub fn open(&self, unknown: UnknownHostKey) -> Result<Session, String> {
-        let tcp = self.dial()?;
-        let mut session = Session::new().map_err(|e| format!("{}: ssh: {e}", self.target()))?;
-        session.set_tcp_stream(tcp);
-        session.set_timeout(CONNECT_LIMIT.as_millis() as u32);
-        session.handshake().map_err(|e| format!("{}: ssh handshake failed: {e}", self.target()))?;
+        let session = self.handshake(self.dial()?)?;
         self.check_host_key(&session, unknown)?;
         self.authenticate(&session)?;
         session.set_keepalive(true, 5);
         Ok(session)
     }
 
-    fn dial(&self) -> Result<TcpStream, String> {
+    /// The SSH handshake over `tcp` (the host key is not checked yet).
+    pub fn handshake(&self, tcp: TcpStream) -> Result<Session, String> {
+        let mut session = Session::new().map_err(|e| format!("{}: ssh: {e}", self.target()))?;
+        session.set_tcp_stream(tcp);
+        session.set_timeout(CONNECT_LIMIT.as_millis() as u32);
+        session.handshake().map_err(|e| format!("{}: ssh handshake failed: {e}", self.target()))?;
+        Ok(session)
+    }
+
+    /// A TCP connection to sshd within [`CONNECT_LIMIT`].
+    pub fn dial(&self) -> Result<TcpStream, String> {
         let addrs: Vec<_> = (self.host.as_str(), self.port)
             .to_socket_addrs()
             .map_err(|e| format!("{}: cannot resolve {}: {e}; check the host name", self.target(), self.host))?
@@ -90,7 +99,9 @@ impl Login {
         ))
     }
 
-    fn check_host_key(&self, session: &Session, unknown: UnknownHostKey) -> Result<(), String> {
+    /// Checks the host key the server sent against known_hosts (recording an unknown one only
+    /// with [`UnknownHostKey::Record`]); says which it did.
+    pub fn check_host_key(&self, session: &Session, unknown: UnknownHostKey) -> Result<&'static str, String> {
         let file = self.known_hosts.display();
         let (key, kind) =
             session.host_key().ok_or_else(|| format!("{}: the server sent no host key", self.target()))?;
@@ -101,7 +112,7 @@ impl Login {
                 .map_err(|e| format!("{}: cannot read known_hosts {file}: {e}", self.target()))?;
         }
         match known.check_port(&self.host, self.port, key) {
-            CheckResult::Match => Ok(()),
+            CheckResult::Match => Ok("matches known_hosts"),
             CheckResult::Mismatch => Err(format!(
                 "{}: host key changed (known_hosts {file}{}); if the machine was rebuilt, remove it with `ssh-keygen -R '{}' -f {file}`",
                 self.target(),
@@ -125,13 +136,15 @@ impl Login {
                 known
                     .add(&self.known_name(), key, "added by faultline --accept-new-host-keys", format)
                     .and_then(|()| known.write_file(&self.known_hosts, KnownHostFileKind::OpenSSH))
+                    .map(|()| "unknown; recorded in known_hosts (--accept-new-host-keys)")
                     .map_err(|e| format!("{}: cannot record its host key in {file}: {e}", self.target()))
             }
             CheckResult::Failure => Err(format!("{}: cannot check the host key against {file}", self.target())),
         }
     }
 
-    fn authenticate(&self, session: &Session) -> Result<(), String> {
+    /// Authenticates the user with the key file, or with ssh-agent when there is none.
+    pub fn authenticate(&self, session: &Session) -> Result<(), String> {
         let how = match &self.key {
             Some(key) => {
                 if !key.exists() {
