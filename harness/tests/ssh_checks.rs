@@ -146,7 +146,7 @@ fn doctor_passes_a_healthy_node_set_and_names_the_fix_for_a_key_a_machine_does_n
     assert_eq!(code, 0, "{table}");
     assert!(table.contains("doctor: a run can start (provisioner ssh, target etcd, 5 node(s))"), "{table}");
     for node in &nodes.names {
-        for check in ["reachable", "host key", "authenticated", "root", "iptables", "clock", "target"] {
+        for check in ["reachable", "host key", "authenticated", "root", "commands", "iptables", "clock", "target"] {
             assert_eq!(row(&table, node, check).0, "ok", "{node} {check}: {table}");
         }
     }

@@ -1,7 +1,7 @@
 //! The checks of a node that answers commands (an SSH machine, or this machine for namespace
 //! and container nodes): root, iptables, the clock and the target.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use targets::Target;
 
@@ -12,6 +12,12 @@ pub const LIMIT: Duration = Duration::from_secs(10);
 
 /// How far a node's clock may be from the controller's.
 const CLOCK_LIMIT: f64 = 1.0;
+
+/// How many commands the round-trip check times.
+const ROUND_TRIPS: u32 = 20;
+
+/// The slowest command round trip a run tolerates: a fault lands this late after its time.
+const ROUND_TRIP_LIMIT: Duration = Duration::from_millis(500);
 
 fn argv(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|s| s.to_string()).collect()
@@ -50,6 +56,26 @@ pub async fn clock(remote: &dyn Remote) -> Result<String, String> {
     } else {
         Err(format!(
             "{offset:+.1} s from the controller's clock; synchronise it (chrony or systemd-timesyncd) to within {CLOCK_LIMIT} s"
+        ))
+    }
+}
+
+/// How fast commands go to the node and back, one after another over its connection (faults
+/// land a round trip after their time).
+pub async fn round_trips(remote: &dyn Remote) -> Result<String, String> {
+    let began = Instant::now();
+    for _ in 0..ROUND_TRIPS {
+        remote.exec(&argv(&["true"]), LIMIT).await.map_err(|e| e.message)?;
+    }
+    let took = began.elapsed();
+    let each = took / ROUND_TRIPS;
+    let rate = f64::from(ROUND_TRIPS) / took.as_secs_f64();
+    if each <= ROUND_TRIP_LIMIT {
+        Ok(format!("{ROUND_TRIPS} in {:.2} s, {rate:.0}/s, {} ms each", took.as_secs_f64(), each.as_millis()))
+    } else {
+        Err(format!(
+            "{} ms per command (a fault lands that late); check the network to the node and its load",
+            each.as_millis()
         ))
     }
 }

@@ -1,6 +1,6 @@
 //! The checks of one SSH machine: reachable, host key known, authenticated (each step of the
-//! connection on its own, so the row that fails says which), then root, iptables, the clock and
-//! the target over the connection.
+//! connection on its own, so the row that fails says which), then root, the commands' round
+//! trip, iptables, the clock and the target over the connection.
 
 use targets::Target;
 
@@ -36,6 +36,7 @@ pub async fn rows(ssh: &Ssh, name: &str, machine: &Machine, target: &dyn Target)
         rows.extend(NODE_CHECKS[1..].iter().map(|check| Row { node: name.to_string(), check, result: None }));
         return rows;
     }
+    rows.push(Row::new(name, "commands", node::round_trips(&remote).await));
     rows.push(Row::new(name, "iptables", node::iptables(&remote).await));
     rows.push(Row::new(name, "clock", node::clock(&remote).await));
     rows.push(Row::new(name, "target", node::target(&remote, target).await));
@@ -45,7 +46,7 @@ pub async fn rows(ssh: &Ssh, name: &str, machine: &Machine, target: &dyn Target)
 /// The steps of a connection, each a row.
 const CONNECTION_CHECKS: [&str; 3] = ["reachable", "host key", "authenticated"];
 /// The checks over an open connection, each a row.
-const NODE_CHECKS: [&str; 4] = ["root", "iptables", "clock", "target"];
+const NODE_CHECKS: [&str; 5] = ["root", "commands", "iptables", "clock", "target"];
 
 /// The connection steps up to the first that fails (blocking).
 fn connect(login: &Login, unknown: UnknownHostKey) -> Vec<(&'static str, Result<String, String>)> {
