@@ -2,7 +2,8 @@
 //! from inside the cluster before, during and after it: packet loss (iptables `statistic`) by
 //! pinging a node from another (its answers are what is lost), a bandwidth limit (`tc tbf`) by timing the fetch of a 512 KiB
 //! value from a node, delay and jitter (an NFQUEUE agent) by the round trips of pings, CPU pressure by the CPU time its busy processes take, and memory pressure
-//! by the node's shared memory. Each figure changes as asked and returns after the heal; the
+//! by the node's shared memory, and a full data disk by the space left on the node's own data
+//! tmpfs (etcd ends at its first write there; the heal starts it again). Each figure changes as asked and returns after the heal; the
 //! run stays valid, its page and fault table name the faults, and nothing is left behind.
 
 mod common;
@@ -253,9 +254,10 @@ fn cpu_and_memory_pressure_show_on_their_node_and_go_with_their_heals() {
     let dir = scratch("resource-faults");
     let script = schedule(
         &dir,
-        "- {at: 2, do: cpu n1 2}\n- {at: 7, do: heal}\n- {at: 8, do: memory n2 1G}\n- {at: 12, do: heal}\n",
+        "- {at: 2, do: cpu n1 2}\n- {at: 7, do: heal}\n- {at: 8, do: memory n2 1G}\n- {at: 12, do: heal}\n\
+         - {at: 13, do: disk n3}\n- {at: 17, do: heal}\n",
     );
-    let args = ["--nodes", "3", "--time-limit", "14", "--rate", "50", "--nemesis-schedule", &script, "--seed", "5"];
+    let args = ["--nodes", "3", "--time-limit", "20", "--rate", "50", "--nemesis-schedule", &script, "--seed", "5"];
     let child = start(&dir, &args);
     wait_until("the cpu agent", || run_file("n1.etcd.cpu.pid").is_some());
     let pid = std::fs::read_to_string(run_file("n1.etcd.cpu.pid").unwrap()).unwrap();
@@ -272,10 +274,23 @@ fn cpu_and_memory_pressure_show_on_their_node_and_go_with_their_heals() {
     let shmem_during = settled(|mib| mib - shmem_before >= 1000.0);
     wait_until("the memory heal", || run_file("n2.etcd.memory").is_none());
     let shmem_after = settled(|mib| shmem_during - mib >= 1000.0);
+
+    // n3's data folder is a tmpfs of its own: full with the fault, and its space back after.
+    let data = run_file("/n3").expect("n3's data folder");
+    let free_mib = || {
+        sh(&["df", "--output=avail", "-B1M", data.to_str().unwrap()])
+            .lines()
+            .last()
+            .map(|l| l.trim().parse::<u64>().unwrap_or(u64::MAX))
+    };
+    let disk_before = free_mib().unwrap();
+    wait_until("the full disk", || free_mib() == Some(0));
+    wait_until("the disk heal", || !data.join("faultline-disk-fill").exists());
+    let disk_after = free_mib().unwrap();
     let (code, said, run) = finish(&dir, child);
     eprintln!(
         "cpu n1 2: its workers took {cpu_share:.2} cores; memory n2 1G: shared memory {shmem_before:.0} -> \
-         {shmem_during:.0} -> {shmem_after:.0} MiB"
+         {shmem_during:.0} -> {shmem_after:.0} MiB; disk n3: {disk_before} -> 0 -> {disk_after} MiB free"
     );
     assert_eq!(code, 0, "expected valid: {said}");
     assert!(cpu_share >= 0.8, "two busy processes take at least most of a core: {cpu_share}");
@@ -283,5 +298,16 @@ fn cpu_and_memory_pressure_show_on_their_node_and_go_with_their_heals() {
     assert!(shmem_during - shmem_after >= 1000.0, "and given back: {shmem_during} -> {shmem_after}");
     reported(&run, "cpu n1 2", "heal");
     reported(&run, "memory n2 1G", "heal");
+    assert!(disk_before > 64 && disk_after > 64, "n3's disk had room before and after: {disk_before}, {disk_after}");
+    reported(&run, "disk n3", "heal");
+    // etcd on n3 ends at its first write to the full disk; the heal starts it again, and the
+    // run's figures show the clients bound to it going unanswered meanwhile.
+    let effects = json(&run.join("effects.json"));
+    let disk =
+        effects["faults"].as_array().unwrap().iter().find(|f| f["f"] == "disk").expect("the disk fault's figures");
+    let (before, during) = (disk["availability"][0].as_f64().unwrap(), disk["availability"][1].as_f64().unwrap());
+    assert!(during < before, "availability {before} -> {during} with n3's disk full");
+    let log = std::fs::read_to_string(run.join("harness.log")).unwrap();
+    assert!(log.contains("n3: the target ended while its disk was full; starting it again"), "{log}");
     assert_eq!(leftovers(), Vec::<String>::new());
 }

@@ -86,6 +86,11 @@ pub enum Effect {
         /// How much, MiB.
         mb: u32,
     },
+    /// The filesystem holding the target's data on `node` is full.
+    Disk {
+        /// The node whose data disk is filled.
+        node: String,
+    },
 }
 
 impl Effect {
@@ -99,13 +104,20 @@ impl Effect {
             | Effect::ClockStrobe { node, .. }
             | Effect::Bandwidth { node, .. }
             | Effect::Cpu { node, .. }
-            | Effect::Memory { node, .. } => node,
+            | Effect::Memory { node, .. }
+            | Effect::Disk { node } => node,
         }
     }
 
     /// Whether the target's process on the node is down (killed) while the effect lasts.
     pub fn stops_the_target(&self) -> bool {
         matches!(self, Effect::Kill { .. })
+    }
+
+    /// Whether the target's process on the node may end while the effect lasts: killed, or
+    /// stopped by a write to a full disk (its heal starts it again).
+    pub fn may_stop_the_target(&self) -> bool {
+        matches!(self, Effect::Kill { .. } | Effect::Disk { .. })
     }
 }
 
@@ -123,6 +135,7 @@ impl std::fmt::Display for Effect {
             Effect::Bandwidth { node, kbit } => write!(f, "{node} sends at most {}", Rate { kbit: *kbit }),
             Effect::Cpu { node, workers } => write!(f, "{node} runs {workers} busy processes"),
             Effect::Memory { node, mb } => write!(f, "{node} holds {mb} MiB"),
+            Effect::Disk { node } => write!(f, "{node}'s data disk is full"),
         }
     }
 }
@@ -179,6 +192,7 @@ fn alone(effect: &Effect) -> Option<Intent> {
         Effect::Bandwidth { kbit, .. } => Intent::Bandwidth(node, Rate { kbit: *kbit }),
         Effect::Cpu { workers, .. } => Intent::Cpu(node, *workers),
         Effect::Memory { mb, .. } => Intent::Memory(node, *mb),
+        Effect::Disk { .. } => Intent::Disk(node),
     })
 }
 
@@ -194,6 +208,8 @@ pub struct Placement {
     /// Where faultline's own executable is on the nodes (it runs the delay agent), when it was
     /// put there.
     pub agent: Option<std::path::PathBuf>,
+    /// The folder of the target's data on each node (a disk fault fills its filesystem).
+    pub data_dirs: BTreeMap<String, std::path::PathBuf>,
 }
 
 /// An effect that cannot be turned into commands: the placement lacks the node.
@@ -204,7 +220,7 @@ pub struct Unplaced {
     pub effect: Effect,
     /// The node the placement lacks.
     pub node: String,
-    /// What is missing: `address`, `daemon` or `faultline agent`.
+    /// What is missing: `address`, `daemon`, `faultline agent` or `data folder`.
     pub what: &'static str,
 }
 
@@ -256,6 +272,10 @@ impl Action {
             Effect::Memory { node, mb } => {
                 let file = resource::memory_file(daemon(node)?);
                 (resource::hold_memory(&file, *mb), resource::free_memory(&file))
+            }
+            Effect::Disk { node } => {
+                let dir = placement.data_dirs.get(node).ok_or_else(|| missing(node, "data folder"))?;
+                (resource::fill_disk(dir), resource::free_disk(dir))
             }
             Effect::Kill { node } => {
                 let daemon = daemon(node)?;
@@ -340,6 +360,7 @@ mod tests {
             addrs: [("n1", "198.18.0.11"), ("n2", "198.18.0.12")].map(|(n, a)| (n.into(), a.into())).into(),
             daemons: ["n1", "n2"].map(|n| (n.to_string(), daemon(n))).into(),
             agent: Some("/d/faultline".into()),
+            data_dirs: ["n1", "n2"].map(|n| (n.to_string(), format!("/d/{n}").into())).into(),
         }
     }
 
@@ -421,6 +442,11 @@ mod tests {
         let agent = delay::agent("/d/faultline".as_ref(), &p.daemons["n1"], "n2", "198.18.0.12", "r1", 100, 0);
         assert_eq!(held.apply, Command::Start { daemon: agent.clone() });
         assert_eq!(held.undo, Command::Stop { daemon: agent.reference(), grace_ms: 2000 });
+        let full = Action::new(Effect::Disk { node: "n1".into() }, &p).unwrap();
+        assert_eq!(
+            (full.apply, full.undo),
+            (resource::fill_disk("/d/n1".as_ref()), resource::free_disk("/d/n1".as_ref()))
+        );
         let unplaced = Placement { agent: None, ..p.clone() };
         let err = Action::new(held.effect.clone(), &unplaced).unwrap_err();
         assert_eq!((err.node.as_str(), err.what), ("n1", "faultline agent"));

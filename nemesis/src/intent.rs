@@ -85,6 +85,9 @@ pub enum Intent {
     Cpu(Who, u8),
     /// This many MiB of memory held on node(s) WHO (a file on tmpfs); `memory WHO 512M`.
     Memory(Who, u32),
+    /// The filesystem holding the target's data on node(s) WHO is filled (the target's own
+    /// tmpfs there, bounded); `disk WHO`.
+    Disk(Who),
     /// Undo every active fault.
     Heal,
     /// Undo the active faults injected by this intent (`heal kill n1`), leaving the others.
@@ -112,6 +115,8 @@ pub enum Family {
     Cpu,
     /// Memory pressure: memory held on a node.
     Memory,
+    /// A full data disk: the filesystem of the target's data on a node filled.
+    Disk,
 }
 
 /// A bandwidth as `tc` takes it: a whole number and a unit (`kbit`, `mbit`, `gbit`), at least
@@ -169,11 +174,11 @@ fn unavailable(name: &str) -> ParseError {
 }
 
 /// The families, as an error message lists them.
-const FAMILIES: &str = "partition, kill, pause, clock, loss, delay, bandwidth, cpu or memory";
+const FAMILIES: &str = "partition, kill, pause, clock, loss, delay, bandwidth, cpu, memory or disk";
 
 impl Family {
     /// Every family.
-    pub const ALL: [Family; 9] = [
+    pub const ALL: [Family; 10] = [
         Family::Partition,
         Family::Kill,
         Family::Pause,
@@ -183,6 +188,7 @@ impl Family {
         Family::Bandwidth,
         Family::Cpu,
         Family::Memory,
+        Family::Disk,
     ];
 
     /// The families that act on a node rather than on the target's process: any target on any
@@ -201,6 +207,7 @@ impl Family {
             Family::Bandwidth => "bandwidth",
             Family::Cpu => "cpu",
             Family::Memory => "memory",
+            Family::Disk => "disk",
         }
     }
 }
@@ -235,7 +242,8 @@ impl Intent {
             | Intent::Delay(who, ..)
             | Intent::Bandwidth(who, _)
             | Intent::Cpu(who, _)
-            | Intent::Memory(who, _) => who.named(),
+            | Intent::Memory(who, _)
+            | Intent::Disk(who) => who.named(),
             Intent::Partition(PartitionShape::Cuts(cuts)) => cuts
                 .iter()
                 .flat_map(|c| c.from.iter().chain(&c.to))
@@ -461,12 +469,13 @@ impl FromStr for Intent {
             }
             ["cpu", who @ ..] if !who.is_empty() => Intent::Cpu(Who::from_words(who)?, 1),
             ["memory", who @ .., size] if !who.is_empty() => Intent::Memory(Who::from_words(who)?, mebibytes(size)?),
+            ["disk", who @ ..] if !who.is_empty() => Intent::Disk(Who::from_words(who)?),
             [first, ..] if UNAVAILABLE.contains(first) => return Err(unavailable(first)),
             _ => {
                 return Err(ParseError(format!(
                 "{s:?} is not an intent; write one of: partition halves|ring|bridge|one-way, partition n1 -> n4 n5, \
                      isolate WHO, kill WHO, pause WHO, clock bump WHO +SECONDS, clock strobe WHO [+SECONDS], \
-                     loss WHO 30%, delay WHO 100ms [20ms], bandwidth WHO 1mbit, cpu WHO [WORKERS], memory WHO 512M, heal, heal INTENT \
+                     loss WHO 30%, delay WHO 100ms [20ms], bandwidth WHO 1mbit, cpu WHO [WORKERS], memory WHO 512M, disk WHO, heal, heal INTENT \
                      (WHO = one|minority|majority|all|leader|n3|n1 n2)"
             )))
             }
@@ -500,6 +509,7 @@ impl fmt::Display for Intent {
             Intent::Cpu(who, workers) => write!(f, "cpu {who} {workers}"),
             Intent::Memory(who, mb) if mb % 1024 == 0 => write!(f, "memory {who} {}G", mb / 1024),
             Intent::Memory(who, mb) => write!(f, "memory {who} {mb}M"),
+            Intent::Disk(who) => write!(f, "disk {who}"),
         }
     }
 }
@@ -517,6 +527,7 @@ impl Intent {
             Intent::Bandwidth(_, rate) => Intent::Bandwidth(who, rate),
             Intent::Cpu(_, workers) => Intent::Cpu(who, workers),
             Intent::Memory(_, mb) => Intent::Memory(who, mb),
+            Intent::Disk(_) => Intent::Disk(who),
             Intent::Partition(PartitionShape::Isolate(_)) => Intent::Partition(PartitionShape::Isolate(who)),
             other => other,
         }
@@ -545,6 +556,7 @@ impl Intent {
                 | Intent::Bandwidth(Who::Leader, _)
                 | Intent::Cpu(Who::Leader, _)
                 | Intent::Memory(Who::Leader, _)
+                | Intent::Disk(Who::Leader)
         )
     }
 
@@ -560,6 +572,7 @@ impl Intent {
             Intent::Bandwidth(..) => Some(Family::Bandwidth),
             Intent::Cpu(..) => Some(Family::Cpu),
             Intent::Memory(..) => Some(Family::Memory),
+            Intent::Disk(_) => Some(Family::Disk),
             Intent::Heal | Intent::HealOf(_) => None,
         }
     }
@@ -580,6 +593,7 @@ impl Intent {
                 Some(Family::Bandwidth) => "heal-bandwidth",
                 Some(Family::Cpu) => "heal-cpu",
                 Some(Family::Memory) => "heal-memory",
+                Some(Family::Disk) => "heal-disk",
                 None => "heal",
             },
             fault => fault.family().map(Family::name).unwrap_or("heal"),
@@ -626,6 +640,8 @@ mod tests {
             "cpu n1 2",
             "memory n3 512M",
             "memory leader 2G",
+            "disk n2",
+            "disk minority",
             "heal loss n1 30%",
         ] {
             let intent: Intent = text.parse().unwrap();

@@ -110,6 +110,7 @@ pub fn resolve(intent: &Intent, state: &ClusterState, rng: &mut impl Rng) -> Res
         }
         Intent::Cpu(who, workers) => on_each(who, state, rng, &name, |node| Effect::Cpu { node, workers: *workers })?,
         Intent::Memory(who, mb) => on_each(who, state, rng, &name, |node| Effect::Memory { node, mb: *mb })?,
+        Intent::Disk(who) => on_each(who, state, rng, &name, |node| Effect::Disk { node })?,
     };
     let actions = effects.into_iter().map(|e| Action::new(e, &state.placement)).collect::<Result<_, _>>()?;
     Ok(Fault { intent: name, actions })
@@ -305,6 +306,7 @@ mod tests {
             addrs: nodes.iter().enumerate().map(|(i, n)| (n.clone(), format!("198.18.0.{}", 11 + i))).collect(),
             daemons: nodes.iter().map(|n| (n.clone(), daemon(n))).collect(),
             agent: Some("/d/faultline".into()),
+            data_dirs: nodes.iter().map(|n| (n.clone(), format!("/d/{n}").into())).collect(),
         };
         ClusterState { nodes, leader: Some("n2".into()), placement, ..ClusterState::default() }
     }
@@ -408,6 +410,8 @@ mod tests {
         assert_eq!(fault.actions.len(), 3);
         let fault = resolve(&"memory leader 1G".parse().unwrap(), &s, &mut rng(3)).unwrap();
         assert_eq!(effects(&fault), [Effect::Memory { node: "n2".into(), mb: 1024 }]);
+        let fault = resolve(&"disk n3".parse().unwrap(), &s, &mut rng(3)).unwrap();
+        assert_eq!(effects(&fault), [Effect::Disk { node: "n3".into() }]);
     }
 
     #[test]

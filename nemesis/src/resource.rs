@@ -1,7 +1,8 @@
 //! Link and resource faults on a node, as commands: a bandwidth limit (`tc tbf` on the
 //! interface that holds the node's address), CPU pressure (an agent of busy-looping processes
 //! beside the target's daemon) and memory pressure (a file of the asked size on the tmpfs beside
-//! the daemon's pidfile, which holds that much memory until it is removed). Values reach `sh`
+//! the daemon's pidfile, which holds that much memory until it is removed) and a full data disk
+//! (a file as large as the space left on the data folder's own tmpfs). Values reach `sh`
 //! as arguments, never spliced into its script.
 
 use std::path::{Path, PathBuf};
@@ -60,6 +61,26 @@ pub fn hold_memory(file: &Path, mb: u32) -> Command {
     sh("fallocate -l \"$0\" \"$1\"", &format!("{mb}MiB"), &[&file.to_string_lossy()])
 }
 
+/// The file that fills the filesystem holding the data folder `dir`.
+fn disk_fill(dir: &Path) -> PathBuf {
+    dir.join("faultline-disk-fill")
+}
+
+/// The command that fills the filesystem holding `dir` (a tmpfs of its own, bounded): a file as
+/// large as the space left there, all but its last MiB allocated at once, the rest written until
+/// the filesystem refuses (tmpfs refuses a fallocate of all that is left).
+pub fn fill_disk(dir: &Path) -> Command {
+    let script = "avail=$(df --output=avail -B1 \"$1\" | tail -n 1); \
+                  if [ \"$avail\" -gt 1048576 ]; then fallocate -l $((avail - 1048576)) \"$2\" || exit 1; fi; \
+                  cat /dev/zero >> \"$2\" 2>/dev/null; [ -e \"$2\" ]";
+    sh(script, "fill-disk", &[&dir.to_string_lossy(), &disk_fill(dir).to_string_lossy()])
+}
+
+/// The command that gives a full disk its space back.
+pub fn free_disk(dir: &Path) -> Command {
+    Command::Exec { argv: vec!["rm".into(), "-f".into(), disk_fill(dir).to_string_lossy().into_owned()] }
+}
+
 /// The command that gives a memory fault's memory back.
 pub fn free_memory(file: &Path) -> Command {
     Command::Exec { argv: vec!["rm".into(), "-f".into(), file.to_string_lossy().into_owned()] }
@@ -95,6 +116,25 @@ mod tests {
         let out = run(&unlimit("198.51.100.7"));
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("no interface holds 198.51.100.7"));
+    }
+
+    #[test]
+    fn a_disk_is_filled_with_a_file_as_large_as_the_space_left_and_given_back() {
+        // Filling a real filesystem needs a tmpfs of its own (root); the script's writes are
+        // shown instead of done.
+        let dir = tempfile::tempdir().unwrap();
+        let Command::Exec { mut argv } = fill_disk(dir.path()) else { panic!() };
+        argv[2] = argv[2].replace("fallocate", "echo fallocate").replace("cat /dev/zero >>", "echo cat");
+        let out = run(&Command::Exec { argv });
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        let fill = dir.path().join("faultline-disk-fill");
+        let lines: Vec<Vec<&str>> = said.lines().map(|l| l.split_whitespace().collect()).collect();
+        assert_eq!((lines[0][..2].to_vec(), lines[0][3]), (vec!["fallocate", "-l"], fill.to_str().unwrap()), "{said}");
+        assert!(lines[0][2].parse::<u64>().unwrap() > 0, "{said}");
+        assert_eq!(lines[1], ["cat", fill.to_str().unwrap()], "{said}");
+        std::fs::write(&fill, "x").unwrap();
+        assert!(run(&free_disk(dir.path())).status.success());
+        assert!(!fill.exists());
     }
 
     #[test]

@@ -134,6 +134,7 @@ impl RandomSchedule {
                 Family::Bandwidth => intents.extend([Intent::Bandwidth(Who::One, Rate { kbit: 1_000 })]),
                 Family::Cpu => intents.extend([Intent::Cpu(Who::One, 2), Intent::Cpu(Who::Leader, 2)]),
                 Family::Memory => intents.extend([Intent::Memory(Who::One, 512)]),
+                Family::Disk => intents.extend([Intent::Disk(Who::One)]),
             }
         }
         RandomSchedule { intents, interval, rng: ChaCha8Rng::seed_from_u64(seed), count: 0 }

@@ -110,6 +110,10 @@ pub trait Target: Send + Sync {
     }
     /// The daemon to run on `node`.
     fn daemon(&self, node: &NodeSpec, cluster: &Cluster) -> Daemon;
+    /// The folder of the target's data on `node` (a disk fault fills the filesystem holding it).
+    fn data_dir(&self, node: &NodeSpec, cluster: &Cluster) -> PathBuf {
+        cluster.data_root.join(&node.name)
+    }
     /// Commands that remove the daemon's data on `node` (run before configuring it).
     fn wipe(&self, node: &NodeSpec, cluster: &Cluster) -> Vec<Vec<String>>;
     /// How long SIGTERM may take before the harness sends SIGKILL.

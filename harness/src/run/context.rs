@@ -116,6 +116,11 @@ impl Run {
             addrs,
             daemons: started.nodes.iter().map(|n| (n.spec.name.clone(), n.daemon.clone())).collect(),
             agent: setup.plan.schedule.families().contains(&Family::Delay).then(|| start::agent(&started.cluster)),
+            data_dirs: started
+                .nodes
+                .iter()
+                .map(|n| (n.spec.name.clone(), setup.target.data_dir(&n.spec, &started.cluster)))
+                .collect(),
         };
         Run {
             touched: Touched::new(setup.plan.workload),

@@ -30,6 +30,18 @@ async fn apply(run: &Run, action: &Action) -> Result<u64, String> {
     executor::apply(&run.journal, node.remote.as_ref(), action).await
 }
 
+/// Starts the target on `node` again if it ended while the node's disk was full (as an operator
+/// would once space is back).
+async fn revive(run: &Run, node: &str) -> Result<(), String> {
+    let node = run.node(node).ok_or_else(|| format!("no node {node}"))?;
+    let remote = node.remote.as_ref();
+    if remote.alive(&node.daemon_ref()).await.map_err(|e| e.to_string())? {
+        return Ok(());
+    }
+    tracing::info!("{}: the target ended while its disk was full; starting it again", node.spec.name);
+    executor::execute(remote, &nemesis::Command::Start { daemon: node.daemon.clone() }).await.map_err(|e| e.to_string())
+}
+
 async fn unapply(run: &Run, applied: &Applied) -> Result<(), String> {
     let node = run.node(applied.action.node()).ok_or_else(|| format!("no node {}", applied.action.node()))?;
     executor::unmake(&run.journal, node.remote.as_ref(), applied.journal_id, &applied.action.undo).await
@@ -110,14 +122,14 @@ impl Active {
         active.push((fault, applied));
     }
 
-    /// The nodes whose target a fault in force stopped on purpose, while `check` runs with the
-    /// faults held still (no fault is injected or healed meanwhile).
+    /// The nodes whose target a fault in force stopped, or may have stopped, on purpose, while
+    /// `check` runs with the faults held still (no fault is injected or healed meanwhile).
     pub async fn while_still<T>(&self, check: impl AsyncFnOnce(&[String]) -> T) -> T {
         let active = self.0.lock().await;
         let down: Vec<String> = active
             .iter()
             .flat_map(|(_, applied)| applied.iter().map(|a| &a.action.effect))
-            .filter(|e| e.stops_the_target())
+            .filter(|e| e.may_stop_the_target())
             .map(|e| e.node().to_string())
             .collect();
         check(&down).await
@@ -148,6 +160,8 @@ impl Active {
             for a in applied.iter().rev() {
                 if let Err(e) = unapply(run, a).await {
                     failures.push(e);
+                } else if let Effect::Disk { node } = &a.action.effect {
+                    failures.extend(revive(run, node).await.err());
                 }
             }
             healed.push(fault.describe());

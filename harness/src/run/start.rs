@@ -12,10 +12,16 @@ use super::context::Setup;
 use super::executor::{execute, make};
 use super::node::Node;
 use crate::provision::Provisioned;
+use crate::remote::local::LocalRemote;
 use crate::remote::Remote;
+use crate::run::provisioning::ProvisionerName;
 
 /// How long the cluster may take to answer after start and after healing.
 pub const READY_LIMIT: Duration = Duration::from_secs(60);
+
+/// The size of each node's own data disk when the schedule fills disks (a tmpfs: it takes
+/// memory only as it fills).
+const DISK_SIZE: &str = "256m";
 
 /// A started cluster.
 pub struct Started {
@@ -52,6 +58,14 @@ pub async fn start(setup: &Setup) -> Result<Started, String> {
             node.remote.upload(&me, &agent(&cluster)).await?;
         }
         nodes.push(node);
+    }
+    // After every node's folders: on namespace nodes they share one root, removed only once
+    // every disk in it is unmounted.
+    let fills_disks = families.contains(&Family::Disk);
+    if fills_disks && setup.plan.provisioner != ProvisionerName::Docker {
+        for node in &nodes {
+            own_disk(setup, node, &cluster).await?;
+        }
     }
     let launched = Instant::now();
     let grace_ms = setup.target.stop_grace().as_millis() as u64;
@@ -111,6 +125,26 @@ async fn prepare(setup: &Setup, node: &Node, cluster: &Cluster) -> Result<(), St
         results::fsx::write_file(&local, file.contents.as_bytes()).map_err(|e| e.to_string())?;
         remote.upload(&local, &file.path).await?;
     }
+    Ok(())
+}
+
+/// Gives the node's data folder a tmpfs of its own of [`DISK_SIZE`], so a disk fault fills that
+/// node's disk alone and no more. Mounted in the machine's mount namespace: for a namespace node
+/// from the controller (the node's own commands run in a private mount namespace; its target,
+/// started later, sees what the machine's has), for an SSH node on the node. Container nodes
+/// need none: their data is on the container's own tmpfs.
+async fn own_disk(setup: &Setup, node: &Node, cluster: &Cluster) -> Result<(), String> {
+    let dir = setup.target.data_dir(&node.spec, cluster).to_string_lossy().into_owned();
+    let argv = |parts: &[&str]| Command::Exec { argv: parts.iter().map(|s| s.to_string()).collect() };
+    let size = format!("size={DISK_SIZE},mode=0700");
+    let script = "mkdir -p \"$2\" && mount -t tmpfs -o \"$1\" faultline-disk \"$2\"";
+    let mount = argv(&["sh", "-c", script, "sh", &size, &dir]);
+    let what = format!("a data disk of its own for {}", node.spec.name);
+    let controller = LocalRemote::host(&node.spec.name);
+    let remote: &dyn Remote =
+        if setup.plan.provisioner == ProvisionerName::Netns { &controller } else { node.remote.as_ref() };
+    let umount = argv(&["sh", "-c", "if mountpoint -q \"$1\"; then umount -l \"$1\"; fi", "sh", &dir]);
+    make(&setup.journal, remote, &what, umount, &[mount]).await?;
     Ok(())
 }
 

@@ -22,7 +22,7 @@ pub const ENTRY: Entry = Entry {
     supports: Supports {
         workloads: &["register", "set", "rw-register", "list-append", "bank", "lock"],
         leader: true,
-        faults: &[Family::Partition, Family::Kill, Family::Pause],
+        faults: &[Family::Partition, Family::Kill, Family::Pause, Family::Disk],
         options: &["serializable", "pre-vote"],
         bugs: &[],
     },

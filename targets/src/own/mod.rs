@@ -27,7 +27,7 @@ pub const ENTRY: Entry = Entry {
     supports: Supports {
         workloads: &["register", "set", "rw-register", "list-append", "bank", "lock"],
         leader: true,
-        faults: &[Family::Partition, Family::Kill, Family::Pause, Family::Clock],
+        faults: &[Family::Partition, Family::Kill, Family::Pause, Family::Clock, Family::Disk],
         options: &[],
         bugs: &Bug::ALL,
     },

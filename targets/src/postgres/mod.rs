@@ -174,6 +174,10 @@ impl Target for Postgres {
         }
     }
 
+    fn data_dir(&self, node: &NodeSpec, cluster: &Cluster) -> PathBuf {
+        data_dir(node, cluster)
+    }
+
     fn wipe(&self, node: &NodeSpec, cluster: &Cluster) -> Vec<Vec<String>> {
         let data = data_dir(node, cluster).to_string_lossy().into_owned();
         let initdb = format!("{BIN}/initdb");
