@@ -24,6 +24,9 @@ pub const MAX_RECORD_BYTES: u64 = 64 << 20;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Stats {
+    /// Seconds the provisioner took to make the nodes (namespaces, SSH checks and chains,
+    /// containers and, the first time, their image).
+    pub provision_s: f64,
     /// Seconds from launching the daemons until every node answered a linearizable read.
     pub cluster_up_s: f64,
     /// Seconds of workload (until the generator ran out or the run was interrupted).

@@ -161,12 +161,13 @@ pub fn finish(plan: &Plan, seed: u64, run_id: &str, dir: &Path, mut recorded: Re
         n => format!(", {n} serialization failures"),
     };
     crate::exit::say!(
-        "{word}: {} client ops (+ {} final reads) at {:.1} ops/s, {} refused{refusals}, {} faults, cluster up in {:.1} s; results in {}{page}",
+        "{word}: {} client ops (+ {} final reads) at {:.1} ops/s, {} refused{refusals}, {} faults, nodes made in {:.1} s, cluster up in {:.1} s; results in {}{page}",
         s.client_ops,
         s.final_reads,
         s.ops_per_s,
         s.refused,
         s.faults,
+        s.provision_s,
         s.cluster_up_s,
         dir.display()
     );

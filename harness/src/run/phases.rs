@@ -34,7 +34,7 @@ pub async fn drive(setup: Setup, errors: &mut Vec<String>) -> Result<Driven, Str
             return Err(e);
         }
     };
-    let up = started.up;
+    let (up, provisioned) = (started.up, started.provisioned);
     let run = Arc::new(Run::new(setup, started, seq));
     let workload_s = live::phase(&run).await;
     errors.extend(teardown::heal(&run).await);
@@ -49,6 +49,7 @@ pub async fn drive(setup: Setup, errors: &mut Vec<String>) -> Result<Driven, Str
     let aborted = run.aborted.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let mut stats = stats(&run, workload_s);
     stats.cluster_up_s = up.as_secs_f64();
+    stats.provision_s = provisioned.as_secs_f64();
     match Arc::try_unwrap(run) {
         Ok(run) => teardown::undo_journal(run.journal, errors).await,
         Err(run) => {

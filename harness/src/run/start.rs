@@ -31,11 +31,15 @@ pub struct Started {
     pub cluster: Cluster,
     /// How long the daemons took to answer after launch.
     pub up: Duration,
+    /// How long the provisioner took to make the nodes.
+    pub provisioned: Duration,
 }
 
 /// Provisions the nodes and starts the target on them.
 pub async fn start(setup: &Setup) -> Result<Started, String> {
+    let began = Instant::now();
     let provisioned = setup.provisioner.provision(&setup.plan.nodes, &setup.run_id, &setup.journal).await?;
+    let provision_time = began.elapsed();
     let data_root = PathBuf::from("/dev/shm/faultline").join(&setup.run_id);
     let specs = provisioned.iter().map(|p| p.spec.clone()).collect();
     let cluster = Cluster { run_id: setup.run_id.clone(), nodes: specs, data_root };
@@ -80,7 +84,7 @@ pub async fn start(setup: &Setup) -> Result<Started, String> {
     }
     let up = launched.elapsed();
     tracing::info!("cluster up in {:.2} s", up.as_secs_f64());
-    Ok(Started { nodes, cluster, up })
+    Ok(Started { nodes, cluster, up, provisioned: provision_time })
 }
 
 /// Where faultline's own executable goes on each node when the schedule delays packets (its
