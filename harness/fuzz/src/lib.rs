@@ -29,8 +29,11 @@ pub mod run {
     pub use super::provisioning;
 }
 
+/// A fuzz target: its name and what it does with an input.
+pub type Target = (&'static str, fn(&[u8]));
+
 /// Every target by name, as `scripts/fuzz` and the proptest fuzz tests run them.
-pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+pub const TARGETS: [Target; 7] = [
     ("history_jsonl", history_jsonl),
     ("history_edn", history_edn),
     ("history_json", history_json),
