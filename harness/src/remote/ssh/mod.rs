@@ -20,6 +20,9 @@ pub use session::{Login, UnknownHostKey};
 
 use super::{BoxFuture, Reach, Remote, RemoteError, RemoteResult};
 
+/// The waits before each new connection after a dropped one (the first retry is at once).
+const RECONNECT_BACKOFF: [Duration; 3] = [Duration::ZERO, Duration::from_millis(500), Duration::from_secs(2)];
+
 /// Extra time the session allows beyond a command's own timeout before it gives up on it.
 const SLACK: Duration = Duration::from_secs(5);
 
@@ -53,27 +56,40 @@ impl Inner {
     }
 
     /// Runs `f` on the open session, opening it first; a transport failure drops the session
-    /// and `f` is tried once more on a new one.
+    /// and `f` is tried once more on a new one, reconnecting with a backoff
+    /// ([`RECONNECT_BACKOFF`]). The first connection is not retried: the pre-run check reports
+    /// an unreachable node at once.
     fn with_session<T>(&self, f: impl Fn(&Session) -> std::io::Result<T>) -> Result<T, String> {
         let mut slot = self.session.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(self.login.open(self.unknown)?);
+        }
+        let first = f(slot.as_ref().expect("opened above"));
+        let dropped = match first {
+            Ok(t) => return Ok(t),
+            Err(e) => e.to_string(),
+        };
+        *slot = None;
+        *slot = Some(self.reconnect().map_err(|e| format!("{e} (after the connection dropped: {dropped})"))?);
+        f(slot.as_ref().expect("reconnected above")).map_err(|e| {
+            *slot = None;
+            format!("{}: ssh: {e}", self.login.target())
+        })
+    }
+
+    /// A new session after a dropped one: tried after each wait of [`RECONNECT_BACKOFF`] while
+    /// the node does not answer; a refused host key or login ends it at once.
+    fn reconnect(&self) -> Result<Session, String> {
         let mut last = String::new();
-        for attempt in 0..2 {
-            if slot.is_none() {
-                if attempt > 0 {
-                    std::thread::sleep(Duration::from_millis(200));
-                }
-                *slot = Some(self.login.open(self.unknown)?);
-            }
-            let session = slot.as_ref().expect("opened above");
-            match f(session) {
-                Ok(t) => return Ok(t),
-                Err(e) => {
-                    last = e.to_string();
-                    *slot = None;
-                }
+        for wait in RECONNECT_BACKOFF {
+            std::thread::sleep(wait);
+            match self.login.open(self.unknown) {
+                Ok(session) => return Ok(session),
+                Err(e) if e.contains("no connection within") || e.contains("handshake failed") => last = e,
+                Err(e) => return Err(e),
             }
         }
-        Err(format!("{}: ssh: {last}", self.login.target()))
+        Err(last)
     }
 
     /// Runs command line `line` (through `sudo -n` when needed) within `timeout`.
