@@ -5,6 +5,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use targets::Target;
 
+use crate::remote::exec::argv;
 use crate::remote::Remote;
 
 /// How long one check's command may take.
@@ -18,10 +19,6 @@ const ROUND_TRIPS: u32 = 20;
 
 /// The slowest command round trip a run tolerates: a fault lands this late after its time.
 const ROUND_TRIP_LIMIT: Duration = Duration::from_millis(500);
-
-fn argv(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|s| s.to_string()).collect()
-}
 
 /// Commands run as root there (`sudo` says through which).
 pub async fn root(remote: &dyn Remote, sudo: Option<&str>) -> Result<String, String> {

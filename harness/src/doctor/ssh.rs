@@ -27,9 +27,8 @@ pub async fn rows(ssh: &Ssh, name: &str, machine: &Machine, target: &dyn Target)
         rows.extend(skipped.map(|check| Row { node: name.to_string(), check, result: None }));
         return rows;
     }
-    let sudo = login.sudo || login.user != "root";
     let remote = SshRemote::new(name, login.clone(), unknown);
-    let root = node::root(&remote, sudo.then_some(login.user.as_str())).await;
+    let root = node::root(&remote, login.uses_sudo().then_some(login.user.as_str())).await;
     let as_root = root.is_ok();
     rows.push(Row::new(name, "root", root));
     if !as_root {

@@ -12,6 +12,7 @@ use super::context::Setup;
 use super::executor::{execute, make};
 use super::node::Node;
 use crate::provision::Provisioned;
+use crate::remote::exec::argv;
 use crate::remote::local::LocalRemote;
 use crate::remote::Remote;
 use crate::run::provisioning::ProvisionerName;
@@ -114,9 +115,8 @@ async fn install(target: &dyn Target, remote: &dyn Remote) -> Result<(), String>
 /// config files (a copy of each in the node's folder of the run, uploaded to the node).
 async fn prepare(setup: &Setup, node: &Node, cluster: &Cluster) -> Result<(), String> {
     let root = cluster.data_root.to_string_lossy().into_owned();
-    let argv = |parts: &[&str]| Command::Exec { argv: parts.iter().map(|s| s.to_string()).collect() };
     let remote = node.remote.as_ref();
-    make(&setup.journal, remote, "data on tmpfs", argv(&["rm", "-rf", &root]), &[argv(&["mkdir", "-p", &root])])
+    make(&setup.journal, remote, "data on tmpfs", exec(&["rm", "-rf", &root]), &[exec(&["mkdir", "-p", &root])])
         .await?;
     for step in setup.target.wipe(&node.spec, cluster) {
         remote.exec(&step, Duration::from_secs(30)).await?;
@@ -132,6 +132,11 @@ async fn prepare(setup: &Setup, node: &Node, cluster: &Cluster) -> Result<(), St
     Ok(())
 }
 
+/// The command that runs `parts` on a node.
+fn exec(parts: &[&str]) -> Command {
+    Command::Exec { argv: argv(parts) }
+}
+
 /// Gives the node's data folder a tmpfs of its own of [`DISK_SIZE`], so a disk fault fills that
 /// node's disk alone and no more. Mounted in the machine's mount namespace: for a namespace node
 /// from the controller (the node's own commands run in a private mount namespace; its target,
@@ -139,15 +144,14 @@ async fn prepare(setup: &Setup, node: &Node, cluster: &Cluster) -> Result<(), St
 /// need none: their data is on the container's own tmpfs.
 async fn own_disk(setup: &Setup, node: &Node, cluster: &Cluster) -> Result<(), String> {
     let dir = setup.target.data_dir(&node.spec, cluster).to_string_lossy().into_owned();
-    let argv = |parts: &[&str]| Command::Exec { argv: parts.iter().map(|s| s.to_string()).collect() };
     let size = format!("size={DISK_SIZE},mode=0700");
     let script = "mkdir -p \"$2\" && mount -t tmpfs -o \"$1\" faultline-disk \"$2\"";
-    let mount = argv(&["sh", "-c", script, "sh", &size, &dir]);
+    let mount = exec(&["sh", "-c", script, "sh", &size, &dir]);
     let what = format!("a data disk of its own for {}", node.spec.name);
     let controller = LocalRemote::host(&node.spec.name);
     let remote: &dyn Remote =
         if setup.plan.provisioner == ProvisionerName::Netns { &controller } else { node.remote.as_ref() };
-    let umount = argv(&["sh", "-c", "if mountpoint -q \"$1\"; then umount -l \"$1\"; fi", "sh", &dir]);
+    let umount = exec(&["sh", "-c", "if mountpoint -q \"$1\"; then umount -l \"$1\"; fi", "sh", &dir]);
     make(&setup.journal, remote, &what, umount, &[mount]).await?;
     Ok(())
 }

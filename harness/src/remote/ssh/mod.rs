@@ -50,9 +50,8 @@ impl Inner {
         RemoteError { node: self.node.clone(), message: message.to_string() }
     }
 
-    /// Whether commands go through `sudo -n`: always for a user who is not root.
     fn sudo(&self) -> bool {
-        self.login.sudo || self.login.user != "root"
+        self.login.uses_sudo()
     }
 
     /// Runs `f` on the open session, opening it first; a transport failure drops the session

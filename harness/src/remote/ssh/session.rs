@@ -42,6 +42,11 @@ pub enum UnknownHostKey {
 }
 
 impl Login {
+    /// Whether commands go through `sudo -n`: when asked, and always for a user who is not root.
+    pub fn uses_sudo(&self) -> bool {
+        self.sudo || self.user != "root"
+    }
+
     /// `user@host:port`, as messages name it.
     pub fn target(&self) -> String {
         format!("{}@{}:{}", self.user, self.host, self.port)
