@@ -18,7 +18,8 @@
 //!   60 s budget).
 //!
 //! Run with `cargo bench -p checkers --bench history` (add `-- quick` for 100k transactions,
-//! `-- files-only` for the file rows alone).
+//! `-- files-only` for the file rows alone, `-- keep DIR` to write the files into DIR and keep
+//! them, e.g. to profile one load with `history file DIR/list-append-1000000.jsonl list-append`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -205,7 +206,11 @@ fn main() {
         return;
     }
     let quick = args.iter().any(|a| a == "quick");
-    let dir = tempfile::tempdir().expect("a temporary folder");
+    let temporary = tempfile::tempdir().expect("a temporary folder");
+    let dir = match args.iter().position(|a| a == "keep") {
+        Some(i) => PathBuf::from(&args[i + 1]),
+        None => temporary.path().to_path_buf(),
+    };
     let txns = if quick { 100_000 } else { 1_000_000 };
     let append = generate(&Config { keys: 10_000, processes: 100, txns, anomalies: false }, 42);
     let register = simulate(&SimConfig {
@@ -216,9 +221,9 @@ fn main() {
         ..SimConfig::default()
     });
     let files: Vec<(PathBuf, &str)> = vec![
-        (dir.path().join(format!("list-append-{txns}.jsonl")), "list-append"),
-        (dir.path().join(format!("list-append-{txns}.edn")), "list-append"),
-        (dir.path().join("register-100k.edn"), "cas-register"),
+        (dir.join(format!("list-append-{txns}.jsonl")), "list-append"),
+        (dir.join(format!("list-append-{txns}.edn")), "list-append"),
+        (dir.join("register-100k.edn"), "cas-register"),
     ];
     write_jsonl(&append, &files[0].0);
     write_edn(&append, &files[1].0);

@@ -135,3 +135,40 @@ fn an_unsupported_header_version_is_refused() {
     let err = load_str(&text, "h.jsonl").unwrap_err().to_string();
     assert!(err.contains("line 1") && err.contains("version 9"), "{err}");
 }
+
+/// A history of `pairs` write invocations and completions: about 100 bytes a line, so 100k
+/// pairs span two 16 MiB batches of the JSONL reader and several pieces each.
+fn long_history(pairs: u64) -> Vec<String> {
+    (0..pairs)
+        .flat_map(|i| [op(2 * i, 10 * i, "invoke", i % 7, "write"), op(2 * i + 1, 10 * i + 5, "ok", i % 7, "write")])
+        .collect()
+}
+
+#[test]
+fn long_histories_read_in_parallel_pieces_keep_order_lines_and_errors() {
+    let lines = long_history(100_000);
+    let history = load_str(&jsonl(&lines), "h.jsonl").unwrap();
+    assert_eq!(history.ops.len(), 200_000);
+    assert!(history.ops.iter().enumerate().all(|(i, op)| op.index == i as u64), "ops keep file order");
+    assert_eq!(history.location(199_999), Location::Line(200_001));
+
+    let mut broken = lines.clone();
+    broken[180_000] = r#"{"index":1,"time":"#.to_string();
+    match load_str(&jsonl(&broken), "h.jsonl") {
+        Err(HistoryError::Malformed { at, .. }) => assert_eq!(at, Location::Line(180_002)),
+        other => panic!("expected malformed, got {other:?}"),
+    }
+    let mut out_of_order = lines.clone();
+    out_of_order[150_000] = op(3, 10 * 75_000, "invoke", 0, "write");
+    assert_eq!(rule_of(&out_of_order).1, Location::Line(150_002));
+
+    let mut torn = jsonl(&lines);
+    torn.push_str(r#"{"index":200000,"ti"#);
+    let history = load_str(&torn, "h.jsonl").unwrap();
+    assert_eq!(history.ops.len(), 200_000);
+    assert!(
+        history.warnings[0].contains("line 200002") && history.warnings[0].contains("torn"),
+        "{:?}",
+        history.warnings
+    );
+}

@@ -14,11 +14,11 @@
 use std::io::BufRead;
 
 use super::atom::Atoms;
+use super::builder::Builder;
 use super::error::{HistoryError, Location};
 use super::input::{Input, InputError, MAX_NESTING};
 use super::loaded::History;
 use super::op::{Op, OpType, Process, Value};
-use super::value::Builder;
 
 /// Parses an EDN history, or a JSON array of op objects (`json`). Validation is the caller's.
 pub(crate) fn parse<R: BufRead>(input: Input<R>, file: &str, json: bool) -> Result<History, HistoryError> {
@@ -328,6 +328,12 @@ impl<R: BufRead> Reader<R> {
 
     /// Reads one form as a [`Value`].
     fn value(&mut self) -> Result<Value, ReadError> {
+        self.item()?;
+        Ok(self.builder.pop())
+    }
+
+    /// Reads one form onto the builder's stack.
+    fn item(&mut self) -> Result<(), ReadError> {
         self.skip_tags()?;
         let b = self.input.peek()?.ok_or_else(ended)?;
         match b {
@@ -340,6 +346,18 @@ impl<R: BufRead> Reader<R> {
                 self.input.next_byte()?;
                 self.list(b'}')
             }
+            _ => {
+                let value = self.single()?;
+                self.builder.push(value);
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads one form that is not a list.
+    fn single(&mut self) -> Result<Value, ReadError> {
+        let b = self.input.peek()?.ok_or_else(ended)?;
+        match b {
             b'{' => {
                 self.input.next_byte()?;
                 self.map()
@@ -422,10 +440,10 @@ impl<R: BufRead> Reader<R> {
         Ok(())
     }
 
-    /// The items of a list up to `close`.
-    fn list(&mut self, close: u8) -> Result<Value, ReadError> {
+    /// The items of a list up to `close`, onto the builder's stack as one item.
+    fn list(&mut self, close: u8) -> Result<(), ReadError> {
         self.enter()?;
-        let mark = self.builder.mark();
+        let mark = self.builder.open();
         loop {
             self.skip_blank()?;
             match self.input.peek()? {
@@ -434,14 +452,12 @@ impl<R: BufRead> Reader<R> {
                     self.input.next_byte()?;
                     break;
                 }
-                Some(_) => {
-                    let item = self.value()?;
-                    self.builder.push(item);
-                }
+                Some(_) => self.item()?,
             }
         }
         self.depth -= 1;
-        Ok(self.builder.list(mark))
+        self.builder.close(mark);
+        Ok(())
     }
 
     /// A map value, as a JSON object keyed by each key's text.

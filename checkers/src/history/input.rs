@@ -1,6 +1,6 @@
 //! Bytes in, with limits: every history is read through an [`Input`] that stops at a size cap
 //! (so `/dev/zero` or a runaway file is an error, not unbounded memory), counts lines for
-//! error messages, and hands the readers either whole lines (JSONL) or single bytes (EDN).
+//! error messages, and hands the readers either batches of whole lines (JSONL) or single bytes (EDN).
 
 use std::io::BufRead;
 
@@ -58,6 +58,8 @@ pub(crate) struct Input<R> {
     inner: R,
     read: u64,
     cap: u64,
+    /// How many bytes the input is expected to hold (0: unknown).
+    size_hint: u64,
     /// The 1-based line of the next byte.
     pub(crate) line: u32,
 }
@@ -65,7 +67,18 @@ pub(crate) struct Input<R> {
 impl<R: BufRead> Input<R> {
     /// Reads `inner` up to `limits.max_bytes`.
     pub(crate) fn new(inner: R, limits: ReadLimits) -> Input<R> {
-        Input { inner, read: 0, cap: limits.max_bytes, line: 1 }
+        Input { inner, read: 0, cap: limits.max_bytes, size_hint: 0, line: 1 }
+    }
+
+    /// The same input, expected to hold `bytes` (a file's length), so readers can size their
+    /// vectors once.
+    pub(crate) fn expecting(self, bytes: u64) -> Input<R> {
+        Input { size_hint: bytes, ..self }
+    }
+
+    /// The bytes read so far and the bytes expected in all (0 when unknown).
+    pub(crate) fn progress(&self) -> (u64, u64) {
+        (self.read, self.size_hint)
     }
 
     /// The next bytes without consuming them (empty at the end).
@@ -122,30 +135,34 @@ impl<R: BufRead> Input<R> {
         Ok(self.peek_buf()?.first().copied())
     }
 
-    /// Reads the next line into `out` (without its `\n`); false at the end of the input. Sets
-    /// `ended` to whether the line had its newline.
-    pub(crate) fn read_line(&mut self, out: &mut Vec<u8>, ended: &mut bool) -> Result<bool, InputError> {
+    /// Reads whole lines into `out` (emptied first) until it holds at least `target` bytes;
+    /// false when the input has ended (its last line may then lack its `\n`).
+    pub(crate) fn read_lines(&mut self, out: &mut Vec<u8>, target: usize) -> Result<bool, InputError> {
         out.clear();
-        *ended = false;
+        let mut line_start = 0;
         loop {
             let buf = self.peek_buf()?;
             if buf.is_empty() {
-                return Ok(!out.is_empty());
+                return Ok(false);
             }
-            let (take, found) = match buf.iter().position(|&b| b == b'\n') {
-                Some(i) => (i + 1, true),
-                None => (buf.len(), false),
+            let take = if out.len() < target {
+                buf.len()
+            } else {
+                buf.iter().position(|&b| b == b'\n').map_or(buf.len(), |i| i + 1)
             };
-            let body = if found { take - 1 } else { take };
-            if out.len() + body > MAX_LINE_BYTES {
-                return Err(InputError::LineTooLong);
+            let chunk = &buf[..take];
+            let newlines = memchr_count(chunk);
+            if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+                line_start = out.len() + i + 1;
             }
-            out.extend_from_slice(&buf[..body]);
+            out.extend_from_slice(chunk);
             self.inner.consume(take);
             self.read += take as u64;
-            if found {
-                self.line += 1;
-                *ended = true;
+            self.line += newlines;
+            if out.len() - line_start > MAX_LINE_BYTES {
+                return Err(InputError::LineTooLong);
+            }
+            if out.len() >= target && line_start == out.len() {
                 return Ok(true);
             }
         }

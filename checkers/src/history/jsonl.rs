@@ -8,15 +8,17 @@ use std::io::{self, Write};
 use std::fmt;
 use std::io::BufRead;
 
+use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::atom::Atoms;
+use super::builder::{Builder, Interning};
 use super::error::{HistoryError, Location};
 use super::input::Input;
 use super::loaded::History;
 use super::op::{Atom, Header, Op, OpType, Process, FORMAT_NAME, FORMAT_VERSION};
-use super::value::{Builder, Interning, Value};
+use super::value::Value;
 
 /// Streams a history to any writer: the header, then ops in the order they are given.
 /// Callers (the harness's sequencer) hand ops over in index order.
@@ -53,63 +55,187 @@ impl<W: Write> HistoryWriter<W> {
     }
 }
 
-/// Parses a JSONL history line by line. Validation is the caller's ([`History::validate`]).
+/// Bytes of whole lines read at a time. Each batch is cut into pieces at line ends, and the
+/// pieces are parsed in parallel, each with its own [`Builder`].
+const BATCH_BYTES: usize = 16 << 20;
+
+/// The smallest piece worth a thread of its own.
+const MIN_PIECE_BYTES: usize = 256 << 10;
+
+/// Parses a JSONL history, a batch of lines at a time. Validation is the caller's
+/// ([`History::validate`]).
 pub(crate) fn parse<R: BufRead>(mut input: Input<R>, file: &str) -> Result<History, HistoryError> {
     let mut history = History { places_are_lines: true, ..History::default() };
-    let mut builder = Builder::default();
-    let mut line = Vec::new();
-    let mut ended = false;
+    let mut batch = Vec::new();
+    let mut parsed: Vec<Piece> = Vec::new();
     loop {
-        let number = input.line;
-        let malformed =
-            |message: String| HistoryError::Malformed { file: file.to_string(), at: Location::Line(number), message };
-        if !input.read_line(&mut line, &mut ended).map_err(|e| malformed(e.message()))? {
+        let first_line = input.line;
+        let more = input.read_lines(&mut batch, BATCH_BYTES).map_err(|e| malformed(file, input.line, e.message()))?;
+        let torn_end = !more && batch.last().is_some_and(|&b| b != b'\n');
+        let pieces = pieces(&batch, rayon::current_num_threads() * 2);
+        parsed.resize_with(parsed.len().max(pieces.len()), Piece::default);
+        let last = pieces.len().saturating_sub(1);
+        parsed
+            .par_iter_mut()
+            .zip(pieces.par_iter())
+            .enumerate()
+            .for_each(|(i, (piece, bytes))| piece.parse(bytes, first_line == 1 && i == 0, torn_end && i == last));
+        if first_line == 1 {
+            reserve_for_all(&mut history, &parsed[..pieces.len()], input.progress());
+        }
+        let mut line = first_line;
+        for piece in &mut parsed[..pieces.len()] {
+            history.header = history.header.take().or(piece.header.take());
+            history.places.extend(piece.places.drain(..).map(|local| line + local));
+            history.ops.append(&mut piece.ops);
+            match piece.stop.take() {
+                None => {}
+                Some(Stop::Torn(local, e)) if !history.ops.is_empty() => {
+                    history.warnings.push(format!("{file}: line {}: dropped a torn last line ({e})", line + local));
+                }
+                Some(Stop::Torn(local, e) | Stop::BadOp(local, e)) => return Err(op_error(file, line + local, &e)),
+                Some(Stop::BadHeader(local, message)) => return Err(malformed(file, line + local, message)),
+            }
+            line += piece.lines;
+        }
+        if !more {
             break;
         }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        if number == 1 && is_header(&line) {
-            let header: Header = serde_json::from_slice(&line).map_err(|e| malformed(format!("bad header: {e}")))?;
-            if header.format != FORMAT_NAME || header.version != FORMAT_VERSION {
-                return Err(malformed(format!(
-                    "header says format {:?} version {}; this build reads {FORMAT_NAME:?} version {FORMAT_VERSION}",
-                    header.format, header.version
-                )));
-            }
-            history.header = Some(header);
-            continue;
-        }
-        let mut de = serde_json::Deserializer::from_slice(&line);
-        let parsed = OpSeed(&mut builder).deserialize(&mut de).and_then(|op| de.end().map(|()| op));
-        let op = match parsed {
-            Ok(op) => op,
-            Err(e) if !ended && !history.ops.is_empty() => {
-                history.warnings.push(format!("{file}: line {number}: dropped a torn last line ({e})"));
-                continue;
-            }
-            Err(e) => {
-                let message = e.to_string();
-                if let Some(kind) = message.strip_prefix(UNKNOWN_TYPE) {
-                    return Err(HistoryError::Invalid {
-                        file: file.to_string(),
-                        at: Location::Line(number),
-                        rule: "unknown-type",
-                        message: format!(
-                            "type {} is none of invoke, ok, fail, info",
-                            kind.split(" at line").next().unwrap_or(kind)
-                        ),
-                    });
-                }
-                return Err(malformed(format!(
-                    "not an op: {e}; each line must be one JSON object with index, time, type, process, f"
-                )));
-            }
-        };
-        history.ops.push(op);
-        history.places.push(number);
     }
     Ok(history)
+}
+
+/// Reserves room for the whole file's ops, judged by the first batch's ops per byte, so the
+/// history's vectors are not copied as they grow (room reserved and never used costs address
+/// space, not memory).
+fn reserve_for_all(history: &mut History, first: &[Piece], (read, expected): (u64, u64)) {
+    let ops: usize = first.iter().map(|piece| piece.ops.len()).sum();
+    if read == 0 || expected <= read {
+        return;
+    }
+    let all = (ops as f64 * expected as f64 / read as f64 * 1.05) as usize;
+    history.ops.reserve(all);
+    history.places.reserve(all);
+}
+
+/// `batch` cut into about `n` pieces, each ending at a line end (the last one at the batch's).
+fn pieces(batch: &[u8], n: usize) -> Vec<&[u8]> {
+    let size = batch.len().div_ceil(n.max(1)).max(MIN_PIECE_BYTES);
+    let mut out = Vec::new();
+    let mut rest = batch;
+    while !rest.is_empty() {
+        let cut = match rest.get(size..).and_then(|tail| tail.iter().position(|&b| b == b'\n')) {
+            Some(i) => size + i + 1,
+            None => rest.len(),
+        };
+        let (piece, tail) = rest.split_at(cut);
+        out.push(piece);
+        rest = tail;
+    }
+    out
+}
+
+/// The ops of one piece of a batch, with lines counted from the piece's first (0). Its vectors
+/// are emptied into the history and reused for the next batch.
+#[derive(Default)]
+struct Piece {
+    header: Option<Header>,
+    ops: Vec<Op>,
+    places: Vec<u32>,
+    /// How many line ends the piece holds.
+    lines: u32,
+    /// Why parsing stopped before the piece's end.
+    stop: Option<Stop>,
+}
+
+/// Why a piece stopped early, at which of its lines.
+enum Stop {
+    /// The header line is bad.
+    BadHeader(u32, String),
+    /// A line is not an op.
+    BadOp(u32, serde_json::Error),
+    /// The file's last line, which has no line end, is not an op: a crash mid-write.
+    Torn(u32, serde_json::Error),
+}
+
+impl Piece {
+    /// Parses the lines of `bytes`; `starts_file` when its first line is the file's first (the
+    /// header's place), `torn_end` when its last line is the file's and lacks its line end.
+    fn parse(&mut self, bytes: &[u8], starts_file: bool, torn_end: bool) {
+        self.lines = 0;
+        let mut builder = Builder::default();
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let (line, tail) = match rest.iter().position(|&b| b == b'\n') {
+                Some(i) => (&rest[..i], &rest[i + 1..]),
+                None => (rest, &[][..]),
+            };
+            let (number, is_last) = (self.lines, tail.is_empty());
+            self.lines += u32::from(line.len() < rest.len());
+            rest = tail;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            if starts_file && number == 0 && is_header(line) {
+                match read_header(line) {
+                    Ok(header) => self.header = Some(header),
+                    Err(message) => self.stop = Some(Stop::BadHeader(number, message)),
+                }
+                if self.stop.is_some() {
+                    break;
+                }
+                continue;
+            }
+            let mut de = serde_json::Deserializer::from_slice(line);
+            match OpSeed(&mut builder).deserialize(&mut de).and_then(|op| de.end().map(|()| op)) {
+                Ok(op) => {
+                    self.ops.push(op);
+                    self.places.push(number);
+                }
+                Err(e) => {
+                    self.stop = Some(if torn_end && is_last { Stop::Torn(number, e) } else { Stop::BadOp(number, e) });
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The header line, or why it is refused.
+fn read_header(line: &[u8]) -> Result<Header, String> {
+    let header: Header = serde_json::from_slice(line).map_err(|e| format!("bad header: {e}"))?;
+    if header.format != FORMAT_NAME || header.version != FORMAT_VERSION {
+        return Err(format!(
+            "header says format {:?} version {}; this build reads {FORMAT_NAME:?} version {FORMAT_VERSION}",
+            header.format, header.version
+        ));
+    }
+    Ok(header)
+}
+
+fn malformed(file: &str, line: u32, message: String) -> HistoryError {
+    HistoryError::Malformed { file: file.to_string(), at: Location::Line(line), message }
+}
+
+/// The error for line `number`, which is not an op.
+fn op_error(file: &str, number: u32, e: &serde_json::Error) -> HistoryError {
+    let message = e.to_string();
+    if let Some(kind) = message.strip_prefix(UNKNOWN_TYPE) {
+        return HistoryError::Invalid {
+            file: file.to_string(),
+            at: Location::Line(number),
+            rule: "unknown-type",
+            message: format!(
+                "type {} is none of invoke, ok, fail, info",
+                kind.split(" at line").next().unwrap_or(kind)
+            ),
+        };
+    }
+    malformed(
+        file,
+        number,
+        format!("not an op: {e}; each line must be one JSON object with index, time, type, process, f"),
+    )
 }
 
 /// The start of the error an op line with an unknown `type` gives.
@@ -175,7 +301,10 @@ impl<'de> Visitor<'de> for OpSeed<'_> {
                     })
                 }
                 Field::F => f = map.next_value_seed(AtomSeed(&mut builder.atoms))?,
-                Field::Value => value = map.next_value_seed(Interning(builder))?,
+                Field::Value => {
+                    map.next_value_seed(Interning(builder))?;
+                    value = builder.pop();
+                }
                 Field::Node => node = map.next_value_seed(AtomSeed(&mut builder.atoms))?,
                 Field::Error => error = map.next_value_seed(AtomSeed(&mut builder.atoms))?,
             }

@@ -21,7 +21,8 @@ pub fn load_path_with(path: &Path, limits: ReadLimits) -> Result<History, Histor
     let file = path.display().to_string();
     let opened =
         std::fs::File::open(path).map_err(|e| HistoryError::Io { file: file.clone(), message: e.to_string() })?;
-    load_reader(BufReader::with_capacity(1 << 20, opened), &file, limits)
+    let size = opened.metadata().map_or(0, |m| m.len());
+    load_input(Input::new(BufReader::with_capacity(1 << 20, opened), limits).expecting(size), &file)
 }
 
 /// Parses and validates a history held in memory; `file` names it in errors.
@@ -31,7 +32,10 @@ pub fn load_str(text: &str, file: &str) -> Result<History, HistoryError> {
 
 /// Parses and validates a history from any buffered reader; `file` names it in errors.
 pub fn load_reader<R: BufRead>(reader: R, file: &str, limits: ReadLimits) -> Result<History, HistoryError> {
-    let mut input = Input::new(reader, limits);
+    load_input(Input::new(reader, limits), file)
+}
+
+fn load_input<R: BufRead>(mut input: Input<R>, file: &str) -> Result<History, HistoryError> {
     let history = match detect(&mut input).map_err(|message| malformed(file, input.line, message))? {
         Format::Jsonl => jsonl::parse(input, file)?,
         Format::Edn => edn::parse(input, file, false)?,

@@ -8,12 +8,14 @@
 //! - [`load`]: read any supported file, detecting its format by content, and validate it.
 
 mod atom;
+mod builder;
 pub mod edn;
 mod error;
 mod input;
 pub mod jsonl;
 pub mod load;
 mod loaded;
+mod micro_ops;
 mod op;
 pub mod validate;
 mod value;
@@ -23,6 +25,7 @@ pub use error::{HistoryError, Location};
 pub use input::{ReadLimits, DEFAULT_MAX_HISTORY_BYTES, MAX_NESTING};
 pub use load::{load_path, load_path_with, load_reader, load_str};
 pub use loaded::History;
+pub use micro_ops::{MicroOps, MopArg, MopFn};
 pub use op::{
     Atom, FailedCas, Header, IntList, NilRead, Op, OpType, Process, Semantics, SemanticsOverride, Value, FORMAT_NAME,
     FORMAT_VERSION,

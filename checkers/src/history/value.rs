@@ -12,11 +12,13 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
-use super::atom::{Atom, Atoms};
+use super::atom::Atom;
+use super::builder::{Builder, Interning};
+use super::micro_ops::MicroOps;
 
 /// An op's value: what the workload says (ints, nil, strings, lists, and rarely maps/floats).
 /// A list is equal to (and hashes as) the same items whether held as [`Value::Array`] or
@@ -36,6 +38,9 @@ pub enum Value {
     Array(Box<[Value]>),
     /// A list of integers, as the readers hold one of [`IntList::MIN_LEN`] or more items.
     Ints(Box<IntList>),
+    /// A transaction's micro-ops `[[f key value] ...]`, as the readers hold them when they fit
+    /// [`MicroOps`]' shape.
+    MicroOps(Box<MicroOps>),
     /// Anything else (floats, maps, integers beyond `i64`), as JSON.
     Other(Box<serde_json::Value>),
 }
@@ -62,6 +67,15 @@ impl IntList {
     /// The integers as values, made once.
     fn items(&self) -> &[Value] {
         self.items.get_or_init(|| self.ints.iter().map(|&n| Value::Int(n)).collect())
+    }
+
+    /// The list of `ints` as a value: an [`IntList`] when it is long enough for one.
+    pub fn value(ints: &[i64]) -> Value {
+        if ints.len() >= IntList::MIN_LEN {
+            Value::Ints(Box::new(IntList { ints: ints.into(), items: OnceLock::new() }))
+        } else {
+            Value::Array(ints.iter().map(|&n| Value::Int(n)).collect())
+        }
     }
 }
 
@@ -138,6 +152,7 @@ impl Value {
         match self {
             Value::Array(items) => Some(items),
             Value::Ints(list) => Some(list.items()),
+            Value::MicroOps(txn) => Some(txn.items()),
             _ => None,
         }
     }
@@ -151,6 +166,15 @@ impl Value {
         }
     }
 
+    /// The micro-ops, when this is a transaction held as [`Value::MicroOps`] (otherwise see
+    /// [`Value::as_array`]): the fast path for the transaction checkers.
+    pub fn as_micro_ops(&self) -> Option<&MicroOps> {
+        match self {
+            Value::MicroOps(txn) => Some(txn),
+            _ => None,
+        }
+    }
+
     /// The item at `i`, when this is a list that long.
     pub fn get(&self, i: usize) -> Option<&Value> {
         self.as_array().and_then(|items| items.get(i))
@@ -158,7 +182,7 @@ impl Value {
 
     /// True for a list.
     pub fn is_array(&self) -> bool {
-        matches!(self, Value::Array(_) | Value::Ints(_))
+        matches!(self, Value::Array(_) | Value::Ints(_) | Value::MicroOps(_))
     }
 
     /// The entries, when this is a map.
@@ -178,6 +202,7 @@ impl Value {
             Value::String(s) => serde_json::Value::String(s.to_string()),
             Value::Array(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
             Value::Ints(list) => serde_json::Value::Array(list.ints().iter().map(|&n| n.into()).collect()),
+            Value::MicroOps(txn) => serde_json::Value::Array(txn.items().iter().map(Value::to_json).collect()),
             Value::Other(v) => (**v).clone(),
         }
     }
@@ -190,6 +215,7 @@ impl Value {
                 let items = list.items.get().map_or(0, |items| items.len() * size_of::<Value>());
                 size_of::<IntList>() + size_of_val(list.ints()) + items
             }
+            Value::MicroOps(txn) => txn.heap_bytes(),
             Value::Other(v) => size_of::<serde_json::Value>() + v.to_string().len() * 2,
             _ => 0,
         }
@@ -217,6 +243,10 @@ impl PartialEq for Value {
             (Value::Ints(ints), Value::Array(items)) | (Value::Array(items), Value::Ints(ints)) => {
                 ints.ints().len() == items.len()
                     && ints.ints().iter().zip(items.iter()).all(|(&n, item)| matches!(item, Value::Int(m) if *m == n))
+            }
+            (Value::MicroOps(a), Value::MicroOps(b)) => a.iter().eq(b.iter()),
+            (Value::MicroOps(txn), list) | (list, Value::MicroOps(txn)) => {
+                list.as_array().is_some_and(|items| items == txn.items())
             }
             (Value::Other(a), Value::Other(b)) => a == b,
             _ => false,
@@ -255,12 +285,29 @@ impl Hash for Value {
                     n.hash(state);
                 }
             }
+            Value::MicroOps(txn) => {
+                state.write_u8(HASH_LIST);
+                state.write_usize(txn.len());
+                txn.hash_items(state);
+            }
             Value::Other(v) => {
                 state.write_u8(5);
                 v.to_string().hash(state);
             }
         }
     }
+}
+
+/// Writes `items` as a JSON list.
+pub(crate) fn write_list<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: impl Iterator<Item = T>) -> fmt::Result {
+    f.write_str("[")?;
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            f.write_str(",")?;
+        }
+        write!(f, "{item}")?;
+    }
+    f.write_str("]")
 }
 
 impl fmt::Display for Value {
@@ -271,26 +318,9 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(n) => write!(f, "{n}"),
             Value::String(s) => write!(f, "{}", serde_json::Value::String(s.to_string())),
-            Value::Array(items) => {
-                f.write_str("[")?;
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(",")?;
-                    }
-                    write!(f, "{item}")?;
-                }
-                f.write_str("]")
-            }
-            Value::Ints(list) => {
-                f.write_str("[")?;
-                for (i, n) in list.ints().iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(",")?;
-                    }
-                    write!(f, "{n}")?;
-                }
-                f.write_str("]")
-            }
+            Value::Array(items) => write_list(f, items.iter()),
+            Value::Ints(list) => write_list(f, list.ints().iter()),
+            Value::MicroOps(txn) => write!(f, "{txn}"),
             Value::Other(v) => write!(f, "{v}"),
         }
     }
@@ -420,6 +450,7 @@ impl Serialize for Value {
                 seq.end()
             }
             Value::Ints(list) => serializer.collect_seq(list.ints()),
+            Value::MicroOps(txn) => txn.serialize(serializer),
             Value::Other(v) => v.serialize(serializer),
         }
     }
@@ -427,98 +458,8 @@ impl Serialize for Value {
 
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
-        Interning(&mut Builder::default()).deserialize(deserializer)
-    }
-}
-
-/// What a reader builds values with: its [`Atoms`], and one stack holding the items of every
-/// list still being read, so that each list is allocated once, at its exact length.
-#[derive(Default)]
-pub(crate) struct Builder {
-    /// The load's atoms.
-    pub(crate) atoms: Atoms,
-    items: Vec<Value>,
-}
-
-impl Builder {
-    /// Where the list about to be read starts on the stack.
-    pub(crate) fn mark(&self) -> usize {
-        self.items.len()
-    }
-
-    /// Adds an item to the innermost open list.
-    pub(crate) fn push(&mut self, item: Value) {
-        self.items.push(item);
-    }
-
-    /// Closes the list that started at `mark`: its items, in one exact allocation (as
-    /// integers when they all are and there are [`IntList::MIN_LEN`] or more).
-    pub(crate) fn list(&mut self, mark: usize) -> Value {
-        let items = &self.items[mark..];
-        if items.len() >= IntList::MIN_LEN && items.iter().all(|v| matches!(v, Value::Int(_))) {
-            let ints = self.items.drain(mark..).map(|v| v.as_i64().unwrap_or_default()).collect();
-            return Value::Ints(Box::new(IntList { ints, items: OnceLock::new() }));
-        }
-        Value::Array(self.items.drain(mark..).collect())
-    }
-}
-
-/// Deserializes a [`Value`], interning its strings with the given [`Builder`].
-pub(crate) struct Interning<'a>(pub(crate) &'a mut Builder);
-
-impl<'de> DeserializeSeed<'de> for Interning<'_> {
-    type Value = Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Interning<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
-        Ok(Value::Bool(b))
-    }
-
-    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
-        Ok(Value::Int(n))
-    }
-
-    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
-        Ok(Value::from(n))
-    }
-
-    fn visit_f64<E>(self, x: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(x).map_or(Value::Null, |n| Value::Other(Box::new(n.into()))))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::String(self.0.atoms.get(s)))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mark = self.0.mark();
-        while let Some(item) = seq.next_element_seed(Interning(self.0))? {
-            self.0.push(item);
-        }
-        Ok(self.0.list(mark))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        let map = serde_json::Map::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(Value::Other(Box::new(serde_json::Value::Object(map))))
+        let mut builder = Builder::default();
+        Interning(&mut builder).deserialize(deserializer)?;
+        Ok(builder.pop())
     }
 }

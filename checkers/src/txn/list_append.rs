@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::findings::Findings;
 use super::graph::{Builder, RW, WR, WW};
-use super::parse::{Mop, MopF, Status, Txns, NIL};
+use super::parse::{Mop, MopFn, Status, Txns, NIL};
 use super::{kv, record_writer, EdgeWhy, Inference};
 use crate::anomaly_kind::AnomalyKind;
 
@@ -42,7 +42,7 @@ impl ListAppend {
     /// Infers version orders and finds every non-cycle anomaly.
     pub(crate) fn infer(txns: &Txns, out: &mut Findings) -> ListAppend {
         let n_keys = txns.keys_len();
-        let appends = txns.mops.iter().filter(|m| m.f == MopF::Append).count();
+        let appends = txns.mops.iter().filter(|m| m.f == MopFn::Append).count();
         let mut writer: FxHashMap<u64, u32> = FxHashMap::with_capacity_and_hasher(appends, Default::default());
         let mut intermediate: FxHashSet<u64> = FxHashSet::default();
         let mut touched: Vec<u32> = Vec::new();
@@ -54,7 +54,7 @@ impl ListAppend {
             let mops = txns.mops_of(t);
             for (i, m) in mops.iter().enumerate().rev() {
                 match m.f {
-                    MopF::Append => {
+                    MopFn::Append => {
                         record_writer(&mut writer, txns, t, m, out);
                         if touched.contains(&m.key) {
                             intermediate.insert(kv(m.key, m.val));
@@ -62,7 +62,7 @@ impl ListAppend {
                             touched.push(m.key);
                         }
                     }
-                    MopF::Read if txn.status == Status::Ok && m.val != NIL => {
+                    MopFn::Read if txn.status == Status::Ok && m.val != NIL => {
                         let slot = &mut longest[m.key as usize];
                         if slot.is_none_or(|(len, _, _)| m.len > len) {
                             *slot = Some((m.len, t, txn.mop_start + i as u32));
@@ -117,7 +117,7 @@ impl ListAppend {
             let mops = txns.mops_of(t);
             self.internal(txns, t, mops, out);
             self.append_order(txns, t, mops, out);
-            for m in mops.iter().filter(|m| m.f == MopF::Read) {
+            for m in mops.iter().filter(|m| m.f == MopFn::Read) {
                 let list = if m.val == NIL { &[][..] } else { txns.list(m) };
                 let last = list.last().copied().unwrap_or(NIL);
                 let order = &self.order[m.key as usize];
@@ -282,7 +282,7 @@ impl ListAppend {
         for m in mops {
             let at = state.iter().position(|s| s.0 == m.key);
             match m.f {
-                MopF::Append => match at {
+                MopFn::Append => match at {
                     Some(i) => {
                         if state[i].1 && state[i].2.contains(&m.val) {
                             out.add(
@@ -301,7 +301,7 @@ impl ListAppend {
                     }
                     None => state.push((m.key, false, vec![m.val])),
                 },
-                MopF::Read => {
+                MopFn::Read => {
                     let list = if m.val == NIL { &[][..] } else { txns.list(m) };
                     if let Some(i) = at {
                         let (_, known, expected) = &state[i];
@@ -329,7 +329,7 @@ impl ListAppend {
                         state.push((m.key, true, list.to_vec()));
                     }
                 }
-                MopF::Write => {}
+                MopFn::Write => {}
             }
         }
     }
@@ -337,8 +337,8 @@ impl ListAppend {
     /// A txn's appends to one key must show up in the version order in the order it made
     /// them: a read holding a later append must hold the earlier ones, before it.
     fn append_order(&self, txns: &Txns, t: u32, mops: &[Mop], out: &mut Findings) {
-        for (i, m) in mops.iter().enumerate().filter(|(_, m)| m.f == MopF::Append) {
-            let Some(next) = mops[i + 1..].iter().find(|n| n.f == MopF::Append && n.key == m.key) else { continue };
+        for (i, m) in mops.iter().enumerate().filter(|(_, m)| m.f == MopFn::Append) {
+            let Some(next) = mops[i + 1..].iter().find(|n| n.f == MopFn::Append && n.key == m.key) else { continue };
             let (p, q) = (self.pos.get(&kv(m.key, m.val)), self.pos.get(&kv(m.key, next.val)));
             if q.is_some() && p.is_none_or(|p| Some(p) > q) {
                 out.add(
@@ -399,7 +399,7 @@ impl Inference for ListAppend {
             let t = t as u32;
             for m in txns.mops_of(t) {
                 match m.f {
-                    MopF::Read if txn.status == Status::Ok && m.val != NIL && m.len > 0 => {
+                    MopFn::Read if txn.status == Status::Ok && m.val != NIL && m.len > 0 => {
                         let last = txns.list(m)[m.len as usize - 1];
                         let order = &self.order[m.key as usize];
                         // A read whose last element sits at its own length in the order is a
@@ -413,7 +413,7 @@ impl Inference for ListAppend {
                             b.link(w, t, WR);
                         }
                     }
-                    MopF::Append => {
+                    MopFn::Append => {
                         let base = self.base[m.key as usize];
                         let prev = match self.pos.get(&kv(m.key, m.val)) {
                             Some(&p) => base + p,
@@ -438,7 +438,7 @@ impl Inference for ListAppend {
         let v = |val| txns.values.show(val);
         match kind {
             WR => txns.mops_of(b).iter().find_map(|m| {
-                let list = if m.f == MopF::Read && m.val != NIL { txns.list(m) } else { &[] };
+                let list = if m.f == MopFn::Read && m.val != NIL { txns.list(m) } else { &[] };
                 let last = *list.last()?;
                 (self.writer.get(&kv(m.key, last)) == Some(&a)).then(|| EdgeWhy {
                     key: txns.keys.json(m.key),
@@ -452,7 +452,7 @@ impl Inference for ListAppend {
                     why: LAST_ELEMENT,
                 })
             }),
-            WW => txns.mops_of(b).iter().filter(|m| m.f == MopF::Append).find_map(|m| {
+            WW => txns.mops_of(b).iter().filter(|m| m.f == MopFn::Append).find_map(|m| {
                 let (prev, seen) = self.previous(m.key, m.val);
                 (prev != NIL && self.writer.get(&kv(m.key, prev)) == Some(&a)).then(|| EdgeWhy {
                     key: txns.keys.json(m.key),
@@ -466,7 +466,7 @@ impl Inference for ListAppend {
                     why: if seen { LONGEST } else { UNOBSERVED },
                 })
             }),
-            RW => txns.mops_of(b).iter().filter(|m| m.f == MopF::Append).find_map(|m| {
+            RW => txns.mops_of(b).iter().filter(|m| m.f == MopFn::Append).find_map(|m| {
                 let (prev, seen) = self.previous(m.key, m.val);
                 self.readers_of(m.key, prev).contains(&a).then(|| {
                     let read = if prev == NIL { "empty".to_string() } else { format!("ending in {}", v(prev)) };

@@ -29,7 +29,7 @@ use crate::history::History;
 use crate::verdict::{CheckResult, Validity};
 use findings::Findings;
 use graph::{Builder, PROCESS, REALTIME};
-use parse::{Mop, MopF, Shape, Status, Txns};
+use parse::{Mop, MopFn, Shape, Status, Txns};
 
 pub use model::{boundary, Boundary, ConsistencyModel, ALL_MODELS};
 
@@ -81,7 +81,7 @@ pub(crate) fn kv(key: u32, v: u32) -> u64 {
 pub(crate) fn record_writer(writer: &mut FxHashMap<u64, u32>, txns: &Txns, t: u32, m: &Mop, out: &mut Findings) {
     let Some(prev) = writer.insert(kv(m.key, m.val), t) else { return };
     let (done, model, needs) = match m.f {
-        MopF::Append => ("appended", "list-append", "appends"),
+        MopFn::Append => ("appended", "list-append", "appends"),
         _ => ("written", "rw-register", "writes"),
     };
     out.unknown(format!(

@@ -5,67 +5,128 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::history::{History, OpType, Process, Value};
+pub(crate) use crate::history::MopFn;
+use crate::history::{History, MopArg, OpType, Process, Value};
 
 /// Sentinel id for "no value": a nil read, or the initial state of a key.
 pub(crate) const NIL: u32 = u32::MAX;
 
-/// Naturals below this are interned through a table indexed by value, not a hash map.
+/// Naturals below this are interned through a table indexed by value (keys), or are their own
+/// ids (values), not through a hash map.
 const DENSE_LIMIT: u64 = 1 << 24;
 
-/// Interns JSON values (keys, elements) into dense `u32` ids, integers on a fast path.
+/// Interns JSON values into `u32` ids, integers on a fast path. Keys get dense ids (0, 1, ...:
+/// the checkers index arrays by key); values need only be told apart, so a natural below
+/// [`DENSE_LIMIT`] is its own id and other values get ids from [`DENSE_LIMIT`] up.
 #[derive(Default)]
 pub(crate) struct Interner {
-    /// Small naturals, by value (the common case: generated keys and elements).
+    /// Whether naturals below [`DENSE_LIMIT`] are their own ids.
+    naturals_are_ids: bool,
+    /// Small naturals' ids, by value (the common case: generated keys).
     dense: Vec<u32>,
     ints: FxHashMap<i64, u32>,
     others: FxHashMap<String, u32>,
+    /// The values with ids from `first_id()`, in id order.
     values: Vec<Value>,
 }
 
 impl Interner {
+    /// An interner of keys: dense ids.
+    pub(crate) fn keys() -> Interner {
+        Interner::default()
+    }
+
+    /// An interner of values: naturals are their own ids.
+    pub(crate) fn values() -> Interner {
+        Interner { naturals_are_ids: true, ..Interner::default() }
+    }
+
+    /// The id the first entry of `values` has.
+    fn first_id(&self) -> u32 {
+        if self.naturals_are_ids {
+            DENSE_LIMIT as u32
+        } else {
+            0
+        }
+    }
+
     /// The id of `v`, allocating one on first sight.
     pub(crate) fn intern(&mut self, v: &Value) -> u32 {
-        if let Some(i) = v.as_u64().filter(|&i| i < DENSE_LIMIT) {
-            let i = i as usize;
-            if i >= self.dense.len() {
-                self.dense.resize((i + 1).max(self.dense.len() * 2), NIL);
-            }
-            if self.dense[i] == NIL {
-                self.dense[i] = self.values.len() as u32;
-                self.values.push(v.clone());
-            }
-            return self.dense[i];
-        }
-        if let Some(i) = v.as_i64() {
-            let next = self.values.len() as u32;
-            let id = *self.ints.entry(i).or_insert(next);
-            if id == next {
-                self.values.push(v.clone());
-            }
-            return id;
+        if let Some(n) = v.as_i64() {
+            return self.intern_int(n);
         }
         let text = v.to_string();
         if let Some(&id) = self.others.get(&text) {
             return id;
         }
-        let id = self.values.len() as u32;
+        let id = self.next_id();
         self.others.insert(text, id);
         self.values.push(v.clone());
         id
     }
 
+    /// The id of the integer `n`, allocating one on first sight.
+    #[inline]
+    pub(crate) fn intern_int(&mut self, n: i64) -> u32 {
+        let natural = u64::try_from(n).ok().filter(|&i| i < DENSE_LIMIT);
+        if self.naturals_are_ids {
+            if let Some(i) = natural {
+                return i as u32;
+            }
+        }
+        let next = self.next_id();
+        let id = match natural {
+            Some(i) => {
+                let i = i as usize;
+                if i >= self.dense.len() {
+                    self.dense.resize((i + 1).max(self.dense.len() * 2), NIL);
+                }
+                if self.dense[i] == NIL {
+                    self.dense[i] = next;
+                }
+                self.dense[i]
+            }
+            None => *self.ints.entry(n).or_insert(next),
+        };
+        if id == next {
+            self.values.push(Value::Int(n));
+        }
+        id
+    }
+
+    fn next_id(&self) -> u32 {
+        self.first_id() + self.values.len() as u32
+    }
+
+    /// How many ids were given out from a table (every key; values other than small naturals).
+    pub(crate) fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The value behind an id, `None` for [`NIL`].
+    fn value(&self, id: u32) -> Option<Value> {
+        match id.checked_sub(self.first_id()) {
+            _ if id == NIL => None,
+            None => Some(Value::Int(id.into())),
+            Some(i) => self.values.get(i as usize).cloned(),
+        }
+    }
+
+    /// The id `id` of a part's interner has in `self`.
+    fn remap(&mut self, part: &Interner) -> impl Fn(u32) -> u32 {
+        let first = part.first_id();
+        let ids: Vec<u32> = part.values.iter().map(|v| self.intern(v)).collect();
+        move |id| if id < first || id == NIL { id } else { ids[(id - first) as usize] }
+    }
+
     /// The value behind an id, as text for explanations (`nil` for [`NIL`]).
     pub(crate) fn show(&self, id: u32) -> String {
-        match self.values.get(id as usize) {
-            Some(v) => v.to_string(),
-            None => "nil".to_string(),
-        }
+        self.value(id).map_or_else(|| "nil".to_string(), |v| v.to_string())
     }
 
     /// The value behind an id, as JSON (`null` for [`NIL`]).
     pub(crate) fn json(&self, id: u32) -> serde_json::Value {
-        self.values.get(id as usize).map_or(serde_json::Value::Null, Value::to_json)
+        self.value(id).map_or(serde_json::Value::Null, |v| v.to_json())
     }
 }
 
@@ -80,22 +141,11 @@ pub(crate) enum Status {
     Fail,
 }
 
-/// The function of a micro-op.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MopF {
-    /// `[:append k v]`.
-    Append,
-    /// `[:w k v]`.
-    Write,
-    /// `[:r k v]`.
-    Read,
-}
-
 /// One micro-op with interned key and value. A list read keeps its elements in the arena
 /// `Txns::elems[start..start + len]`; `val` is [`NIL`] for a nil read.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Mop {
-    pub(crate) f: MopF,
+    pub(crate) f: MopFn,
     pub(crate) key: u32,
     pub(crate) val: u32,
     pub(crate) start: u32,
@@ -118,7 +168,6 @@ pub(crate) struct Txn {
 }
 
 /// Every transaction of a history, with their micro-ops and the interners.
-#[derive(Default)]
 pub(crate) struct Txns {
     pub(crate) txns: Vec<Txn>,
     pub(crate) mops: Vec<Mop>,
@@ -129,6 +178,20 @@ pub(crate) struct Txns {
     pub(crate) op_indices: Vec<u64>,
     /// Ops whose value could not be read as a transaction: (op position, why).
     pub(crate) malformed: Vec<(usize, String)>,
+}
+
+impl Default for Txns {
+    fn default() -> Txns {
+        Txns {
+            txns: Vec::new(),
+            mops: Vec::new(),
+            elems: Vec::new(),
+            keys: Interner::keys(),
+            values: Interner::values(),
+            op_indices: Vec::new(),
+            malformed: Vec::new(),
+        }
+    }
 }
 
 /// Whether reads carry lists (list-append) or single values (registers).
@@ -176,24 +239,17 @@ pub(crate) fn parse(history: &History, shape: Shape) -> Txns {
         return parts.pop().unwrap_or_default();
     }
     let mut out = Txns::default();
-    let maps: Vec<(Vec<u32>, Vec<u32>)> = parts
-        .iter()
-        .map(|part| {
-            let keys = part.keys.values.iter().map(|v| out.keys.intern(v)).collect();
-            let values = part.values.values.iter().map(|v| out.values.intern(v)).collect();
-            (keys, values)
-        })
-        .collect();
-    parts.par_iter_mut().zip(maps.par_iter()).for_each(|(part, (keys, values))| {
+    let maps: Vec<_> = parts.iter().map(|part| (out.keys.remap(&part.keys), out.values.remap(&part.values))).collect();
+    parts.par_iter_mut().zip(maps.par_iter()).for_each(|(part, (key, value))| {
         for m in &mut part.mops {
-            m.key = keys[m.key as usize];
-            let list_read = shape == Shape::List && m.f == MopF::Read;
-            if !list_read && m.val != NIL {
-                m.val = values[m.val as usize];
+            m.key = key(m.key);
+            let list_read = shape == Shape::List && m.f == MopFn::Read;
+            if !list_read {
+                m.val = value(m.val);
             }
         }
-        for e in &mut part.elems {
-            *e = values[*e as usize];
+        if part.values.len() > 0 {
+            part.elems.iter_mut().for_each(|e| *e = value(*e));
         }
     });
     out.txns.reserve_exact(parts.iter().map(|p| p.txns.len()).sum());
@@ -258,6 +314,14 @@ fn parse_range(history: &History, completions: &[Option<usize>], from: usize, le
 
 impl Txns {
     fn push_mops(&mut self, value: &Value, keep_reads: bool, shape: Shape) -> Result<(), String> {
+        if let Some(txn) = value.as_micro_ops() {
+            for (f, key, arg) in txn.iter() {
+                let describe = || format!("[\"{}\",{key},{arg}]", f.as_str());
+                let key = self.keys.intern_int(key);
+                self.push_mop(f, key, Arg::Flat(arg), keep_reads, shape, &describe)?;
+            }
+            return Ok(());
+        }
         let Some(mops) = value.as_array() else {
             return Err(format!("the value {} is not a list of micro-ops [f key value]", short(value)));
         };
@@ -266,48 +330,112 @@ impl Txns {
                 Some(parts) if parts.len() == 3 => parts,
                 _ => return Err(format!("the micro-op {} is not [f key value]", short(mop))),
             };
-            let f = match (parts[0].as_str(), shape) {
-                (Some("r"), _) => MopF::Read,
-                (Some("append"), Shape::List) => MopF::Append,
-                (Some("w"), Shape::Register) => MopF::Write,
-                _ => {
-                    let expected = if shape == Shape::List { "r or append" } else { "r or w" };
-                    return Err(format!("the micro-op {} has function {}, expected {expected}", short(mop), parts[0]));
-                }
+            let Some(f) = parts[0].as_str().and_then(MopFn::parse) else {
+                let expected = if shape == Shape::List { "r or append" } else { "r or w" };
+                return Err(format!("the micro-op {} has function {}, expected {expected}", short(mop), parts[0]));
             };
-            if f == MopF::Read && !keep_reads {
-                continue;
-            }
             let key = self.keys.intern(&parts[1]);
-            let v = &parts[2];
-            let mut m = Mop { f, key, val: NIL, start: 0, len: 0 };
-            match (f, shape) {
-                (MopF::Read, Shape::List) if v.is_null() => {}
-                (MopF::Read, Shape::List) => {
-                    m.start = self.elems.len() as u32;
-                    m.val = 0;
-                    if let Some(ints) = v.as_ints() {
-                        for &n in ints {
-                            let id = self.values.intern(&Value::Int(n));
-                            self.elems.push(id);
-                        }
-                    } else if let Some(items) = v.as_array() {
-                        for item in items {
-                            let id = self.values.intern(item);
-                            self.elems.push(id);
-                        }
-                    } else {
-                        return Err(format!("the read {} of a list holds {}, not a list", short(mop), short(v)));
-                    }
-                    m.len = self.elems.len() as u32 - m.start;
-                }
-                (MopF::Read, Shape::Register) if v.is_null() => {}
-                _ if v.is_null() => return Err(format!("the write {} has no value", short(mop))),
-                _ => m.val = self.values.intern(v),
-            }
-            self.mops.push(m);
+            self.push_mop(f, key, Arg::Held(&parts[2]), keep_reads, shape, &|| short(mop))?;
         }
         Ok(())
+    }
+
+    /// Adds one micro-op; `describe` shows it in an error.
+    fn push_mop(
+        &mut self,
+        f: MopFn,
+        key: u32,
+        v: Arg<'_>,
+        keep_reads: bool,
+        shape: Shape,
+        describe: &dyn Fn() -> String,
+    ) -> Result<(), String> {
+        match (f, shape) {
+            (MopFn::Append, Shape::List) | (MopFn::Write, Shape::Register) | (MopFn::Read, _) => {}
+            _ => {
+                let expected = if shape == Shape::List { "r or append" } else { "r or w" };
+                return Err(format!(
+                    "the micro-op {} has function \"{}\", expected {expected}",
+                    describe(),
+                    f.as_str()
+                ));
+            }
+        }
+        if f == MopFn::Read && !keep_reads {
+            return Ok(());
+        }
+        let mut m = Mop { f, key, val: NIL, start: 0, len: 0 };
+        match (f, shape) {
+            (MopFn::Read, Shape::List) if v.is_null() => {}
+            (MopFn::Read, Shape::List) => {
+                m.start = self.elems.len() as u32;
+                m.val = 0;
+                let ints = match v {
+                    Arg::Flat(MopArg::Ints(ints)) => Some(ints),
+                    Arg::Held(v) => v.as_ints(),
+                    Arg::Flat(_) => None,
+                };
+                if let Some(ints) = ints {
+                    for &n in ints {
+                        let id = self.values.intern_int(n);
+                        self.elems.push(id);
+                    }
+                } else if let Some(items) = v.held().and_then(Value::as_array) {
+                    for item in items {
+                        let id = self.values.intern(item);
+                        self.elems.push(id);
+                    }
+                } else {
+                    return Err(format!("the read {} of a list holds {}, not a list", describe(), short(&v.value())));
+                }
+                m.len = self.elems.len() as u32 - m.start;
+            }
+            (MopFn::Read, Shape::Register) if v.is_null() => {}
+            _ if v.is_null() => return Err(format!("the write {} has no value", describe())),
+            _ => {
+                m.val = match v {
+                    Arg::Flat(MopArg::Int(n)) => self.values.intern_int(n),
+                    Arg::Held(v) => self.values.intern(v),
+                    flat => self.values.intern(&flat.value()),
+                }
+            }
+        }
+        self.mops.push(m);
+        Ok(())
+    }
+}
+
+/// A micro-op's value, as either form of transaction holds it.
+#[derive(Clone, Copy)]
+enum Arg<'a> {
+    /// From a transaction held flat ([`Value::MicroOps`]).
+    Flat(MopArg<'a>),
+    /// From a transaction held as lists of values.
+    Held(&'a Value),
+}
+
+impl Arg<'_> {
+    fn is_null(&self) -> bool {
+        match self {
+            Arg::Flat(arg) => *arg == MopArg::Null,
+            Arg::Held(v) => v.is_null(),
+        }
+    }
+
+    /// The value, when it is held as one.
+    fn held(&self) -> Option<&Value> {
+        match self {
+            Arg::Flat(_) => None,
+            Arg::Held(v) => Some(v),
+        }
+    }
+
+    /// The value (made, for a flat one).
+    fn value(&self) -> Value {
+        match self {
+            Arg::Flat(arg) => arg.to_value(),
+            Arg::Held(v) => (*v).clone(),
+        }
     }
 }
 
@@ -327,7 +455,7 @@ fn short(v: &Value) -> String {
 impl Txns {
     /// How many distinct keys the history touches.
     pub(crate) fn keys_len(&self) -> usize {
-        self.keys.values.len()
+        self.keys.len()
     }
 
     /// The `index` of the op standing for txn `t` (see [`Txns::op_pos`]), given the history.

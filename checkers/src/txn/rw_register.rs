@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::findings::Findings;
 use super::graph::{Builder, RW, WR, WW};
-use super::parse::{MopF, Status, Txns, NIL};
+use super::parse::{MopFn, Status, Txns, NIL};
 use super::{kv, record_writer, EdgeWhy, Inference};
 use crate::anomaly_kind::AnomalyKind;
 
@@ -45,7 +45,7 @@ impl Register {
             for m in txns.mops_of(t) {
                 let at = state.iter().position(|s| s.0 == m.key);
                 match m.f {
-                    MopF::Write => {
+                    MopFn::Write => {
                         record_writer(&mut writer, txns, t, m, out);
                         if let Some(i) = at {
                             let before = state[i].1;
@@ -63,7 +63,7 @@ impl Register {
                             None => last_write.push((m.key, m.val)),
                         }
                     }
-                    MopF::Read if txn.status == Status::Ok => match at {
+                    MopFn::Read if txn.status == Status::Ok => match at {
                         Some(i) => {
                             let (_, expected, _) = state[i];
                             if expected != m.val {
@@ -107,7 +107,7 @@ impl Register {
         let mut lost: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
         for &(k, r) in &self.readers {
             let (key, v) = ((k >> 32) as u32, k as u32);
-            if txns.mops_of(r).iter().any(|m| m.f == MopF::Write && m.key == key) {
+            if txns.mops_of(r).iter().any(|m| m.f == MopFn::Write && m.key == key) {
                 lost.entry(k).or_default().push(r);
             }
             if v == NIL {

@@ -1,0 +1,286 @@
+//! [`MicroOps`]: a transaction's value `[[f key value] ...]` held flat. Jepsen's transactional
+//! workloads (list-append, rw-register) write every transaction as micro-ops whose function is
+//! `r`, `append` or `w`, whose key is an integer and whose value is nil, an integer or (a
+//! list-append read) a list of integers. The readers hold such a list as one array of 24-byte
+//! micro-ops and one array of the read lists' integers, instead of a boxed list of boxed lists
+//! of values: two allocations a transaction instead of one per micro-op and read.
+//!
+//! [`Value::as_array`] still sees `[f key value]` lists (made once, on first request), so code
+//! that does not know this form reads it as any other list; the transaction checkers read it
+//! through [`MicroOps::iter`].
+
+use std::fmt;
+use std::hash::Hash;
+use std::sync::OnceLock;
+
+use serde::ser::{Serialize, SerializeTuple, Serializer};
+
+use super::value::{write_list, IntList, Value};
+
+/// The function of a micro-op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MopFn {
+    /// `r`: a read.
+    Read,
+    /// `append`: appends the value to the key's list.
+    Append,
+    /// `w`: writes the value.
+    Write,
+}
+
+impl MopFn {
+    /// The function named `name` as Jepsen writes it.
+    pub fn parse(name: &str) -> Option<MopFn> {
+        match name {
+            "r" => Some(MopFn::Read),
+            "append" => Some(MopFn::Append),
+            "w" => Some(MopFn::Write),
+            _ => None,
+        }
+    }
+
+    /// The name as Jepsen writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MopFn::Read => "r",
+            MopFn::Append => "append",
+            MopFn::Write => "w",
+        }
+    }
+}
+
+/// A micro-op's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MopArg<'a> {
+    /// nil: a write's missing value, or a read that saw nothing (or has not completed).
+    Null,
+    /// An integer.
+    Int(i64),
+    /// A list of integers (a list-append read).
+    Ints(&'a [i64]),
+}
+
+impl MopArg<'_> {
+    /// The same value as a [`Value`] (a list as [`Value::Ints`] once it is long enough for one).
+    pub fn to_value(self) -> Value {
+        match self {
+            MopArg::Null => Value::Null,
+            MopArg::Int(n) => Value::Int(n),
+            MopArg::Ints(ints) => IntList::value(ints),
+        }
+    }
+}
+
+/// One micro-op as the readers hold it: 24 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MicroOp {
+    key: i64,
+    /// The integer, or where the list starts in [`MicroOps::ints`].
+    arg: i64,
+    /// The list's length, or [`NULL_ARG`] or [`INT_ARG`].
+    len: u32,
+    f: MopFn,
+}
+
+const NULL_ARG: u32 = u32::MAX;
+const INT_ARG: u32 = u32::MAX - 1;
+
+impl MicroOp {
+    /// A micro-op whose value is nil or an integer.
+    pub(crate) fn scalar(f: MopFn, key: i64, arg: Option<i64>) -> MicroOp {
+        match arg {
+            Some(n) => MicroOp { key, arg: n, len: INT_ARG, f },
+            None => MicroOp { key, arg: 0, len: NULL_ARG, f },
+        }
+    }
+
+    /// A micro-op whose value is the `len` integers at `start` of its integer array. `None` when
+    /// the list is too long to describe (beyond 4 billion items).
+    pub(crate) fn list(f: MopFn, key: i64, start: usize, len: usize) -> Option<MicroOp> {
+        let len = u32::try_from(len).ok().filter(|&n| n < INT_ARG)?;
+        Some(MicroOp { key, arg: start as i64, len, f })
+    }
+
+    /// The same micro-op with its list `by` integers earlier in its integer array.
+    pub(crate) fn shifted(self, by: usize) -> MicroOp {
+        match self.len {
+            NULL_ARG | INT_ARG => self,
+            _ => MicroOp { arg: self.arg - by as i64, ..self },
+        }
+    }
+
+    /// Where this micro-op's list starts in its integer array, if it has one.
+    pub(crate) fn list_start(&self) -> Option<usize> {
+        match self.len {
+            NULL_ARG | INT_ARG => None,
+            _ => Some(self.arg as usize),
+        }
+    }
+
+    /// The function, the key and the value, with lists taken from `ints`.
+    pub(crate) fn view<'a>(&self, ints: &'a [i64]) -> (MopFn, i64, MopArg<'a>) {
+        let arg = match self.len {
+            NULL_ARG => MopArg::Null,
+            INT_ARG => MopArg::Int(self.arg),
+            len => MopArg::Ints(&ints[self.arg as usize..self.arg as usize + len as usize]),
+        };
+        (self.f, self.key, arg)
+    }
+
+    /// The micro-op as the list `[f key value]`.
+    pub(crate) fn to_value(self, ints: &[i64]) -> Value {
+        let (f, key, arg) = self.view(ints);
+        Value::Array(Box::new([Value::from(f.as_str()), Value::Int(key), arg.to_value()]))
+    }
+}
+
+/// A transaction's micro-ops, held flat (see the module's documentation).
+#[derive(Debug, Default)]
+pub struct MicroOps {
+    mops: Box<[MicroOp]>,
+    ints: Box<[i64]>,
+    items: OnceLock<Box<[Value]>>,
+}
+
+impl Clone for MicroOps {
+    fn clone(&self) -> MicroOps {
+        MicroOps { mops: self.mops.clone(), ints: self.ints.clone(), items: OnceLock::new() }
+    }
+}
+
+impl MicroOps {
+    /// The micro-ops, with their lists' integers in `ints`.
+    pub(crate) fn new(mops: Box<[MicroOp]>, ints: Box<[i64]>) -> MicroOps {
+        MicroOps { mops, ints, items: OnceLock::new() }
+    }
+
+    /// How many micro-ops there are.
+    pub fn len(&self) -> usize {
+        self.mops.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.mops.is_empty()
+    }
+
+    /// Each micro-op's function, key and value, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (MopFn, i64, MopArg<'_>)> + '_ {
+        self.mops.iter().map(|mop| mop.view(&self.ints))
+    }
+
+    /// The micro-ops as `[f key value]` lists, made once.
+    pub(crate) fn items(&self) -> &[Value] {
+        self.items.get_or_init(|| self.mops.iter().map(|mop| mop.to_value(&self.ints)).collect())
+    }
+
+    /// Heap bytes held (the two arrays, and the lists if they were made).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let items = self.items.get().map_or(0, |items| items.iter().map(|v| size_of::<Value>() + v.heap_bytes()).sum());
+        size_of::<MicroOps>() + size_of_val(&*self.mops) + size_of_val(&*self.ints) + items
+    }
+}
+
+impl MicroOps {
+    /// Hashes each micro-op as [`Value`] hashes the list `[f key value]`.
+    pub(crate) fn hash_items<H: std::hash::Hasher>(&self, state: &mut H) {
+        for mop in self.mops.iter() {
+            mop.to_value(&self.ints).hash(state);
+        }
+    }
+}
+
+impl fmt::Display for MopArg<'_> {
+    /// JSON text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MopArg::Null => f.write_str("null"),
+            MopArg::Int(n) => write!(f, "{n}"),
+            MopArg::Ints(ints) => write_list(f, ints.iter()),
+        }
+    }
+}
+
+impl fmt::Display for MicroOps {
+    /// JSON text, as the same lists of values print.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mops = self.iter().map(|(function, key, arg)| format!("[\"{}\",{key},{arg}]", function.as_str()));
+        write_list(f, mops)
+    }
+}
+
+impl Serialize for MopArg<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            MopArg::Null => serializer.serialize_unit(),
+            MopArg::Int(n) => serializer.serialize_i64(*n),
+            MopArg::Ints(ints) => serializer.collect_seq(ints.iter()),
+        }
+    }
+}
+
+impl Serialize for MicroOps {
+    /// As the same lists of values serialize.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter().map(MopSer))
+    }
+}
+
+/// One micro-op serialized as `[f key value]`.
+struct MopSer<'a>((MopFn, i64, MopArg<'a>));
+
+impl Serialize for MopSer<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (f, key, arg) = self.0;
+        let mut tuple = serializer.serialize_tuple(3)?;
+        tuple.serialize_element(f.as_str())?;
+        tuple.serialize_element(&key)?;
+        tuple.serialize_element(&arg)?;
+        tuple.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_micro_op_is_24_bytes() {
+        assert_eq!(size_of::<MicroOp>(), 24);
+    }
+
+    #[test]
+    fn micro_ops_read_back_as_written_and_as_lists() {
+        let ints: Box<[i64]> = Box::new([7, 8, 9, 10, 11]);
+        let mops = Box::new([
+            MicroOp::scalar(MopFn::Append, 3, Some(5)),
+            MicroOp::scalar(MopFn::Read, 4, None),
+            MicroOp::list(MopFn::Read, 3, 0, 5).unwrap(),
+            MicroOp::list(MopFn::Read, 9, 5, 0).unwrap(),
+        ]);
+        let txn = MicroOps::new(mops, ints);
+        let seen: Vec<_> = txn.iter().collect();
+        assert_eq!(
+            seen,
+            [
+                (MopFn::Append, 3, MopArg::Int(5)),
+                (MopFn::Read, 4, MopArg::Null),
+                (MopFn::Read, 3, MopArg::Ints(&[7, 8, 9, 10, 11])),
+                (MopFn::Read, 9, MopArg::Ints(&[])),
+            ]
+        );
+        let text: Vec<String> = txn.items().iter().map(Value::to_string).collect();
+        assert_eq!(text, [r#"["append",3,5]"#, r#"["r",4,null]"#, r#"["r",3,[7,8,9,10,11]]"#, r#"["r",9,[]]"#]);
+        let whole = format!("[{}]", text.join(","));
+        assert_eq!(txn.to_string(), whole);
+        assert_eq!(serde_json::to_string(&txn).unwrap(), whole);
+    }
+
+    #[test]
+    fn a_moved_list_is_found_at_its_new_place() {
+        let mop = MicroOp::list(MopFn::Read, 1, 10, 2).unwrap().shifted(8);
+        assert_eq!(mop.list_start(), Some(2));
+        assert_eq!(mop.view(&[0, 0, 4, 5]).2, MopArg::Ints(&[4, 5]));
+        assert_eq!(MicroOp::scalar(MopFn::Write, 1, Some(3)).shifted(8).view(&[]).2, MopArg::Int(3));
+    }
+}
