@@ -11,16 +11,19 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde::Deserialize;
 
 use super::atom::Atoms;
-use super::micro_ops::{MicroOp, MicroOps, MopFn};
+use super::micro_ops::{MicroOp, MicroOps, MopFn, Span};
 use super::value::{IntList, Value};
 
 /// What a reader builds values with: its [`Atoms`], the stack of values read but not yet
-/// closed into their list, and the integers of the lists among them.
+/// closed into their list, and the integers of the lists among them (as 32-bit words, see
+/// [`super::micro_ops::Ints`]).
 #[derive(Default)]
 pub(crate) struct Builder {
     /// The load's atoms.
     pub(crate) atoms: Atoms,
     stack: Vec<Item>,
+    words: Vec<u32>,
+    /// The integers of the list being closed.
     ints: Vec<i64>,
 }
 
@@ -28,9 +31,9 @@ pub(crate) struct Builder {
 enum Item {
     /// Made.
     Value(Value),
-    /// A list of integers: `len` of them from `start` in [`Builder::ints`].
-    Ints { start: usize, len: usize },
-    /// `[f key value]`, its list (if any) in [`Builder::ints`].
+    /// A list of integers, in [`Builder::words`].
+    Ints(Span),
+    /// `[f key value]`, its list (if any) in [`Builder::words`].
     Mop(MicroOp),
 }
 
@@ -38,13 +41,13 @@ enum Item {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Mark {
     stack: usize,
-    ints: usize,
+    words: usize,
 }
 
 impl Builder {
     /// Opens a list: its items are what is pushed until [`Builder::close`].
     pub(crate) fn open(&self) -> Mark {
-        Mark { stack: self.stack.len(), ints: self.ints.len() }
+        Mark { stack: self.stack.len(), words: self.words.len() }
     }
 
     /// Pushes a value that is not a list still being read.
@@ -56,31 +59,31 @@ impl Builder {
     pub(crate) fn close(&mut self, mark: Mark) {
         let items = &self.stack[mark.stack..];
         let item = if items.iter().all(|item| matches!(item, Item::Value(Value::Int(_)))) {
-            let start = self.ints.len();
+            self.ints.clear();
             self.ints.extend(items.iter().map(|item| match item {
                 Item::Value(Value::Int(n)) => *n,
                 _ => unreachable!("checked above: every item is an integer"),
             }));
-            Item::Ints { start, len: items.len() }
+            Item::Ints(Span::write(&self.ints, &mut self.words))
         } else if let Some(mop) = micro_op(items) {
             Item::Mop(mop)
         } else if items.iter().all(|item| matches!(item, Item::Mop(_))) {
             let mops = items
                 .iter()
                 .map(|item| match item {
-                    Item::Mop(mop) => mop.shifted(mark.ints),
+                    Item::Mop(mop) => mop.shifted(mark.words),
                     _ => unreachable!("checked above: every item is a micro-op"),
                 })
                 .collect();
-            let ints = self.ints[mark.ints..].into();
-            Item::Value(Value::MicroOps(Box::new(MicroOps::new(mops, ints))))
+            let words = self.words[mark.words..].into();
+            Item::Value(Value::MicroOps(Box::new(MicroOps::new(mops, words))))
         } else {
-            let values = self.stack.drain(mark.stack..).map(|item| made(item, &self.ints)).collect();
+            let values = self.stack.drain(mark.stack..).map(|item| made(item, &self.words)).collect();
             Item::Value(Value::Array(values))
         };
         self.stack.truncate(mark.stack);
-        if !matches!(item, Item::Ints { .. } | Item::Mop(_)) {
-            self.ints.truncate(mark.ints);
+        if !matches!(item, Item::Ints(_) | Item::Mop(_)) {
+            self.words.truncate(mark.words);
         }
         self.stack.push(item);
     }
@@ -88,25 +91,25 @@ impl Builder {
     /// Takes the last item off the stack, made into a value (`null` when there is none).
     pub(crate) fn pop(&mut self) -> Value {
         let Some(item) = self.stack.pop() else { return Value::Null };
-        let start = match &item {
-            Item::Ints { start, .. } => Some(*start),
-            Item::Mop(mop) => mop.list_start(),
+        let span = match &item {
+            Item::Ints(span) => Some(*span),
+            Item::Mop(mop) => mop.span(),
             Item::Value(_) => None,
         };
-        let value = made(item, &self.ints);
-        if let Some(start) = start {
-            self.ints.truncate(start);
+        let value = made(item, &self.words);
+        if let Some(span) = span {
+            self.words.truncate(span.start());
         }
         value
     }
 }
 
 /// The item as a value.
-fn made(item: Item, ints: &[i64]) -> Value {
+fn made(item: Item, words: &[u32]) -> Value {
     match item {
         Item::Value(value) => value,
-        Item::Ints { start, len } => IntList::value(&ints[start..start + len]),
-        Item::Mop(mop) => mop.to_value(ints),
+        Item::Ints(span) => IntList::value(&span.read(words).iter().collect::<Vec<_>>()),
+        Item::Mop(mop) => mop.to_value(words),
     }
 }
 
@@ -117,7 +120,7 @@ fn micro_op(items: &[Item]) -> Option<MicroOp> {
     match value {
         Item::Value(Value::Null) => Some(MicroOp::scalar(f, *key, None)),
         Item::Value(Value::Int(n)) => Some(MicroOp::scalar(f, *key, Some(*n))),
-        Item::Ints { start, len } => MicroOp::list(f, *key, *start, *len),
+        Item::Ints(span) => MicroOp::list(f, *key, *span),
         _ => None,
     }
 }
@@ -200,7 +203,7 @@ mod tests {
         let mut builder = Builder::default();
         Interning(&mut builder).deserialize(&mut serde_json::Deserializer::from_str(json)).unwrap();
         let value = builder.pop();
-        assert!(builder.stack.is_empty() && builder.ints.is_empty(), "{json} left items behind");
+        assert!(builder.stack.is_empty() && builder.words.is_empty(), "{json} left items behind");
         value
     }
 

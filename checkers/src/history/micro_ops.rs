@@ -57,7 +57,7 @@ pub enum MopArg<'a> {
     /// An integer.
     Int(i64),
     /// A list of integers (a list-append read).
-    Ints(&'a [i64]),
+    Ints(Ints<'a>),
 }
 
 impl MopArg<'_> {
@@ -66,8 +66,88 @@ impl MopArg<'_> {
         match self {
             MopArg::Null => Value::Null,
             MopArg::Int(n) => Value::Int(n),
-            MopArg::Ints(ints) => IntList::value(ints),
+            MopArg::Ints(ints) => IntList::value(&ints.iter().collect::<Vec<_>>()),
         }
+    }
+}
+
+/// A list of integers in an array of 32-bit words: one word an item when every item fits
+/// `u32` (list-append reads, as a rule), else two (low word first).
+#[derive(Clone, Copy)]
+pub struct Ints<'a> {
+    words: &'a [u32],
+    wide: bool,
+}
+
+impl<'a> Ints<'a> {
+    /// How many integers.
+    pub fn len(&self) -> usize {
+        if self.wide {
+            self.words.len() / 2
+        } else {
+            self.words.len()
+        }
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The integers, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = i64> + 'a {
+        let Ints { words, wide } = *self;
+        (0..self.len()).map(move |i| match wide {
+            true => (u64::from(words[2 * i]) | u64::from(words[2 * i + 1]) << 32) as i64,
+            false => i64::from(words[i]),
+        })
+    }
+}
+
+impl PartialEq for Ints<'_> {
+    fn eq(&self, other: &Ints<'_>) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Ints<'_> {}
+
+impl fmt::Debug for Ints<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Where a list of integers sits in an array of words (see [`Ints`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    start: usize,
+    len: usize,
+    wide: bool,
+}
+
+impl Span {
+    /// Appends `ints` to `words`, narrow when they all fit, and says where they went.
+    pub(crate) fn write(ints: &[i64], words: &mut Vec<u32>) -> Span {
+        let start = words.len();
+        let wide = !ints.iter().all(|&n| u32::try_from(n).is_ok());
+        if wide {
+            words.extend(ints.iter().flat_map(|&n| [n as u32, ((n as u64) >> 32) as u32]));
+        } else {
+            words.extend(ints.iter().map(|&n| n as u32));
+        }
+        Span { start, len: ints.len(), wide }
+    }
+
+    /// The first word.
+    pub(crate) fn start(&self) -> usize {
+        self.start
+    }
+
+    /// The integers, from `words`.
+    pub(crate) fn read(self, words: &[u32]) -> Ints<'_> {
+        let width = if self.wide { 2 } else { 1 };
+        Ints { words: &words[self.start..self.start + width * self.len], wide: self.wide }
     }
 }
 
@@ -75,15 +155,17 @@ impl MopArg<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct MicroOp {
     key: i64,
-    /// The integer, or where the list starts in [`MicroOps::ints`].
+    /// The integer, or the first word of the list in its array of words.
     arg: i64,
-    /// The list's length, or [`NULL_ARG`] or [`INT_ARG`].
+    /// The list's length (with [`WIDE`] when its items take two words), or [`NULL_ARG`] or
+    /// [`INT_ARG`].
     len: u32,
     f: MopFn,
 }
 
 const NULL_ARG: u32 = u32::MAX;
 const INT_ARG: u32 = u32::MAX - 1;
+const WIDE: u32 = 1 << 31;
 
 impl MicroOp {
     /// A micro-op whose value is nil or an integer.
@@ -94,42 +176,42 @@ impl MicroOp {
         }
     }
 
-    /// A micro-op whose value is the `len` integers at `start` of its integer array. `None` when
-    /// the list is too long to describe (beyond 4 billion items).
-    pub(crate) fn list(f: MopFn, key: i64, start: usize, len: usize) -> Option<MicroOp> {
-        let len = u32::try_from(len).ok().filter(|&n| n < INT_ARG)?;
-        Some(MicroOp { key, arg: start as i64, len, f })
+    /// A micro-op whose value is the list at `span` of its array of words. `None` when the
+    /// list is too long to describe (2 billion items or more).
+    pub(crate) fn list(f: MopFn, key: i64, span: Span) -> Option<MicroOp> {
+        let len = u32::try_from(span.len).ok().filter(|&n| n < WIDE)?;
+        Some(MicroOp { key, arg: span.start as i64, len: if span.wide { len | WIDE } else { len }, f })
     }
 
-    /// The same micro-op with its list `by` integers earlier in its integer array.
-    pub(crate) fn shifted(self, by: usize) -> MicroOp {
-        match self.len {
-            NULL_ARG | INT_ARG => self,
-            _ => MicroOp { arg: self.arg - by as i64, ..self },
-        }
-    }
-
-    /// Where this micro-op's list starts in its integer array, if it has one.
-    pub(crate) fn list_start(&self) -> Option<usize> {
+    /// Where this micro-op's list sits, if it has one.
+    pub(crate) fn span(&self) -> Option<Span> {
         match self.len {
             NULL_ARG | INT_ARG => None,
-            _ => Some(self.arg as usize),
+            len => Some(Span { start: self.arg as usize, len: (len & !WIDE) as usize, wide: len & WIDE != 0 }),
         }
     }
 
-    /// The function, the key and the value, with lists taken from `ints`.
-    pub(crate) fn view<'a>(&self, ints: &'a [i64]) -> (MopFn, i64, MopArg<'a>) {
+    /// The same micro-op with its list `by` words earlier in its array of words.
+    pub(crate) fn shifted(self, by: usize) -> MicroOp {
+        match self.span() {
+            None => self,
+            Some(_) => MicroOp { arg: self.arg - by as i64, ..self },
+        }
+    }
+
+    /// The function, the key and the value, with lists taken from `words`.
+    pub(crate) fn view<'a>(&self, words: &'a [u32]) -> (MopFn, i64, MopArg<'a>) {
         let arg = match self.len {
             NULL_ARG => MopArg::Null,
             INT_ARG => MopArg::Int(self.arg),
-            len => MopArg::Ints(&ints[self.arg as usize..self.arg as usize + len as usize]),
+            _ => MopArg::Ints(self.span().map_or(Ints { words: &[], wide: false }, |span| span.read(words))),
         };
         (self.f, self.key, arg)
     }
 
     /// The micro-op as the list `[f key value]`.
-    pub(crate) fn to_value(self, ints: &[i64]) -> Value {
-        let (f, key, arg) = self.view(ints);
+    pub(crate) fn to_value(self, words: &[u32]) -> Value {
+        let (f, key, arg) = self.view(words);
         Value::Array(Box::new([Value::from(f.as_str()), Value::Int(key), arg.to_value()]))
     }
 }
@@ -138,20 +220,21 @@ impl MicroOp {
 #[derive(Debug, Default)]
 pub struct MicroOps {
     mops: Box<[MicroOp]>,
-    ints: Box<[i64]>,
+    /// The lists' integers (see [`Ints`]).
+    words: Box<[u32]>,
     items: OnceLock<Box<[Value]>>,
 }
 
 impl Clone for MicroOps {
     fn clone(&self) -> MicroOps {
-        MicroOps { mops: self.mops.clone(), ints: self.ints.clone(), items: OnceLock::new() }
+        MicroOps { mops: self.mops.clone(), words: self.words.clone(), items: OnceLock::new() }
     }
 }
 
 impl MicroOps {
-    /// The micro-ops, with their lists' integers in `ints`.
-    pub(crate) fn new(mops: Box<[MicroOp]>, ints: Box<[i64]>) -> MicroOps {
-        MicroOps { mops, ints, items: OnceLock::new() }
+    /// The micro-ops, with their lists' integers in `words`.
+    pub(crate) fn new(mops: Box<[MicroOp]>, words: Box<[u32]>) -> MicroOps {
+        MicroOps { mops, words, items: OnceLock::new() }
     }
 
     /// How many micro-ops there are.
@@ -166,18 +249,18 @@ impl MicroOps {
 
     /// Each micro-op's function, key and value, in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (MopFn, i64, MopArg<'_>)> + '_ {
-        self.mops.iter().map(|mop| mop.view(&self.ints))
+        self.mops.iter().map(|mop| mop.view(&self.words))
     }
 
     /// The micro-ops as `[f key value]` lists, made once.
     pub(crate) fn items(&self) -> &[Value] {
-        self.items.get_or_init(|| self.mops.iter().map(|mop| mop.to_value(&self.ints)).collect())
+        self.items.get_or_init(|| self.mops.iter().map(|mop| mop.to_value(&self.words)).collect())
     }
 
     /// Heap bytes held (the two arrays, and the lists if they were made).
     pub(crate) fn heap_bytes(&self) -> usize {
         let items = self.items.get().map_or(0, |items| items.iter().map(|v| size_of::<Value>() + v.heap_bytes()).sum());
-        size_of::<MicroOps>() + size_of_val(&*self.mops) + size_of_val(&*self.ints) + items
+        size_of::<MicroOps>() + size_of_val(&*self.mops) + size_of_val(&*self.words) + items
     }
 }
 
@@ -185,7 +268,7 @@ impl MicroOps {
     /// Hashes each micro-op as [`Value`] hashes the list `[f key value]`.
     pub(crate) fn hash_items<H: std::hash::Hasher>(&self, state: &mut H) {
         for mop in self.mops.iter() {
-            mop.to_value(&self.ints).hash(state);
+            mop.to_value(&self.words).hash(state);
         }
     }
 }
@@ -251,36 +334,42 @@ mod tests {
 
     #[test]
     fn micro_ops_read_back_as_written_and_as_lists() {
-        let ints: Box<[i64]> = Box::new([7, 8, 9, 10, 11]);
+        let mut words = Vec::new();
+        let long = Span::write(&[7, 8, 9, 10, 11], &mut words);
+        let empty = Span::write(&[], &mut words);
+        let wide = Span::write(&[-1, 1 << 40, 3], &mut words);
+        assert_eq!(words.len(), 5 + 6, "narrow items take a word, wide ones two");
         let mops = Box::new([
             MicroOp::scalar(MopFn::Append, 3, Some(5)),
             MicroOp::scalar(MopFn::Read, 4, None),
-            MicroOp::list(MopFn::Read, 3, 0, 5).unwrap(),
-            MicroOp::list(MopFn::Read, 9, 5, 0).unwrap(),
+            MicroOp::list(MopFn::Read, 3, long).unwrap(),
+            MicroOp::list(MopFn::Read, 9, empty).unwrap(),
+            MicroOp::list(MopFn::Read, 1, wide).unwrap(),
         ]);
-        let txn = MicroOps::new(mops, ints);
-        let seen: Vec<_> = txn.iter().collect();
-        assert_eq!(
-            seen,
-            [
-                (MopFn::Append, 3, MopArg::Int(5)),
-                (MopFn::Read, 4, MopArg::Null),
-                (MopFn::Read, 3, MopArg::Ints(&[7, 8, 9, 10, 11])),
-                (MopFn::Read, 9, MopArg::Ints(&[])),
-            ]
-        );
+        let txn = MicroOps::new(mops, words.into());
+        let seen: Vec<_> = txn.iter().map(|(f, key, arg)| (f, key, arg.to_value().to_string())).collect();
+        let expected = [
+            (MopFn::Append, 3, "5"),
+            (MopFn::Read, 4, "null"),
+            (MopFn::Read, 3, "[7,8,9,10,11]"),
+            (MopFn::Read, 9, "[]"),
+            (MopFn::Read, 1, "[-1,1099511627776,3]"),
+        ]
+        .map(|(f, key, arg)| (f, key, arg.to_string()));
+        assert_eq!(seen, expected);
         let text: Vec<String> = txn.items().iter().map(Value::to_string).collect();
-        assert_eq!(text, [r#"["append",3,5]"#, r#"["r",4,null]"#, r#"["r",3,[7,8,9,10,11]]"#, r#"["r",9,[]]"#]);
         let whole = format!("[{}]", text.join(","));
+        assert_eq!(text[2], r#"["r",3,[7,8,9,10,11]]"#);
         assert_eq!(txn.to_string(), whole);
         assert_eq!(serde_json::to_string(&txn).unwrap(), whole);
     }
 
     #[test]
     fn a_moved_list_is_found_at_its_new_place() {
-        let mop = MicroOp::list(MopFn::Read, 1, 10, 2).unwrap().shifted(8);
-        assert_eq!(mop.list_start(), Some(2));
-        assert_eq!(mop.view(&[0, 0, 4, 5]).2, MopArg::Ints(&[4, 5]));
+        let mut words = vec![0; 10];
+        let span = Span::write(&[4, 5], &mut words);
+        let mop = MicroOp::list(MopFn::Read, 1, span).unwrap().shifted(8);
+        assert_eq!(mop.view(&words[8..]).2.to_value().to_string(), "[4,5]");
         assert_eq!(MicroOp::scalar(MopFn::Write, 1, Some(3)).shifted(8).view(&[]).2, MopArg::Int(3));
     }
 }

@@ -370,16 +370,10 @@ impl Txns {
             (MopFn::Read, Shape::List) => {
                 m.start = self.elems.len() as u32;
                 m.val = 0;
-                let ints = match v {
-                    Arg::Flat(MopArg::Ints(ints)) => Some(ints),
-                    Arg::Held(v) => v.as_ints(),
-                    Arg::Flat(_) => None,
-                };
-                if let Some(ints) = ints {
-                    for &n in ints {
-                        let id = self.values.intern_int(n);
-                        self.elems.push(id);
-                    }
+                if let Arg::Flat(MopArg::Ints(ints)) = v {
+                    self.push_elems(ints.iter());
+                } else if let Some(ints) = v.held().and_then(Value::as_ints) {
+                    self.push_elems(ints.iter().copied());
                 } else if let Some(items) = v.held().and_then(Value::as_array) {
                     for item in items {
                         let id = self.values.intern(item);
@@ -402,6 +396,14 @@ impl Txns {
         }
         self.mops.push(m);
         Ok(())
+    }
+
+    /// Adds the elements of a list read.
+    fn push_elems(&mut self, ints: impl Iterator<Item = i64>) {
+        for n in ints {
+            let id = self.values.intern_int(n);
+            self.elems.push(id);
+        }
     }
 }
 
