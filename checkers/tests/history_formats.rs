@@ -157,3 +157,66 @@ fn long_integer_lists_are_held_as_integers_and_equal_the_same_items() {
         assert_eq!(long[3], Value::from(-4));
     }
 }
+
+/// A Jepsen history of `pairs` writes, one op map per line. The first completion at or after
+/// byte `from` carries an error message of `len` bytes whose lines all start with `{`, as op
+/// lines do: wherever the reader cuts a batch inside it, it cuts mid-form.
+fn long_edn(pairs: u64, from: usize, len: usize) -> String {
+    let mut text = String::new();
+    let mut long_error = Some("{:type :ok}\n".repeat(len / 12));
+    for i in 0..pairs {
+        let (p, t) = (i % 5, 10 * i);
+        text.push_str(&format!(
+            "{{:index {}, :time {t}, :type :invoke, :process {p}, :f :write, :value {i}}}\n",
+            2 * i
+        ));
+        let error = match text.len() >= from {
+            true => long_error.take().map(|e| format!(", :error \"timed out\n{e}\"")).unwrap_or_default(),
+            false => String::new(),
+        };
+        text.push_str(&format!(
+            "{{:index {}, :time {}, :type :ok, :process {p}, :f :write{error}}}\n",
+            2 * i + 1,
+            t + 5
+        ));
+    }
+    text
+}
+
+/// Loads `text` on 2 threads: the reader cuts each 16 MiB batch into 4 pieces, at about 4, 8
+/// and 12 MiB.
+fn load_on_two_threads(text: &str) -> checkers::history::History {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    pool.install(|| load_str(text, "h.edn")).unwrap()
+}
+
+#[test]
+fn long_edn_read_in_parallel_pieces_equals_the_same_ops_read_as_one_vector() {
+    const MIB: usize = 1 << 20;
+    // A form across the first cut: the first piece ends mid-form, the rest is read as a stream.
+    // Across the second: the second piece ends mid-form, the next batch starts at its last op.
+    for (from, len) in [(MIB, 5 * MIB), (5 * MIB, 4 * MIB)] {
+        let lines = long_edn(150_000, from, len);
+        assert!(lines.len() > 20 * MIB, "two batches of the reader");
+        let pieces = load_on_two_threads(&lines);
+        let stream = load_str(&format!("[{lines}]"), "h.edn").unwrap();
+        assert_eq!(pieces.ops.len(), 300_000);
+        assert!(pieces.ops == stream.ops, "the same ops, in the same order");
+        assert!((0..pieces.ops.len()).all(|i| pieces.location(i) == stream.location(i)), "the same lines");
+        assert!(pieces.ops.iter().any(|op| op.error.as_deref().is_some_and(|e| e.len() > len / 2)));
+        assert_eq!(pieces.warnings, stream.warnings);
+    }
+
+    let lines = long_edn(150_000, usize::MAX, 0);
+    let broken = lines.replacen(":index 250000, :time", ":index 250000, :time }", 1);
+    let err = load_str(&broken, "h.edn").unwrap_err().to_string();
+    let line = lines[..lines.find(":index 250000,").unwrap()].matches('\n').count() + 1;
+    assert!(err.starts_with(&format!("h.edn: line {line}:")), "{err}");
+
+    let torn = format!("{lines}{{:index 300000, :ti");
+    let history = load_str(&torn, "h.edn").unwrap();
+    assert_eq!(history.ops.len(), 300_000);
+    let last = lines.matches('\n').count() + 1;
+    let said = history.warnings.iter().any(|w| w.contains(&format!("line {last}:")) && w.contains("torn"));
+    assert!(said, "{:?}", history.warnings);
+}

@@ -13,6 +13,8 @@
 
 use std::io::BufRead;
 
+use rayon::prelude::*;
+
 use super::atom::Atoms;
 use super::builder::Builder;
 use super::error::{HistoryError, Location};
@@ -21,24 +23,54 @@ use super::loaded::History;
 use super::op::{Op, OpType, Process, Value};
 
 /// Parses an EDN history, or a JSON array of op objects (`json`). Validation is the caller's.
-pub(crate) fn parse<R: BufRead>(input: Input<R>, file: &str, json: bool) -> Result<History, HistoryError> {
-    let mut reader = Reader { input, builder: Builder::default(), scratch: Vec::new(), depth: 0, json };
-    let mut ops = Vec::new();
-    let mut defaults = Defaults::default();
-    let mut warnings = Vec::new();
+/// A file of one op map per line is read in batches of lines parsed in parallel pieces; any
+/// other (a vector of ops, JSON) is read as one stream.
+pub(crate) fn parse<R: BufRead>(mut input: Input<R>, file: &str, json: bool) -> Result<History, HistoryError> {
+    let first = input.peek().map_err(|e| malformed(file, Location::Line(input.line), e.message()))?;
+    let mut read = Read::default();
+    if !json && matches!(first, Some(b'{' | b'#')) {
+        parse_lines(input, file, &mut read)?;
+    } else {
+        parse_forms(input, file, json, &mut read)?;
+    }
+    read.defaults.settle(&mut read.ops, file, &mut read.warnings);
+    Ok(History { header: None, ops: read.ops, places: read.places, warnings: read.warnings, places_are_lines: true })
+}
+
+/// The ops read so far, with their lines, the fields they lacked and the reader's warnings.
+#[derive(Default)]
+struct Read {
+    ops: Vec<Op>,
+    places: Vec<u32>,
+    defaults: Defaults,
+    warnings: Vec<String>,
+}
+
+/// The error for `e`, found at `line` unless it names its own.
+fn read_error(file: &str, e: ReadError, line: u32) -> HistoryError {
+    let at = Location::Line(e.line.unwrap_or(line));
+    match e.rule {
+        Some(rule) => HistoryError::Invalid { file: file.to_string(), at, rule, message: e.message },
+        None => malformed(file, at, e.message),
+    }
+}
+
+/// The warning for a torn last line at `line`.
+fn torn(file: &str, line: u32, e: &ReadError) -> String {
+    format!("{file}: line {line}: dropped a torn last line ({})", e.message)
+}
+
+/// Reads the rest of the input as one stream of forms, after the ops in `read`: a vector (or
+/// list) of op maps, or op maps.
+fn parse_forms<R: BufRead>(input: Input<R>, file: &str, json: bool, read: &mut Read) -> Result<(), HistoryError> {
+    let mut reader = Reader::new(input, json);
     let mut in_vector = false;
     loop {
-        let fail = |e: ReadError, r: &Reader<R>| {
-            let at = Location::Line(e.line.unwrap_or(r.input.line));
-            match e.rule {
-                Some(rule) => HistoryError::Invalid { file: file.to_string(), at, rule, message: e.message },
-                None => malformed(file, at, e.message),
-            }
-        };
+        let fail = |e: ReadError, r: &Reader<R>| read_error(file, e, r.input.line);
         reader.skip_blank().map_err(|e| fail(e, &reader))?;
         let start = reader.input.line;
         let Some(b) = reader.input.peek().map_err(|e| fail(e.into(), &reader))? else { break };
-        if ops.is_empty() && !in_vector && (b == b'[' || b == b'(') {
+        if read.ops.is_empty() && !in_vector && (b == b'[' || b == b'(') {
             reader.input.next_byte().map_err(|e| fail(e.into(), &reader))?;
             in_vector = true;
             let close = if b == b'[' { b']' } else { b')' };
@@ -58,25 +90,158 @@ pub(crate) fn parse<R: BufRead>(input: Input<R>, file: &str, json: bool) -> Resu
                         ))
                     }
                     Some(_) => {
-                        let op = reader.op(&mut defaults).map_err(|e| fail(e, &reader))?;
-                        ops.push((op, line));
+                        let op = reader.op(&mut read.defaults).map_err(|e| fail(e, &reader))?;
+                        read.ops.push(op);
+                        read.places.push(line);
                     }
                 }
             }
             continue;
         }
-        match reader.op(&mut defaults) {
-            Ok(op) => ops.push((op, start)),
-            Err(e) if e.at_end && !ops.is_empty() && reader.input.line == start => {
-                warnings.push(format!("{file}: line {start}: dropped a torn last line ({})", e.message));
+        match reader.op(&mut read.defaults) {
+            Ok(op) => {
+                read.ops.push(op);
+                read.places.push(start);
+            }
+            Err(e) if e.at_end && !read.ops.is_empty() && reader.input.line == start => {
+                read.warnings.push(torn(file, start, &e));
                 break;
             }
             Err(e) => return Err(fail(e, &reader)),
         }
     }
-    defaults.settle(&mut ops, file, &mut warnings);
-    let (ops, places): (Vec<Op>, Vec<u32>) = ops.into_iter().unzip();
-    Ok(History { header: None, ops, places, warnings, places_are_lines: true })
+    Ok(())
+}
+
+/// Bytes of whole lines read at a time by [`parse_lines`].
+const BATCH_BYTES: usize = 16 << 20;
+
+/// The smallest piece worth a thread of its own.
+const MIN_PIECE_BYTES: usize = 256 << 10;
+
+/// Reads one op map per line, a batch of lines at a time, each batch cut into pieces at lines
+/// that start with `{` and parsed in parallel. A cut can fall inside a form that spans lines
+/// (a string holding a line break): the piece before it then ends mid-form, so the pieces after
+/// it are dropped and reading goes on from that piece's last whole op: in the next batch, or,
+/// when it was the batch's first piece, as one stream to the end. So the ops are always those a
+/// stream reader would read.
+fn parse_lines<R: BufRead>(mut input: Input<R>, file: &str, read: &mut Read) -> Result<(), HistoryError> {
+    let (mut batch, mut carry) = (Vec::new(), Vec::new());
+    let mut first_line = input.line;
+    loop {
+        let more = input
+            .read_lines(&mut batch, BATCH_BYTES)
+            .map_err(|e| malformed(file, Location::Line(input.line), e.message()))?;
+        batch.splice(0..0, carry.drain(..));
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let cuts = cuts(&batch, rayon::current_num_threads() * 2);
+        let pieces: Vec<Piece> = cuts.par_windows(2).map(|w| Piece::parse(&batch[w[0]..w[1]])).collect();
+        let mut line = first_line;
+        for (k, piece) in pieces.into_iter().enumerate() {
+            read.ops.extend(piece.ops);
+            read.places.extend(piece.places.iter().map(|local| line + local));
+            read.defaults.merge(&piece.defaults);
+            let Some(e) = piece.stop else {
+                line += piece.lines;
+                continue;
+            };
+            let e = ReadError { line: e.line.map(|local| line + local), ..e };
+            let clean_line = line + piece.clean_lines;
+            if !e.at_end {
+                return Err(read_error(file, e, clean_line));
+            }
+            if k + 2 == cuts.len() && !more {
+                if read.ops.is_empty() || piece.torn_lines > 0 {
+                    return Err(read_error(file, e, clean_line));
+                }
+                read.warnings.push(torn(file, clean_line, &e));
+                return Ok(());
+            }
+            let rest = batch[cuts[k] + piece.clean_bytes..].to_vec();
+            if k == 0 {
+                return parse_forms(input.after(rest, clean_line), file, false, read);
+            }
+            carry = rest;
+            line = clean_line;
+            break;
+        }
+        first_line = if carry.is_empty() { input.line } else { line };
+        if carry.is_empty() && !more {
+            return Ok(());
+        }
+    }
+}
+
+/// Where to cut `batch` into about `n` pieces: at the start of lines that begin with `{`.
+fn cuts(batch: &[u8], n: usize) -> Vec<usize> {
+    let size = batch.len().div_ceil(n.max(1)).max(MIN_PIECE_BYTES);
+    let mut cuts = vec![0];
+    let mut at = size;
+    while at < batch.len() {
+        let Some(i) = batch[at..].windows(2).position(|w| w == b"\n{") else { break };
+        cuts.push(at + i + 1);
+        at += i + 1 + size;
+    }
+    cuts.push(batch.len());
+    cuts
+}
+
+/// The ops of one piece, lines counted from its first (0), and where its last whole op ended.
+#[derive(Default)]
+struct Piece {
+    ops: Vec<Op>,
+    places: Vec<u32>,
+    defaults: Defaults,
+    /// Line ends in the piece (when it was read to its end).
+    lines: u32,
+    /// Bytes and line ends up to the end of the last whole op (and the blanks after it).
+    clean_bytes: usize,
+    clean_lines: u32,
+    /// Line ends between the last whole op and the end (when it stopped at the end mid-form).
+    torn_lines: u32,
+    /// Why it stopped before its end.
+    stop: Option<ReadError>,
+}
+
+impl Piece {
+    fn parse(bytes: &[u8]) -> Piece {
+        let limits = super::input::ReadLimits { max_bytes: u64::MAX };
+        let mut reader = Reader::new(Input::new(bytes, limits), false);
+        let mut piece = Piece::default();
+        loop {
+            if let Err(e) = reader.skip_blank() {
+                piece.stop = Some(ReadError { line: Some(e.line.map_or(reader.input.line - 1, |l| l - 1)), ..e });
+                break;
+            }
+            (piece.clean_bytes, piece.clean_lines) = (reader.input.progress().0 as usize, reader.input.line - 1);
+            match reader.input.peek() {
+                Ok(None) => break,
+                Ok(Some(_)) => {}
+                Err(e) => {
+                    piece.stop = Some(ReadError { line: Some(reader.input.line - 1), ..e.into() });
+                    break;
+                }
+            }
+            match reader.op(&mut piece.defaults) {
+                Ok(op) => {
+                    piece.ops.push(op);
+                    piece.places.push(piece.clean_lines);
+                }
+                Err(e) => {
+                    let here = reader.input.line - 1;
+                    if e.at_end {
+                        piece.torn_lines = here - piece.clean_lines;
+                    }
+                    piece.stop = Some(ReadError { line: Some(e.line.map_or(here, |l| l - 1)), ..e });
+                    break;
+                }
+            }
+        }
+        piece.lines = reader.input.line - 1;
+        piece
+    }
 }
 
 fn malformed(file: &str, at: Location, message: String) -> HistoryError {
@@ -121,12 +286,20 @@ struct Defaults {
 }
 
 impl Defaults {
+    /// Adds what another piece of the file lacked.
+    fn merge(&mut self, other: &Defaults) {
+        self.no_index |= other.no_index;
+        self.no_time |= other.no_time;
+        self.no_process |= other.no_process;
+        self.no_f |= other.no_f;
+    }
+
     /// Gives every op file positions when any op lacked `:index` (or `:time`), raises times to
     /// keep file order, and says what was assumed in one warning.
-    fn settle(&self, ops: &mut [(Op, u32)], file: &str, warnings: &mut Vec<String>) {
+    fn settle(&self, ops: &mut [Op], file: &str, warnings: &mut Vec<String>) {
         let mut latest = 0;
         let mut raised = 0usize;
-        for (position, (op, _)) in ops.iter_mut().enumerate() {
+        for (position, op) in ops.iter_mut().enumerate() {
             if self.no_index {
                 op.index = position as u64;
             }
@@ -205,6 +378,10 @@ fn is_delimiter(b: u8) -> bool {
 }
 
 impl<R: BufRead> Reader<R> {
+    fn new(input: Input<R>, json: bool) -> Reader<R> {
+        Reader { input, builder: Builder::default(), scratch: Vec::new(), depth: 0, json }
+    }
+
     /// Skips whitespace, commas, `;` comments and `#_` discarded forms.
     fn skip_blank(&mut self) -> Result<(), ReadError> {
         loop {

@@ -76,6 +76,18 @@ impl<R: BufRead> Input<R> {
         Input { size_hint: bytes, ..self }
     }
 
+    /// The rest of the input with `bytes` (read from it already, from line `line` on) before it.
+    pub(crate) fn after(self, bytes: Vec<u8>, line: u32) -> Input<std::io::Chain<std::io::Cursor<Vec<u8>>, R>> {
+        let read = self.read - bytes.len() as u64;
+        Input {
+            inner: std::io::Read::chain(std::io::Cursor::new(bytes), self.inner),
+            read,
+            cap: self.cap,
+            size_hint: self.size_hint,
+            line,
+        }
+    }
+
     /// The bytes read so far and the bytes expected in all (0 when unknown).
     pub(crate) fn progress(&self) -> (u64, u64) {
         (self.read, self.size_hint)
@@ -146,7 +158,7 @@ impl<R: BufRead> Input<R> {
                 return Ok(false);
             }
             let take = if out.len() < target {
-                buf.len()
+                buf.len().min(target - out.len())
             } else {
                 buf.iter().position(|&b| b == b'\n').map_or(buf.len(), |i| i + 1)
             };
