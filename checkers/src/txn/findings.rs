@@ -47,4 +47,42 @@ impl Findings {
             self.unknown.push(reason);
         }
     }
+
+    /// Adds what another part of the same check found after it, as if found here in order.
+    pub(crate) fn absorb(&mut self, other: Findings) {
+        for (kind, count) in other.counts {
+            *self.counts.entry(kind).or_default() += count;
+        }
+        for (kind, examples) in other.examples {
+            let list = self.examples.entry(kind).or_default();
+            let room = EXAMPLES_PER_CLASS.saturating_sub(list.len());
+            list.extend(examples.into_iter().take(room));
+        }
+        for reason in other.unknown {
+            self.unknown(reason);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absorbed_findings_read_as_if_found_in_order() {
+        let (mut first, mut second) = (Findings::default(), Findings::default());
+        for i in 0..5 {
+            first.add(AnomalyKind::G1a, vec![i], format!("first {i}"));
+            second.add(AnomalyKind::G1a, vec![10 + i], format!("second {i}"));
+        }
+        second.add(AnomalyKind::G1b, vec![20], "only in the second".to_string());
+        first.unknown("gap".to_string());
+        second.unknown("gap".to_string());
+        first.absorb(second);
+        assert_eq!(first.counts[&AnomalyKind::G1a.to_string()], 10);
+        assert_eq!(first.counts[&AnomalyKind::G1b.to_string()], 1);
+        let kept: Vec<u64> = first.examples[&AnomalyKind::G1a.to_string()].iter().map(|a| a.ops[0]).collect();
+        assert_eq!(kept, [0, 1, 2, 3, 4, 10, 11, 12], "the first examples, in order, up to the cap");
+        assert_eq!(first.unknown, ["gap"]);
+    }
 }

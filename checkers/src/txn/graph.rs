@@ -37,6 +37,17 @@ impl Builder {
         Builder { n, edges: Vec::new() }
     }
 
+    /// An empty builder over the same nodes, to collect edges beside this one (on another
+    /// thread) and [`Builder::join`] them after.
+    pub(crate) fn fork(&self) -> Builder {
+        Builder::new(self.n)
+    }
+
+    /// Adds the edges a [`Builder::fork`] collected.
+    pub(crate) fn join(&mut self, other: Builder) {
+        self.edges.extend(other.edges);
+    }
+
     /// Adds a node (a moment), returning its id.
     pub(crate) fn add_node(&mut self) -> u32 {
         self.n += 1;

@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::findings::Findings;
 use super::graph::{Builder, RW, WR, WW};
-use super::parse::{Mop, MopFn, Status, Txns, NIL};
+use super::parse::{Mop, MopFn, Status, Txn, Txns, NIL};
 use super::{kv, record_writer, EdgeWhy, Inference};
 use crate::anomaly_kind::AnomalyKind;
 
@@ -106,52 +106,69 @@ impl ListAppend {
         la.read_anomalies(txns, &intermediate, out)
     }
 
-    /// Checks every committed read against the orders, collecting readers for rw edges.
-    fn read_anomalies(mut self, txns: &Txns, intermediate: &FxHashSet<u64>, out: &mut Findings) -> ListAppend {
-        let mut readers = Vec::new();
-        for (t, txn) in txns.txns.iter().enumerate() {
-            if txn.status != Status::Ok {
+    /// Checks committed txn `t`'s reads against the orders, and adds the versions it read
+    /// (with `t`) to `readers`.
+    fn committed_reads(
+        &self,
+        txns: &Txns,
+        t: u32,
+        txn: &Txn,
+        intermediate: &FxHashSet<u64>,
+        found: &mut Findings,
+        readers: &mut Vec<(u32, u32)>,
+    ) {
+        if txn.status != Status::Ok {
+            return;
+        }
+        let mops = txns.mops_of(t);
+        self.internal(txns, t, mops, found);
+        self.append_order(txns, t, mops, found);
+        for m in mops.iter().filter(|m| m.f == MopFn::Read) {
+            let list = if m.val == NIL { &[][..] } else { txns.list(m) };
+            let last = list.last().copied().unwrap_or(NIL);
+            let order = &self.order[m.key as usize];
+            if list.len() > order.len() || order[..list.len()] != *list {
+                self.not_prefix(txns, t, m, list, found);
+                if let Some(v) = self.version(m.key, last) {
+                    readers.push((v, t));
+                }
+            } else {
+                readers.push((self.base[m.key as usize] + list.len() as u32, t));
+            }
+            if last == NIL {
                 continue;
             }
-            let t = t as u32;
-            let mops = txns.mops_of(t);
-            self.internal(txns, t, mops, out);
-            self.append_order(txns, t, mops, out);
-            for m in mops.iter().filter(|m| m.f == MopFn::Read) {
-                let list = if m.val == NIL { &[][..] } else { txns.list(m) };
-                let last = list.last().copied().unwrap_or(NIL);
-                let order = &self.order[m.key as usize];
-                if list.len() > order.len() || order[..list.len()] != *list {
-                    self.not_prefix(txns, t, m, list, out);
-                    if let Some(v) = self.version(m.key, last) {
-                        readers.push((v, t));
-                    }
-                } else {
-                    readers.push((self.base[m.key as usize] + list.len() as u32, t));
-                }
-                if last == NIL {
-                    continue;
-                }
-                if intermediate.contains(&kv(m.key, last)) {
-                    if let Some(&w) = self.writer.get(&kv(m.key, last)) {
-                        if w != t {
-                            out.add(
-                                AnomalyKind::G1b,
-                                vec![txns.op_index(t), txns.op_index(w)],
-                                format!(
-                                    "op {} read key {} = {} ending in {}, an intermediate append of op {}, which appended more to key {} afterwards",
-                                    txns.op_index(t),
-                                    txns.keys.show(m.key),
-                                    show_list(txns, list),
-                                    txns.values.show(last),
-                                    txns.op_index(w),
-                                    txns.keys.show(m.key)
-                                ),
-                            );
-                        }
+            if intermediate.contains(&kv(m.key, last)) {
+                if let Some(&w) = self.writer.get(&kv(m.key, last)) {
+                    if w != t {
+                        found.add(
+                            AnomalyKind::G1b,
+                            vec![txns.op_index(t), txns.op_index(w)],
+                            format!(
+                                "op {} read key {} = {} ending in {}, an intermediate append of op {}, which appended more to key {} afterwards",
+                                txns.op_index(t),
+                                txns.keys.show(m.key),
+                                show_list(txns, list),
+                                txns.values.show(last),
+                                txns.op_index(w),
+                                txns.keys.show(m.key)
+                            ),
+                        );
                     }
                 }
             }
+        }
+    }
+
+    /// Checks every committed read against the orders, collecting readers for rw edges.
+    fn read_anomalies(mut self, txns: &Txns, intermediate: &FxHashSet<u64>, out: &mut Findings) -> ListAppend {
+        let parts = txns.per_chunk(Default::default, |t, txn, (found, readers): &mut (Findings, Vec<(u32, u32)>)| {
+            self.committed_reads(txns, t, txn, intermediate, found, readers)
+        });
+        let mut readers = Vec::with_capacity(parts.iter().map(|(_, part)| part.len()).sum());
+        for (found, part) in parts {
+            out.absorb(found);
+            readers.extend(part);
         }
         // Counting sort of (version, reader) into CSR.
         let mut offsets = vec![0u32; self.version_writer.len() + 1];
@@ -390,46 +407,52 @@ impl ListAppend {
     }
 }
 
+impl ListAppend {
+    /// The ww, wr and rw edges into txn `t`.
+    fn txn_edges(&self, txns: &Txns, t: u32, txn: &Txn, b: &mut Builder) {
+        if txn.status == Status::Fail {
+            return;
+        }
+        for m in txns.mops_of(t) {
+            match m.f {
+                MopFn::Read if txn.status == Status::Ok && m.val != NIL && m.len > 0 => {
+                    let last = txns.list(m)[m.len as usize - 1];
+                    let order = &self.order[m.key as usize];
+                    // A read whose last element sits at its own length in the order is a
+                    // prefix; its version's writer is at hand.
+                    let w = if order.get(m.len as usize - 1) == Some(&last) {
+                        Some(self.version_writer[(self.base[m.key as usize] + m.len) as usize])
+                    } else {
+                        self.writer.get(&kv(m.key, last)).copied()
+                    };
+                    if let Some(w) = w.filter(|&w| w != NIL && txns.txns[w as usize].status != Status::Fail) {
+                        b.link(w, t, WR);
+                    }
+                }
+                MopFn::Append => {
+                    let base = self.base[m.key as usize];
+                    let prev = match self.pos.get(&kv(m.key, m.val)) {
+                        Some(&p) => base + p,
+                        None => base + self.order[m.key as usize].len() as u32,
+                    };
+                    let w = self.version_writer[prev as usize];
+                    if w != NIL && txns.txns[w as usize].status != Status::Fail {
+                        b.link(w, t, WW);
+                    }
+                    for &r in self.readers_of_version(prev) {
+                        b.link(r, t, RW);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 impl Inference for ListAppend {
     fn edges(&self, txns: &Txns, b: &mut Builder) {
-        for (t, txn) in txns.txns.iter().enumerate() {
-            if txn.status == Status::Fail {
-                continue;
-            }
-            let t = t as u32;
-            for m in txns.mops_of(t) {
-                match m.f {
-                    MopFn::Read if txn.status == Status::Ok && m.val != NIL && m.len > 0 => {
-                        let last = txns.list(m)[m.len as usize - 1];
-                        let order = &self.order[m.key as usize];
-                        // A read whose last element sits at its own length in the order is a
-                        // prefix; its version's writer is at hand.
-                        let w = if order.get(m.len as usize - 1) == Some(&last) {
-                            Some(self.version_writer[(self.base[m.key as usize] + m.len) as usize])
-                        } else {
-                            self.writer.get(&kv(m.key, last)).copied()
-                        };
-                        if let Some(w) = w.filter(|&w| w != NIL && txns.txns[w as usize].status != Status::Fail) {
-                            b.link(w, t, WR);
-                        }
-                    }
-                    MopFn::Append => {
-                        let base = self.base[m.key as usize];
-                        let prev = match self.pos.get(&kv(m.key, m.val)) {
-                            Some(&p) => base + p,
-                            None => base + self.order[m.key as usize].len() as u32,
-                        };
-                        let w = self.version_writer[prev as usize];
-                        if w != NIL && txns.txns[w as usize].status != Status::Fail {
-                            b.link(w, t, WW);
-                        }
-                        for &r in self.readers_of_version(prev) {
-                            b.link(r, t, RW);
-                        }
-                    }
-                    _ => {}
-                }
-            }
+        for part in txns.per_chunk(|| b.fork(), |t, txn, part| self.txn_edges(txns, t, txn, part)) {
+            b.join(part);
         }
     }
 

@@ -213,6 +213,27 @@ impl Txns {
         &self.elems[m.start as usize..(m.start + m.len) as usize]
     }
 
+    /// Runs `each` on every txn, in chunks on all threads, each chunk into its own `init()`:
+    /// the parts, in txn order.
+    pub(crate) fn per_chunk<T: Send>(
+        &self,
+        init: impl Fn() -> T + Sync,
+        each: impl Fn(u32, &Txn, &mut T) + Sync,
+    ) -> Vec<T> {
+        let size = chunk_len(self.txns.len());
+        self.txns
+            .par_chunks(size)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let mut part = init();
+                for (j, txn) in chunk.iter().enumerate() {
+                    each((i * size + j) as u32, txn, &mut part);
+                }
+                part
+            })
+            .collect()
+    }
+
     /// The op (position) that best stands for txn `t`: its completion, else its invocation.
     pub(crate) fn op_pos(&self, t: u32) -> usize {
         let txn = &self.txns[t as usize];
@@ -228,7 +249,7 @@ impl Txns {
 /// ids are remapped to the global interners and the chunks concatenated in order.
 pub(crate) fn parse(history: &History, shape: Shape) -> Txns {
     let completions = history.completions();
-    let size = history.ops.len().div_ceil(rayon::current_num_threads() * 4).max(1 << 14);
+    let size = chunk_len(history.ops.len());
     let mut parts: Vec<Txns> = history
         .ops
         .par_chunks(size)
@@ -269,6 +290,11 @@ pub(crate) fn parse(history: &History, shape: Shape) -> Txns {
         out.malformed.extend(part.malformed);
     }
     out
+}
+
+/// How many of `n` items each parallel chunk takes: four chunks a thread, none tiny.
+fn chunk_len(n: usize) -> usize {
+    n.div_ceil(rayon::current_num_threads() * 4).max(1 << 14)
 }
 
 /// Parses the invocations among `len` ops from position `from`.
