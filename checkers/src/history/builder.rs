@@ -68,15 +68,11 @@ impl Builder {
         } else if let Some(mop) = micro_op(items) {
             Item::Mop(mop)
         } else if items.iter().all(|item| matches!(item, Item::Mop(_))) {
-            let mops = items
-                .iter()
-                .map(|item| match item {
-                    Item::Mop(mop) => mop.shifted(mark.words),
-                    _ => unreachable!("checked above: every item is a micro-op"),
-                })
-                .collect();
-            let words = self.words[mark.words..].into();
-            Item::Value(Value::MicroOps(Box::new(MicroOps::new(mops, words))))
+            let mops = items.iter().map(|item| match item {
+                Item::Mop(mop) => mop.shifted(mark.words),
+                _ => unreachable!("checked above: every item is a micro-op"),
+            });
+            Item::Value(Value::MicroOps(Box::new(MicroOps::new(mops, &self.words[mark.words..]))))
         } else {
             let values = self.stack.drain(mark.stack..).map(|item| made(item, &self.words)).collect();
             Item::Value(Value::Array(values))

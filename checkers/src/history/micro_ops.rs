@@ -21,11 +21,11 @@ use super::value::{write_list, IntList, Value};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MopFn {
     /// `r`: a read.
-    Read,
+    Read = 0,
     /// `append`: appends the value to the key's list.
-    Append,
+    Append = 1,
     /// `w`: writes the value.
-    Write,
+    Write = 2,
 }
 
 impl MopFn {
@@ -209,6 +209,23 @@ impl MicroOp {
         (self.f, self.key, arg)
     }
 
+    /// The micro-op as [`MOP_WORDS`] words.
+    fn encode(self) -> [u32; MOP_WORDS] {
+        let (key, arg) = (self.key as u64, self.arg as u64);
+        [key as u32, (key >> 32) as u32, arg as u32, (arg >> 32) as u32, self.len, self.f as u32]
+    }
+
+    /// The micro-op [`MicroOp::encode`] made `words` of.
+    fn decode(words: &[u32]) -> MicroOp {
+        let wide = |lo: u32, hi: u32| (u64::from(lo) | u64::from(hi) << 32) as i64;
+        let f = match words[5] {
+            0 => MopFn::Read,
+            1 => MopFn::Append,
+            _ => MopFn::Write,
+        };
+        MicroOp { key: wide(words[0], words[1]), arg: wide(words[2], words[3]), len: words[4], f }
+    }
+
     /// The micro-op as the list `[f key value]`.
     pub(crate) fn to_value(self, words: &[u32]) -> Value {
         let (f, key, arg) = self.view(words);
@@ -216,59 +233,80 @@ impl MicroOp {
     }
 }
 
-/// A transaction's micro-ops, held flat (see the module's documentation).
+/// A transaction's micro-ops, held flat (see the module's documentation): one array of words,
+/// the number of micro-ops first, then each micro-op in [`MOP_WORDS`] words, then the words of
+/// their lists (see [`Ints`]).
 #[derive(Debug, Default)]
 pub struct MicroOps {
-    mops: Box<[MicroOp]>,
-    /// The lists' integers (see [`Ints`]).
     words: Box<[u32]>,
     items: OnceLock<Box<[Value]>>,
 }
 
+/// The words a micro-op takes in [`MicroOps`]: its key, its value (or list start), the list's
+/// length and its function.
+const MOP_WORDS: usize = 6;
+
 impl Clone for MicroOps {
     fn clone(&self) -> MicroOps {
-        MicroOps { mops: self.mops.clone(), words: self.words.clone(), items: OnceLock::new() }
+        MicroOps { words: self.words.clone(), items: OnceLock::new() }
     }
 }
 
 impl MicroOps {
-    /// The micro-ops, with their lists' integers in `words`.
-    pub(crate) fn new(mops: Box<[MicroOp]>, words: Box<[u32]>) -> MicroOps {
-        MicroOps { mops, words, items: OnceLock::new() }
+    /// The micro-ops, their lists' words in `ints`.
+    pub(crate) fn new(mops: impl ExactSizeIterator<Item = MicroOp>, ints: &[u32]) -> MicroOps {
+        let mut words = Vec::with_capacity(1 + MOP_WORDS * mops.len() + ints.len());
+        words.push(mops.len() as u32);
+        for mop in mops {
+            words.extend(mop.encode());
+        }
+        words.extend_from_slice(ints);
+        MicroOps { words: words.into(), items: OnceLock::new() }
     }
 
     /// How many micro-ops there are.
     pub fn len(&self) -> usize {
-        self.mops.len()
+        self.words.first().map_or(0, |&n| n as usize)
     }
 
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
-        self.mops.is_empty()
+        self.len() == 0
+    }
+
+    /// The micro-ops as stored, and the words of their lists.
+    fn parts(&self) -> (impl ExactSizeIterator<Item = MicroOp> + '_, &[u32]) {
+        let (mops, ints) = self.words.get(1..).unwrap_or_default().split_at(MOP_WORDS * self.len());
+        (mops.chunks_exact(MOP_WORDS).map(MicroOp::decode), ints)
     }
 
     /// Each micro-op's function, key and value, in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (MopFn, i64, MopArg<'_>)> + '_ {
-        self.mops.iter().map(|mop| mop.view(&self.words))
+        let (mops, ints) = self.parts();
+        mops.map(move |mop| mop.view(ints))
     }
 
     /// The micro-ops as `[f key value]` lists, made once.
     pub(crate) fn items(&self) -> &[Value] {
-        self.items.get_or_init(|| self.mops.iter().map(|mop| mop.to_value(&self.words)).collect())
+        self.items.get_or_init(|| {
+            let (mops, ints) = self.parts();
+            mops.map(|mop| mop.to_value(ints)).collect()
+        })
     }
 
-    /// Heap bytes held (the two arrays, and the lists if they were made).
+    /// Heap bytes held (the words, and the lists if they were made).
     pub(crate) fn heap_bytes(&self) -> usize {
         let items = self.items.get().map_or(0, |items| items.iter().map(|v| size_of::<Value>() + v.heap_bytes()).sum());
-        size_of::<MicroOps>() + size_of_val(&*self.mops) + size_of_val(&*self.words) + items
+        size_of::<MicroOps>() + size_of_val(&*self.words) + items
     }
 }
 
 impl MicroOps {
     /// Hashes each micro-op as [`Value`] hashes the list `[f key value]`.
     pub(crate) fn hash_items<H: std::hash::Hasher>(&self, state: &mut H) {
-        for mop in self.mops.iter() {
-            mop.to_value(&self.words).hash(state);
+        let (mops, ints) = self.parts();
+        for mop in mops {
+            mop.to_value(ints).hash(state);
         }
     }
 }
@@ -339,21 +377,22 @@ mod tests {
         let empty = Span::write(&[], &mut words);
         let wide = Span::write(&[-1, 1 << 40, 3], &mut words);
         assert_eq!(words.len(), 5 + 6, "narrow items take a word, wide ones two");
-        let mops = Box::new([
+        let mops = [
             MicroOp::scalar(MopFn::Append, 3, Some(5)),
             MicroOp::scalar(MopFn::Read, 4, None),
             MicroOp::list(MopFn::Read, 3, long).unwrap(),
             MicroOp::list(MopFn::Read, 9, empty).unwrap(),
-            MicroOp::list(MopFn::Read, 1, wide).unwrap(),
-        ]);
-        let txn = MicroOps::new(mops, words.into());
+            MicroOp::list(MopFn::Write, -1 << 40, wide).unwrap(),
+        ];
+        assert!(mops.iter().all(|&mop| MicroOp::decode(&mop.encode()) == mop), "micro-ops survive their words");
+        let txn = MicroOps::new(mops.into_iter(), &words);
         let seen: Vec<_> = txn.iter().map(|(f, key, arg)| (f, key, arg.to_value().to_string())).collect();
         let expected = [
             (MopFn::Append, 3, "5"),
             (MopFn::Read, 4, "null"),
             (MopFn::Read, 3, "[7,8,9,10,11]"),
             (MopFn::Read, 9, "[]"),
-            (MopFn::Read, 1, "[-1,1099511627776,3]"),
+            (MopFn::Write, -1 << 40, "[-1,1099511627776,3]"),
         ]
         .map(|(f, key, arg)| (f, key, arg.to_string()));
         assert_eq!(seen, expected);
