@@ -41,7 +41,7 @@ fn an_endless_history_stops_at_the_cap() {
     assert!(one_line(&err).contains("larger than the cap"), "{err}");
 }
 
-struct EndlessReader(Box<dyn Iterator<Item = u8>>);
+struct EndlessReader(Box<dyn Iterator<Item = u8> + Send>);
 
 impl Read for EndlessReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {

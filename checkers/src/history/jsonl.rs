@@ -64,24 +64,29 @@ const MIN_PIECE_BYTES: usize = 256 << 10;
 
 /// Parses a JSONL history, a batch of lines at a time. Validation is the caller's
 /// ([`History::validate`]).
-pub(crate) fn parse<R: BufRead>(mut input: Input<R>, file: &str) -> Result<History, HistoryError> {
+pub(crate) fn parse<R: BufRead + Send>(mut input: Input<R>, file: &str) -> Result<History, HistoryError> {
     let mut history = History { places_are_lines: true, ..History::default() };
-    let mut batch = Vec::new();
+    let (mut batch, mut next) = (Vec::new(), Vec::new());
     let mut parsed: Vec<Piece> = Vec::new();
-    loop {
-        let first_line = input.line;
-        let more = input.read_lines(&mut batch, BATCH_BYTES).map_err(|e| malformed(file, input.line, e.message()))?;
+    let mut first_line = input.line;
+    let mut more = input.read_lines(&mut batch, BATCH_BYTES).map_err(|e| malformed(file, input.line, e.message()))?;
+    while !batch.is_empty() {
         let torn_end = !more && batch.last().is_some_and(|&b| b != b'\n');
         let pieces = pieces(&batch, rayon::current_num_threads() * 2);
         parsed.resize_with(parsed.len().max(pieces.len()), Piece::default);
         let last = pieces.len().saturating_sub(1);
-        parsed
-            .par_iter_mut()
-            .zip(pieces.par_iter())
-            .enumerate()
-            .for_each(|(i, (piece, bytes))| piece.parse(bytes, first_line == 1 && i == 0, torn_end && i == last));
+        let (progress, next_line) = (input.progress(), input.line);
+        // The next batch is read while this one is parsed.
+        let (read_next, ()) = rayon::join(
+            || if more { input.read_lines(&mut next, BATCH_BYTES) } else { Ok(false) },
+            || {
+                parsed.par_iter_mut().zip(pieces.par_iter()).enumerate().for_each(|(i, (piece, bytes))| {
+                    piece.parse(bytes, first_line == 1 && i == 0, torn_end && i == last)
+                })
+            },
+        );
         if first_line == 1 {
-            reserve_for_all(&mut history, &parsed[..pieces.len()], input.progress());
+            reserve_for_all(&mut history, &parsed[..pieces.len()], progress);
         }
         let mut line = first_line;
         for piece in &mut parsed[..pieces.len()] {
@@ -101,6 +106,9 @@ pub(crate) fn parse<R: BufRead>(mut input: Input<R>, file: &str) -> Result<Histo
         if !more {
             break;
         }
+        more = read_next.map_err(|e| malformed(file, input.line, e.message()))?;
+        std::mem::swap(&mut batch, &mut next);
+        first_line = next_line;
     }
     Ok(history)
 }

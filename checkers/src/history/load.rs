@@ -30,12 +30,13 @@ pub fn load_str(text: &str, file: &str) -> Result<History, HistoryError> {
     load_reader(text.as_bytes(), file, ReadLimits::default())
 }
 
-/// Parses and validates a history from any buffered reader; `file` names it in errors.
-pub fn load_reader<R: BufRead>(reader: R, file: &str, limits: ReadLimits) -> Result<History, HistoryError> {
+/// Parses and validates a history from any buffered reader (one that may be read on another
+/// thread: the next batch is read while the last is parsed); `file` names it in errors.
+pub fn load_reader<R: BufRead + Send>(reader: R, file: &str, limits: ReadLimits) -> Result<History, HistoryError> {
     load_input(Input::new(reader, limits), file)
 }
 
-fn load_input<R: BufRead>(mut input: Input<R>, file: &str) -> Result<History, HistoryError> {
+fn load_input<R: BufRead + Send>(mut input: Input<R>, file: &str) -> Result<History, HistoryError> {
     let history = match detect(&mut input).map_err(|message| malformed(file, input.line, message))? {
         Format::Jsonl => jsonl::parse(input, file)?,
         Format::Edn => edn::parse(input, file, false)?,
