@@ -220,3 +220,12 @@ fn long_edn_read_in_parallel_pieces_equals_the_same_ops_read_as_one_vector() {
     let said = history.warnings.iter().any(|w| w.contains(&format!("line {last}:")) && w.contains("torn"));
     assert!(said, "{:?}", history.warnings);
 }
+
+#[test]
+fn a_discarded_form_before_a_vector_of_ops_is_read_as_a_vector() {
+    let ops = "[{:index 0, :time 1, :type :invoke, :process 0, :f :read}\n {:index 1, :time 2, :type :ok, :process 0, :f :read}]";
+    for text in [format!("#_ {{:note \"old\"}}\n{ops}"), format!("#_ 7 {ops}"), ops.to_string()] {
+        let history = load_str(&text, "h.edn").unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(history.ops.len(), 2, "{text}");
+    }
+}

@@ -26,9 +26,12 @@ use super::op::{Op, OpType, Process, Value};
 /// A file of one op map per line is read in batches of lines parsed in parallel pieces; any
 /// other (a vector of ops, JSON) is read as one stream.
 pub(crate) fn parse<R: BufRead>(mut input: Input<R>, file: &str, json: bool) -> Result<History, HistoryError> {
-    let first = input.peek().map_err(|e| malformed(file, Location::Line(input.line), e.message()))?;
+    let line = input.line;
+    let head = input.peek_buf().map_err(|e| malformed(file, Location::Line(line), e.message()))?;
+    // An op map, or a tagged one; not `#_`, which discards a form (perhaps before a vector).
+    let op_per_line = matches!(head, [b'{', ..]) || matches!(head, [b'#', second, ..] if *second != b'_');
     let mut read = Read::default();
-    if !json && matches!(first, Some(b'{' | b'#')) {
+    if !json && op_per_line {
         parse_lines(input, file, &mut read)?;
     } else {
         parse_forms(input, file, json, &mut read)?;
