@@ -285,7 +285,8 @@ fn cpu_and_memory_pressure_show_on_their_node_and_go_with_their_heals() {
     };
     let disk_before = free_mib().unwrap();
     wait_until("the full disk", || free_mib() == Some(0));
-    // The heal removes the file; tmpfs may give its pages back a moment later.
+    // The heal removes the file and the space comes back (once, df still read 0 MiB at the
+    // moment the file was gone, so this waits for both).
     wait_until("the disk heal", || !data.join("faultline-disk-fill").exists() && free_mib() > Some(64));
     let disk_after = free_mib().unwrap();
     let (code, said, run) = finish(&dir, child);
