@@ -17,8 +17,8 @@ use rayon::prelude::*;
 
 use super::atom::Atoms;
 use super::builder::Builder;
-use super::error::{HistoryError, Location};
-use super::input::{Input, InputError, MAX_NESTING};
+use super::error::{torn_line, HistoryError, Location};
+use super::input::{cuts, Input, InputError, BATCH_BYTES, MAX_NESTING};
 use super::loaded::History;
 use super::op::{Op, OpType, Process, Value};
 
@@ -56,11 +56,6 @@ fn read_error(file: &str, e: ReadError, line: u32) -> HistoryError {
         Some(rule) => HistoryError::Invalid { file: file.to_string(), at, rule, message: e.message },
         None => malformed(file, at, e.message),
     }
-}
-
-/// The warning for a torn last line at `line`.
-fn torn(file: &str, line: u32, e: &ReadError) -> String {
-    format!("{file}: line {line}: dropped a torn last line ({})", e.message)
 }
 
 /// Reads the rest of the input as one stream of forms, after the ops in `read`: a vector (or
@@ -107,7 +102,7 @@ fn parse_forms<R: BufRead>(input: Input<R>, file: &str, json: bool, read: &mut R
                 read.places.push(start);
             }
             Err(e) if e.at_end && !read.ops.is_empty() && reader.input.line == start => {
-                read.warnings.push(torn(file, start, &e));
+                read.warnings.push(torn_line(file, start, &e.message));
                 break;
             }
             Err(e) => return Err(fail(e, &reader)),
@@ -115,12 +110,6 @@ fn parse_forms<R: BufRead>(input: Input<R>, file: &str, json: bool, read: &mut R
     }
     Ok(())
 }
-
-/// Bytes of whole lines read at a time by [`parse_lines`].
-const BATCH_BYTES: usize = 16 << 20;
-
-/// The smallest piece worth a thread of its own.
-const MIN_PIECE_BYTES: usize = 256 << 10;
 
 /// Reads one op map per line, a batch of lines at a time, each batch cut into pieces at lines
 /// that start with `{` and parsed in parallel. A cut can fall inside a form that spans lines
@@ -139,7 +128,7 @@ fn parse_lines<R: BufRead>(mut input: Input<R>, file: &str, read: &mut Read) -> 
         if batch.is_empty() {
             return Ok(());
         }
-        let cuts = cuts(&batch, rayon::current_num_threads() * 2);
+        let cuts = cuts(&batch, rayon::current_num_threads() * 2, Some(b'{'));
         let pieces: Vec<Piece> = cuts.par_windows(2).map(|w| Piece::parse(&batch[w[0]..w[1]])).collect();
         let mut line = first_line;
         for (k, piece) in pieces.into_iter().enumerate() {
@@ -159,7 +148,7 @@ fn parse_lines<R: BufRead>(mut input: Input<R>, file: &str, read: &mut Read) -> 
                 if read.ops.is_empty() || piece.torn_lines > 0 {
                     return Err(read_error(file, e, clean_line));
                 }
-                read.warnings.push(torn(file, clean_line, &e));
+                read.warnings.push(torn_line(file, clean_line, &e.message));
                 return Ok(());
             }
             let rest = batch[cuts[k] + piece.clean_bytes..].to_vec();
@@ -175,20 +164,6 @@ fn parse_lines<R: BufRead>(mut input: Input<R>, file: &str, read: &mut Read) -> 
             return Ok(());
         }
     }
-}
-
-/// Where to cut `batch` into about `n` pieces: at the start of lines that begin with `{`.
-fn cuts(batch: &[u8], n: usize) -> Vec<usize> {
-    let size = batch.len().div_ceil(n.max(1)).max(MIN_PIECE_BYTES);
-    let mut cuts = vec![0];
-    let mut at = size;
-    while at < batch.len() {
-        let Some(i) = batch[at..].windows(2).position(|w| w == b"\n{") else { break };
-        cuts.push(at + i + 1);
-        at += i + 1 + size;
-    }
-    cuts.push(batch.len());
-    cuts
 }
 
 /// The ops of one piece, lines counted from its first (0), and where its last whole op ended.

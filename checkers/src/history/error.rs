@@ -55,3 +55,15 @@ pub enum HistoryError {
         message: String,
     },
 }
+
+impl HistoryError {
+    /// A file that cannot be read as a history, at line `line`.
+    pub(crate) fn malformed(file: &str, line: u32, message: String) -> HistoryError {
+        HistoryError::Malformed { file: file.to_string(), at: Location::Line(line), message }
+    }
+}
+
+/// The warning for a torn last line (a crash mid-write) at `line`, dropped because of `why`.
+pub(crate) fn torn_line(file: &str, line: u32, why: impl std::fmt::Display) -> String {
+    format!("{file}: line {line}: dropped a torn last line ({why})")
+}

@@ -14,6 +14,28 @@ pub const MAX_NESTING: usize = 128;
 /// The longest single line (one JSONL op) a reader accepts: 256 MiB.
 pub const MAX_LINE_BYTES: usize = 256 << 20;
 
+/// Bytes of whole lines the parallel readers take at a time.
+pub(crate) const BATCH_BYTES: usize = 16 << 20;
+
+/// The smallest piece of a batch worth a thread of its own.
+const MIN_PIECE_BYTES: usize = 256 << 10;
+
+/// Where to cut `batch` into about `n` pieces: just after a line end, and, given `line_start`,
+/// only before a line that begins with it. The offsets start at 0 and end at the batch's end.
+pub(crate) fn cuts(batch: &[u8], n: usize, line_start: Option<u8>) -> Vec<usize> {
+    let size = batch.len().div_ceil(n.max(1)).max(MIN_PIECE_BYTES);
+    let mut cuts = vec![0];
+    let mut at = size;
+    while at < batch.len() {
+        let found = batch[at..].windows(2).position(|w| w[0] == b'\n' && line_start.is_none_or(|b| w[1] == b));
+        let Some(i) = found else { break };
+        cuts.push(at + i + 1);
+        at += i + 1 + size;
+    }
+    cuts.push(batch.len());
+    cuts
+}
+
 /// How a history is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadLimits {

@@ -14,8 +14,8 @@ use serde::Deserialize;
 
 use super::atom::Atoms;
 use super::builder::{Builder, Interning};
-use super::error::{HistoryError, Location};
-use super::input::Input;
+use super::error::{torn_line, HistoryError, Location};
+use super::input::{cuts, Input, BATCH_BYTES};
 use super::loaded::History;
 use super::op::{Atom, Header, Op, OpType, Process, FORMAT_NAME, FORMAT_VERSION};
 use super::value::Value;
@@ -55,24 +55,21 @@ impl<W: Write> HistoryWriter<W> {
     }
 }
 
-/// Bytes of whole lines read at a time. Each batch is cut into pieces at line ends, and the
-/// pieces are parsed in parallel, each with its own [`Builder`].
-const BATCH_BYTES: usize = 16 << 20;
-
-/// The smallest piece worth a thread of its own.
-const MIN_PIECE_BYTES: usize = 256 << 10;
-
-/// Parses a JSONL history, a batch of lines at a time. Validation is the caller's
+/// Parses a JSONL history, a batch of lines at a time: each batch is cut into pieces at line
+/// ends, parsed in parallel, each with its own [`Builder`]. Validation is the caller's
 /// ([`History::validate`]).
 pub(crate) fn parse<R: BufRead + Send>(mut input: Input<R>, file: &str) -> Result<History, HistoryError> {
     let mut history = History { places_are_lines: true, ..History::default() };
     let (mut batch, mut next) = (Vec::new(), Vec::new());
     let mut parsed: Vec<Piece> = Vec::new();
     let mut first_line = input.line;
-    let mut more = input.read_lines(&mut batch, BATCH_BYTES).map_err(|e| malformed(file, input.line, e.message()))?;
+    let mut more = input
+        .read_lines(&mut batch, BATCH_BYTES)
+        .map_err(|e| HistoryError::malformed(file, input.line, e.message()))?;
     while !batch.is_empty() {
         let torn_end = !more && batch.last().is_some_and(|&b| b != b'\n');
-        let pieces = pieces(&batch, rayon::current_num_threads() * 2);
+        let cuts = cuts(&batch, rayon::current_num_threads() * 2, None);
+        let pieces: Vec<&[u8]> = cuts.windows(2).map(|w| &batch[w[0]..w[1]]).collect();
         parsed.resize_with(parsed.len().max(pieces.len()), Piece::default);
         let last = pieces.len().saturating_sub(1);
         let (progress, next_line) = (input.progress(), input.line);
@@ -96,17 +93,19 @@ pub(crate) fn parse<R: BufRead + Send>(mut input: Input<R>, file: &str) -> Resul
             match piece.stop.take() {
                 None => {}
                 Some(Stop::Torn(local, e)) if !history.ops.is_empty() => {
-                    history.warnings.push(format!("{file}: line {}: dropped a torn last line ({e})", line + local));
+                    history.warnings.push(torn_line(file, line + local, e));
                 }
                 Some(Stop::Torn(local, e) | Stop::BadOp(local, e)) => return Err(op_error(file, line + local, &e)),
-                Some(Stop::BadHeader(local, message)) => return Err(malformed(file, line + local, message)),
+                Some(Stop::BadHeader(local, message)) => {
+                    return Err(HistoryError::malformed(file, line + local, message))
+                }
             }
             line += piece.lines;
         }
         if !more {
             break;
         }
-        more = read_next.map_err(|e| malformed(file, input.line, e.message()))?;
+        more = read_next.map_err(|e| HistoryError::malformed(file, input.line, e.message()))?;
         std::mem::swap(&mut batch, &mut next);
         first_line = next_line;
     }
@@ -124,23 +123,6 @@ fn reserve_for_all(history: &mut History, first: &[Piece], (read, expected): (u6
     let all = (ops as f64 * expected as f64 / read as f64 * 1.05) as usize;
     history.ops.reserve(all);
     history.places.reserve(all);
-}
-
-/// `batch` cut into about `n` pieces, each ending at a line end (the last one at the batch's).
-fn pieces(batch: &[u8], n: usize) -> Vec<&[u8]> {
-    let size = batch.len().div_ceil(n.max(1)).max(MIN_PIECE_BYTES);
-    let mut out = Vec::new();
-    let mut rest = batch;
-    while !rest.is_empty() {
-        let cut = match rest.get(size..).and_then(|tail| tail.iter().position(|&b| b == b'\n')) {
-            Some(i) => size + i + 1,
-            None => rest.len(),
-        };
-        let (piece, tail) = rest.split_at(cut);
-        out.push(piece);
-        rest = tail;
-    }
-    out
 }
 
 /// The ops of one piece of a batch, with lines counted from the piece's first (0). Its vectors
@@ -221,10 +203,6 @@ fn read_header(line: &[u8]) -> Result<Header, String> {
     Ok(header)
 }
 
-fn malformed(file: &str, line: u32, message: String) -> HistoryError {
-    HistoryError::Malformed { file: file.to_string(), at: Location::Line(line), message }
-}
-
 /// The error for line `number`, which is not an op.
 fn op_error(file: &str, number: u32, e: &serde_json::Error) -> HistoryError {
     let message = e.to_string();
@@ -239,7 +217,7 @@ fn op_error(file: &str, number: u32, e: &serde_json::Error) -> HistoryError {
             ),
         };
     }
-    malformed(
+    HistoryError::malformed(
         file,
         number,
         format!("not an op: {e}; each line must be one JSON object with index, time, type, process, f"),

@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use super::error::{HistoryError, Location};
+use super::error::HistoryError;
 use super::input::{Input, ReadLimits};
 use super::loaded::History;
 use super::{edn, jsonl};
@@ -37,17 +37,13 @@ pub fn load_reader<R: BufRead + Send>(reader: R, file: &str, limits: ReadLimits)
 }
 
 fn load_input<R: BufRead + Send>(mut input: Input<R>, file: &str) -> Result<History, HistoryError> {
-    let history = match detect(&mut input).map_err(|message| malformed(file, input.line, message))? {
+    let history = match detect(&mut input).map_err(|message| HistoryError::malformed(file, input.line, message))? {
         Format::Jsonl => jsonl::parse(input, file)?,
         Format::Edn => edn::parse(input, file, false)?,
         Format::JsonArray => edn::parse(input, file, true)?,
     };
     history.validate(file)?;
     Ok(history)
-}
-
-fn malformed(file: &str, line: u32, message: String) -> HistoryError {
-    HistoryError::Malformed { file: file.to_string(), at: Location::Line(line), message }
 }
 
 enum Format {

@@ -180,6 +180,16 @@ pub(crate) struct Txns {
     pub(crate) malformed: Vec<(usize, String)>,
 }
 
+impl Shape {
+    /// The micro-op functions of this shape, for error messages.
+    fn functions(self) -> &'static str {
+        match self {
+            Shape::List => "r or append",
+            Shape::Register => "r or w",
+        }
+    }
+}
+
 impl Default for Txns {
     fn default() -> Txns {
         Txns {
@@ -357,7 +367,7 @@ impl Txns {
                 _ => return Err(format!("the micro-op {} is not [f key value]", short(mop))),
             };
             let Some(f) = parts[0].as_str().and_then(MopFn::parse) else {
-                let expected = if shape == Shape::List { "r or append" } else { "r or w" };
+                let expected = shape.functions();
                 return Err(format!("the micro-op {} has function {}, expected {expected}", short(mop), parts[0]));
             };
             let key = self.keys.intern(&parts[1]);
@@ -379,7 +389,7 @@ impl Txns {
         match (f, shape) {
             (MopFn::Append, Shape::List) | (MopFn::Write, Shape::Register) | (MopFn::Read, _) => {}
             _ => {
-                let expected = if shape == Shape::List { "r or append" } else { "r or w" };
+                let expected = shape.functions();
                 return Err(format!(
                     "the micro-op {} has function \"{}\", expected {expected}",
                     describe(),
