@@ -25,6 +25,8 @@ pub(crate) struct Builder {
     words: Vec<u32>,
     /// The integers of the list being closed.
     ints: Vec<i64>,
+    /// The micro-ops of the transaction being closed.
+    mops: Vec<MicroOp>,
 }
 
 /// A value on the stack.
@@ -67,12 +69,8 @@ impl Builder {
             Item::Ints(Span::write(&self.ints, &mut self.words))
         } else if let Some(mop) = micro_op(items) {
             Item::Mop(mop)
-        } else if items.iter().all(|item| matches!(item, Item::Mop(_))) {
-            let mops = items.iter().map(|item| match item {
-                Item::Mop(mop) => mop.shifted(mark.words),
-                _ => unreachable!("checked above: every item is a micro-op"),
-            });
-            Item::Value(Value::MicroOps(Box::new(MicroOps::new(mops, &self.words[mark.words..]))))
+        } else if let Some(txn) = self.micro_ops(mark) {
+            Item::Value(Value::MicroOps(Box::new(txn)))
         } else {
             let values = self.stack.drain(mark.stack..).map(|item| made(item, &self.words)).collect();
             Item::Value(Value::Array(values))
@@ -82,6 +80,16 @@ impl Builder {
             self.words.truncate(mark.words);
         }
         self.stack.push(item);
+    }
+
+    /// The list opened at `mark` as a transaction held flat, when its items are all micro-ops.
+    fn micro_ops(&mut self, mark: Mark) -> Option<MicroOps> {
+        self.mops.clear();
+        for item in &self.stack[mark.stack..] {
+            let Item::Mop(mop) = item else { return None };
+            self.mops.push(mop.shifted(mark.words));
+        }
+        MicroOps::new(&self.mops, &self.words[mark.words..])
     }
 
     /// Takes the last item off the stack, made into a value (`null` when there is none).

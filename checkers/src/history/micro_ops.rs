@@ -1,9 +1,10 @@
 //! [`MicroOps`]: a transaction's value `[[f key value] ...]` held flat. Jepsen's transactional
 //! workloads (list-append, rw-register) write every transaction as micro-ops whose function is
 //! `r`, `append` or `w`, whose key is an integer and whose value is nil, an integer or (a
-//! list-append read) a list of integers. The readers hold such a list as one array of 24-byte
-//! micro-ops and one array of the read lists' integers, instead of a boxed list of boxed lists
-//! of values: two allocations a transaction instead of one per micro-op and read.
+//! list-append read) a list of integers. The readers hold such a list as one array of 32-bit
+//! words (each micro-op in three words when its key and value fit one each, as a rule, else
+//! five; then the read lists' integers), instead of a boxed list of boxed lists of values: two
+//! allocations a transaction instead of one per micro-op and read.
 //!
 //! [`Value::as_array`] still sees `[f key value]` lists (made once, on first request), so code
 //! that does not know this form reads it as any other list; the transaction checkers read it
@@ -11,7 +12,8 @@
 
 use std::fmt;
 use std::hash::Hash;
-use std::sync::OnceLock;
+
+use once_cell::race::OnceBox;
 
 use serde::ser::{Serialize, SerializeTuple, Serializer};
 
@@ -158,14 +160,16 @@ pub(crate) struct MicroOp {
     /// The integer, or the first word of the list in its array of words.
     arg: i64,
     /// The list's length (with [`WIDE`] when its items take two words), or [`NULL_ARG`] or
-    /// [`INT_ARG`].
+    /// [`INT_ARG`]; below [`FN_SHIFT`]'s bits, so the function can share its word.
     len: u32,
     f: MopFn,
 }
 
-const NULL_ARG: u32 = u32::MAX;
-const INT_ARG: u32 = u32::MAX - 1;
-const WIDE: u32 = 1 << 31;
+/// Where the function sits in a micro-op's tag word (see [`MicroOp::tag`]).
+const FN_SHIFT: u32 = 30;
+const WIDE: u32 = 1 << 29;
+const NULL_ARG: u32 = WIDE - 1;
+const INT_ARG: u32 = WIDE - 2;
 
 impl MicroOp {
     /// A micro-op whose value is nil or an integer.
@@ -177,9 +181,9 @@ impl MicroOp {
     }
 
     /// A micro-op whose value is the list at `span` of its array of words. `None` when the
-    /// list is too long to describe (2 billion items or more).
+    /// list is too long to describe (half a billion items or more).
     pub(crate) fn list(f: MopFn, key: i64, span: Span) -> Option<MicroOp> {
-        let len = u32::try_from(span.len).ok().filter(|&n| n < WIDE)?;
+        let len = u32::try_from(span.len).ok().filter(|&n| n < INT_ARG)?;
         Some(MicroOp { key, arg: span.start as i64, len: if span.wide { len | WIDE } else { len }, f })
     }
 
@@ -209,21 +213,40 @@ impl MicroOp {
         (self.f, self.key, arg)
     }
 
-    /// The micro-op as [`MOP_WORDS`] words.
-    fn encode(self) -> [u32; MOP_WORDS] {
-        let (key, arg) = (self.key as u64, self.arg as u64);
-        [key as u32, (key >> 32) as u32, arg as u32, (arg >> 32) as u32, self.len, self.f as u32]
+    /// True when the key and the value (or list start) each fit one word.
+    fn is_narrow(&self) -> bool {
+        u32::try_from(self.key).is_ok() && u32::try_from(self.arg).is_ok()
     }
 
-    /// The micro-op [`MicroOp::encode`] made `words` of.
-    fn decode(words: &[u32]) -> MicroOp {
+    /// The function and the length in one word.
+    fn tag(&self) -> u32 {
+        (self.f as u32) << FN_SHIFT | self.len
+    }
+
+    /// Appends the micro-op's words: its tag, then its key and value in one word each when
+    /// `narrow`, else two each (low word first).
+    fn encode(self, narrow: bool, words: &mut Vec<u32>) {
+        let (key, arg) = (self.key as u64, self.arg as u64);
+        if narrow {
+            words.extend([self.tag(), key as u32, arg as u32]);
+        } else {
+            words.extend([self.tag(), key as u32, (key >> 32) as u32, arg as u32, (arg >> 32) as u32]);
+        }
+    }
+
+    /// The micro-op [`MicroOp::encode`] wrote as `words` (of the width `narrow` says).
+    fn decode(words: &[u32], narrow: bool) -> MicroOp {
         let wide = |lo: u32, hi: u32| (u64::from(lo) | u64::from(hi) << 32) as i64;
-        let f = match words[5] {
+        let (key, arg) = match narrow {
+            true => (i64::from(words[1]), i64::from(words[2])),
+            false => (wide(words[1], words[2]), wide(words[3], words[4])),
+        };
+        let f = match words[0] >> FN_SHIFT {
             0 => MopFn::Read,
             1 => MopFn::Append,
             _ => MopFn::Write,
         };
-        MicroOp { key: wide(words[0], words[1]), arg: wide(words[2], words[3]), len: words[4], f }
+        MicroOp { key, arg, len: words[0] & !(3 << FN_SHIFT), f }
     }
 
     /// The micro-op as the list `[f key value]`.
@@ -234,39 +257,47 @@ impl MicroOp {
 }
 
 /// A transaction's micro-ops, held flat (see the module's documentation): one array of words,
-/// the number of micro-ops first, then each micro-op in [`MOP_WORDS`] words, then the words of
+/// a head word first (the number of micro-ops, and [`NARROW`] when each key and value fits a
+/// word), then each micro-op in [`NARROW_WORDS`] or [`WIDE_WORDS`] words, then the words of
 /// their lists (see [`Ints`]).
 #[derive(Debug, Default)]
 pub struct MicroOps {
     words: Box<[u32]>,
-    items: OnceLock<Box<[Value]>>,
+    items: OnceBox<Box<[Value]>>,
 }
 
-/// The words a micro-op takes in [`MicroOps`]: its key, its value (or list start), the list's
-/// length and its function.
-const MOP_WORDS: usize = 6;
+/// The head word's flag for micro-ops of [`NARROW_WORDS`] words.
+const NARROW: u32 = 1 << 31;
+/// The words of a micro-op whose key and value fit a word each: its tag, key and value.
+const NARROW_WORDS: usize = 3;
+/// The words of any other micro-op: its tag, then its key and value in two words each.
+const WIDE_WORDS: usize = 5;
 
 impl Clone for MicroOps {
     fn clone(&self) -> MicroOps {
-        MicroOps { words: self.words.clone(), items: OnceLock::new() }
+        MicroOps { words: self.words.clone(), items: OnceBox::new() }
     }
 }
 
 impl MicroOps {
-    /// The micro-ops, their lists' words in `ints`.
-    pub(crate) fn new(mops: impl ExactSizeIterator<Item = MicroOp>, ints: &[u32]) -> MicroOps {
-        let mut words = Vec::with_capacity(1 + MOP_WORDS * mops.len() + ints.len());
-        words.push(mops.len() as u32);
+    /// The micro-ops, their lists' words in `ints`. `None` when there are too many to count
+    /// (two billion or more).
+    pub(crate) fn new(mops: &[MicroOp], ints: &[u32]) -> Option<MicroOps> {
+        let count = u32::try_from(mops.len()).ok().filter(|&n| n < NARROW)?;
+        let narrow = mops.iter().all(MicroOp::is_narrow);
+        let width = if narrow { NARROW_WORDS } else { WIDE_WORDS };
+        let mut words = Vec::with_capacity(1 + width * mops.len() + ints.len());
+        words.push(if narrow { count | NARROW } else { count });
         for mop in mops {
-            words.extend(mop.encode());
+            mop.encode(narrow, &mut words);
         }
         words.extend_from_slice(ints);
-        MicroOps { words: words.into(), items: OnceLock::new() }
+        Some(MicroOps { words: words.into(), items: OnceBox::new() })
     }
 
     /// How many micro-ops there are.
     pub fn len(&self) -> usize {
-        self.words.first().map_or(0, |&n| n as usize)
+        self.words.first().map_or(0, |&n| (n & !NARROW) as usize)
     }
 
     /// True when there are none.
@@ -276,8 +307,10 @@ impl MicroOps {
 
     /// The micro-ops as stored, and the words of their lists.
     fn parts(&self) -> (impl ExactSizeIterator<Item = MicroOp> + '_, &[u32]) {
-        let (mops, ints) = self.words.get(1..).unwrap_or_default().split_at(MOP_WORDS * self.len());
-        (mops.chunks_exact(MOP_WORDS).map(MicroOp::decode), ints)
+        let narrow = self.words.first().is_some_and(|&n| n & NARROW != 0);
+        let width = if narrow { NARROW_WORDS } else { WIDE_WORDS };
+        let (mops, ints) = self.words.get(1..).unwrap_or_default().split_at(width * self.len());
+        (mops.chunks_exact(width).map(move |words| MicroOp::decode(words, narrow)), ints)
     }
 
     /// Each micro-op's function, key and value, in order.
@@ -290,13 +323,15 @@ impl MicroOps {
     pub(crate) fn items(&self) -> &[Value] {
         self.items.get_or_init(|| {
             let (mops, ints) = self.parts();
-            mops.map(|mop| mop.to_value(ints)).collect()
+            Box::new(mops.map(|mop| mop.to_value(ints)).collect())
         })
     }
 
     /// Heap bytes held (the words, and the lists if they were made).
     pub(crate) fn heap_bytes(&self) -> usize {
-        let items = self.items.get().map_or(0, |items| items.iter().map(|v| size_of::<Value>() + v.heap_bytes()).sum());
+        let items = self.items.get().map_or(0, |items| {
+            size_of_val(items) + items.iter().map(|v| size_of::<Value>() + v.heap_bytes()).sum::<usize>()
+        });
         size_of::<MicroOps>() + size_of_val(&*self.words) + items
     }
 }
@@ -384,8 +419,17 @@ mod tests {
             MicroOp::list(MopFn::Read, 9, empty).unwrap(),
             MicroOp::list(MopFn::Write, -1 << 40, wide).unwrap(),
         ];
-        assert!(mops.iter().all(|&mop| MicroOp::decode(&mop.encode()) == mop), "micro-ops survive their words");
-        let txn = MicroOps::new(mops.into_iter(), &words);
+        for narrow in [true, false] {
+            let mut encoded = Vec::new();
+            let survive = |&mop: &MicroOp| {
+                encoded.clear();
+                mop.encode(narrow, &mut encoded);
+                MicroOp::decode(&encoded, narrow) == mop
+            };
+            let fit = |mop: &&MicroOp| !narrow || mop.is_narrow();
+            assert!(mops.iter().filter(fit).all(survive), "micro-ops survive their words (narrow: {narrow})");
+        }
+        let txn = MicroOps::new(&mops, &words).unwrap();
         let seen: Vec<_> = txn.iter().map(|(f, key, arg)| (f, key, arg.to_value().to_string())).collect();
         let expected = [
             (MopFn::Append, 3, "5"),
@@ -401,6 +445,21 @@ mod tests {
         assert_eq!(text[2], r#"["r",3,[7,8,9,10,11]]"#);
         assert_eq!(txn.to_string(), whole);
         assert_eq!(serde_json::to_string(&txn).unwrap(), whole);
+    }
+
+    #[test]
+    fn micro_ops_whose_keys_and_values_fit_a_word_take_three_words_each() {
+        let mut words = Vec::new();
+        let list = Span::write(&[1, 2, 3, 4], &mut words);
+        let narrow =
+            [MicroOp::scalar(MopFn::Append, 7, Some(u32::MAX.into())), MicroOp::list(MopFn::Read, 7, list).unwrap()];
+        let txn = MicroOps::new(&narrow, &words).unwrap();
+        assert_eq!(txn.words.len(), 1 + 2 * NARROW_WORDS + 4);
+        let wide = [narrow[0], MicroOp::scalar(MopFn::Write, 8, Some(-1)), narrow[1]];
+        let mixed = MicroOps::new(&wide, &words).unwrap();
+        assert_eq!(mixed.words.len(), 1 + 3 * WIDE_WORDS + 4, "one wide micro-op makes the transaction wide");
+        assert_eq!(mixed.to_string(), r#"[["append",7,4294967295],["w",8,-1],["r",7,[1,2,3,4]]]"#);
+        assert_eq!(txn.to_string(), r#"[["append",7,4294967295],["r",7,[1,2,3,4]]]"#);
     }
 
     #[test]
