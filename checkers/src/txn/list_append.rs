@@ -4,10 +4,11 @@
 //! intermediate reads, dirty updates, garbage reads, duplicates, incompatible orders, internal
 //! inconsistency).
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use super::findings::Findings;
 use super::graph::{Builder, RW, WR, WW};
+use super::kv_map::KvMap;
 use super::parse::{Mop, MopFn, Status, Txn, Txns, NIL};
 use super::{kv, record_writer, EdgeWhy, Inference};
 use crate::anomaly_kind::AnomalyKind;
@@ -23,11 +24,11 @@ const LAST_ELEMENT: &str =
 /// The inferred state of every key.
 pub(crate) struct ListAppend {
     /// (key, element) -> the txn that appended it.
-    writer: FxHashMap<u64, u32>,
+    writer: KvMap,
     /// Per key id: the version order (distinct elements of the longest read).
     order: Vec<Vec<u32>>,
     /// (key, element) -> position in `order[key]`.
-    pos: FxHashMap<u64, u32>,
+    pos: KvMap,
     /// Versions: per key, the id of its initial version; the version after the element at
     /// position `p` of `order[key]` is `base[key] + p + 1`.
     base: Vec<u32>,
@@ -43,7 +44,7 @@ impl ListAppend {
     pub(crate) fn infer(txns: &Txns, out: &mut Findings) -> ListAppend {
         let n_keys = txns.keys_len();
         let appends = txns.mops.iter().filter(|m| m.f == MopFn::Append).count();
-        let mut writer: FxHashMap<u64, u32> = FxHashMap::with_capacity_and_hasher(appends, Default::default());
+        let mut writer = KvMap::with_capacity(appends);
         let mut intermediate: FxHashSet<u64> = FxHashSet::default();
         let mut touched: Vec<u32> = Vec::new();
         // Longest read per key: (length, txn, mop index).
@@ -74,15 +75,15 @@ impl ListAppend {
         }
         let mut order: Vec<Vec<u32>> = vec![Vec::new(); n_keys];
         let observed: usize = longest.iter().flatten().map(|&(len, _, _)| len as usize).sum();
-        let mut pos: FxHashMap<u64, u32> = FxHashMap::with_capacity_and_hasher(observed, Default::default());
+        let mut pos = KvMap::with_capacity(observed);
         for (key, slot) in longest.iter().enumerate() {
             let Some((_, _, mop)) = *slot else { continue };
             let list = txns.list(&txns.mops[mop as usize]);
             let key = key as u32;
             for &e in list {
                 let next = order[key as usize].len() as u32;
-                if let std::collections::hash_map::Entry::Vacant(v) = pos.entry(kv(key, e)) {
-                    v.insert(next);
+                if pos.get(key, e).is_none() {
+                    pos.insert(key, e, next);
                     order[key as usize].push(e);
                 }
             }
@@ -92,7 +93,7 @@ impl ListAppend {
         for (key, order) in order.iter().enumerate() {
             base.push(version_writer.len() as u32);
             version_writer.push(NIL);
-            version_writer.extend(order.iter().map(|&e| writer.get(&kv(key as u32, e)).copied().unwrap_or(NIL)));
+            version_writer.extend(order.iter().map(|&e| writer.get(key as u32, e).unwrap_or(NIL)));
         }
         let la = ListAppend {
             writer,
@@ -139,7 +140,7 @@ impl ListAppend {
                 continue;
             }
             if intermediate.contains(&kv(m.key, last)) {
-                if let Some(&w) = self.writer.get(&kv(m.key, last)) {
+                if let Some(w) = self.writer.get(m.key, last) {
                     if w != t {
                         found.add(
                             AnomalyKind::G1b,
@@ -193,7 +194,7 @@ impl ListAppend {
             let mut last_committed = true;
             let mut aborted: Option<u32> = None;
             for (i, &e) in order.iter().enumerate() {
-                match self.writer.get(&kv(key, e)).map(|&w| (w, txns.txns[w as usize].status)) {
+                match self.writer.get(key, e).map(|w| (w, txns.txns[w as usize].status)) {
                     None => {
                         let reader = self.first_reader_past(txns, key, i);
                         out.add(
@@ -356,7 +357,7 @@ impl ListAppend {
     fn append_order(&self, txns: &Txns, t: u32, mops: &[Mop], out: &mut Findings) {
         for (i, m) in mops.iter().enumerate().filter(|(_, m)| m.f == MopFn::Append) {
             let Some(next) = mops[i + 1..].iter().find(|n| n.f == MopFn::Append && n.key == m.key) else { continue };
-            let (p, q) = (self.pos.get(&kv(m.key, m.val)), self.pos.get(&kv(m.key, next.val)));
+            let (p, q) = (self.pos.get(m.key, m.val), self.pos.get(m.key, next.val));
             if q.is_some() && p.is_none_or(|p| Some(p) > q) {
                 out.add(
                     AnomalyKind::IncompatibleOrder,
@@ -378,9 +379,9 @@ impl ListAppend {
     /// that is known from a read (else inferred because no read saw `e`).
     fn previous(&self, key: u32, e: u32) -> (u32, bool) {
         let order = &self.order[key as usize];
-        match self.pos.get(&kv(key, e)) {
-            Some(&0) => (NIL, true),
-            Some(&p) => (order[p as usize - 1], true),
+        match self.pos.get(key, e) {
+            Some(0) => (NIL, true),
+            Some(p) => (order[p as usize - 1], true),
             None => (order.last().copied().unwrap_or(NIL), false),
         }
     }
@@ -392,7 +393,7 @@ impl ListAppend {
         if last == NIL {
             return Some(base);
         }
-        self.pos.get(&kv(key, last)).map(|&p| base + p + 1)
+        self.pos.get(key, last).map(|p| base + p + 1)
     }
 
     /// The committed txns that read version `v`.
@@ -423,7 +424,7 @@ impl ListAppend {
                     let w = if order.get(m.len as usize - 1) == Some(&last) {
                         Some(self.version_writer[(self.base[m.key as usize] + m.len) as usize])
                     } else {
-                        self.writer.get(&kv(m.key, last)).copied()
+                        self.writer.get(m.key, last)
                     };
                     if let Some(w) = w.filter(|&w| w != NIL && txns.txns[w as usize].status != Status::Fail) {
                         b.link(w, t, WR);
@@ -431,8 +432,8 @@ impl ListAppend {
                 }
                 MopFn::Append => {
                     let base = self.base[m.key as usize];
-                    let prev = match self.pos.get(&kv(m.key, m.val)) {
-                        Some(&p) => base + p,
+                    let prev = match self.pos.get(m.key, m.val) {
+                        Some(p) => base + p,
                         None => base + self.order[m.key as usize].len() as u32,
                     };
                     let w = self.version_writer[prev as usize];
@@ -463,7 +464,7 @@ impl Inference for ListAppend {
             WR => txns.mops_of(b).iter().find_map(|m| {
                 let list = if m.f == MopFn::Read && m.val != NIL { txns.list(m) } else { &[] };
                 let last = *list.last()?;
-                (self.writer.get(&kv(m.key, last)) == Some(&a)).then(|| EdgeWhy {
+                (self.writer.get(m.key, last) == Some(a)).then(|| EdgeWhy {
                     key: txns.keys.json(m.key),
                     value: txns.values.json(last),
                     text: format!(
@@ -477,7 +478,7 @@ impl Inference for ListAppend {
             }),
             WW => txns.mops_of(b).iter().filter(|m| m.f == MopFn::Append).find_map(|m| {
                 let (prev, seen) = self.previous(m.key, m.val);
-                (prev != NIL && self.writer.get(&kv(m.key, prev)) == Some(&a)).then(|| EdgeWhy {
+                (prev != NIL && self.writer.get(m.key, prev) == Some(a)).then(|| EdgeWhy {
                     key: txns.keys.json(m.key),
                     value: txns.values.json(m.val),
                     text: format!(

@@ -14,6 +14,7 @@ mod cycle;
 mod explain;
 mod findings;
 mod graph;
+mod kv_map;
 mod list_append;
 pub mod model;
 mod parse;
@@ -29,6 +30,7 @@ use crate::history::History;
 use crate::verdict::{CheckResult, Validity};
 use findings::Findings;
 use graph::{Builder, PROCESS, REALTIME};
+use kv_map::KvMap;
 use parse::{Mop, MopFn, Shape, Status, Txns};
 
 pub use model::{boundary, Boundary, ConsistencyModel, ALL_MODELS};
@@ -75,11 +77,11 @@ pub(crate) fn kv(key: u32, v: u32) -> u64 {
     (key as u64) << 32 | v as u64
 }
 
-/// Records txn `t` as the writer of micro-op `m`'s value in `writer` (by [`kv`]). Both models
+/// Records txn `t` as the writer of micro-op `m`'s value in `writer`. Both models
 /// name a version by the value written, so a value written twice to one key is reported as a
 /// gap: the verdict cannot be valid.
-pub(crate) fn record_writer(writer: &mut FxHashMap<u64, u32>, txns: &Txns, t: u32, m: &Mop, out: &mut Findings) {
-    let Some(prev) = writer.insert(kv(m.key, m.val), t) else { return };
+pub(crate) fn record_writer(writer: &mut KvMap, txns: &Txns, t: u32, m: &Mop, out: &mut Findings) {
+    let Some(prev) = writer.insert(m.key, m.val, t) else { return };
     let (done, model, needs) = match m.f {
         MopFn::Append => ("appended", "list-append", "appends"),
         _ => ("written", "rw-register", "writes"),

@@ -8,6 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::findings::Findings;
 use super::graph::{Builder, RW, WR, WW};
+use super::kv_map::KvMap;
 use super::parse::{MopFn, Status, Txns, NIL};
 use super::{kv, record_writer, EdgeWhy, Inference};
 use crate::anomaly_kind::AnomalyKind;
@@ -20,7 +21,7 @@ const UNIQUE: &str = "rw-register: each value is written once per key, so the va
 /// The inferred version orders of every key.
 pub(crate) struct Register {
     /// (key, value) -> the txn that wrote it.
-    writer: FxHashMap<u64, u32>,
+    writer: KvMap,
     /// Version-order edges ((key, earlier or NIL), later, from initial state?), sorted.
     versions: Vec<(u64, u32, bool)>,
     /// External reads by committed txns: ((key, value or NIL), reader), sorted.
@@ -30,7 +31,8 @@ pub(crate) struct Register {
 impl Register {
     /// Infers version orders and finds every non-cycle anomaly.
     pub(crate) fn infer(txns: &Txns, out: &mut Findings) -> Register {
-        let mut writer: FxHashMap<u64, u32> = FxHashMap::default();
+        let writes = txns.mops.iter().filter(|m| m.f == MopFn::Write).count();
+        let mut writer = KvMap::with_capacity(writes);
         let mut intermediate: FxHashSet<u64> = FxHashSet::default();
         let mut versions: Vec<(u64, u32, bool)> = Vec::new();
         let mut has_pred: FxHashSet<u64> = FxHashSet::default();
@@ -90,7 +92,7 @@ impl Register {
             }
         }
         // Initial state: nil precedes every version with no other known predecessor.
-        for (&k, _) in writer.iter() {
+        for k in writer.pairs() {
             if !has_pred.contains(&k) {
                 versions.push((kv((k >> 32) as u32, NIL), k as u32, true));
             }
@@ -122,7 +124,7 @@ impl Register {
                     w.map_or(String::new(), |w| format!(" (op {})", txns.op_index(w)))
                 )
             };
-            match self.writer.get(&k).map(|&w| (w, txns.txns[w as usize].status)) {
+            match self.writer.get(key, v).map(|w| (w, txns.txns[w as usize].status)) {
                 Some((w, _)) if w == r => out.add(
                     AnomalyKind::FutureRead,
                     vec![txns.op_index(r)],
@@ -176,8 +178,13 @@ impl Register {
         &self.versions[lo..hi]
     }
 
+    /// The txn that wrote the (key, value) pair `k` (see [`kv`]).
+    fn writer_of(&self, k: u64) -> Option<u32> {
+        self.writer.get((k >> 32) as u32, k as u32)
+    }
+
     fn live_writer(&self, txns: &Txns, k: u64) -> Option<u32> {
-        self.writer.get(&k).copied().filter(|&w| txns.txns[w as usize].status != Status::Fail)
+        self.writer_of(k).filter(|&w| txns.txns[w as usize].status != Status::Fail)
     }
 }
 
@@ -209,19 +216,17 @@ impl Inference for Register {
         let v = |val| txns.values.show(val);
         let why = |initial: bool| if initial { INITIAL } else { IN_TXN };
         match kind {
-            WR => {
-                self.readers.iter().find(|&&(x, r)| r == b && x as u32 != NIL && self.writer.get(&x) == Some(&a)).map(
-                    |&(x, _)| EdgeWhy {
-                        key: txns.keys.json((x >> 32) as u32),
-                        value: txns.values.json(x as u32),
-                        text: format!("{{b}} read key {} = {}, which {{a}} wrote", k((x >> 32) as u32), v(x as u32)),
-                        why: UNIQUE,
-                    },
-                )
-            }
+            WR => self.readers.iter().find(|&&(x, r)| r == b && x as u32 != NIL && self.writer_of(x) == Some(a)).map(
+                |&(x, _)| EdgeWhy {
+                    key: txns.keys.json((x >> 32) as u32),
+                    value: txns.values.json(x as u32),
+                    text: format!("{{b}} read key {} = {}, which {{a}} wrote", k((x >> 32) as u32), v(x as u32)),
+                    why: UNIQUE,
+                },
+            ),
             WW => self.versions.iter().find_map(|&(k1, v2, initial)| {
                 let key = (k1 >> 32) as u32;
-                (self.writer.get(&k1) == Some(&a) && self.writer.get(&kv(key, v2)) == Some(&b)).then(|| EdgeWhy {
+                (self.writer_of(k1) == Some(a) && self.writer.get(key, v2) == Some(b)).then(|| EdgeWhy {
                     key: txns.keys.json(key),
                     value: txns.values.json(v2),
                     text: format!("{{b}} wrote {} to key {} after {{a}}'s write of {}", v(v2), k(key), v(k1 as u32)),
@@ -230,7 +235,7 @@ impl Inference for Register {
             }),
             RW => self.readers.iter().filter(|&&(_, r)| r == a).find_map(|&(k1, _)| {
                 let key = (k1 >> 32) as u32;
-                self.versions_after(k1).iter().find(|&&(_, v2, _)| self.writer.get(&kv(key, v2)) == Some(&b)).map(
+                self.versions_after(k1).iter().find(|&&(_, v2, _)| self.writer.get(key, v2) == Some(b)).map(
                     |&(_, v2, initial)| {
                         let read = if k1 as u32 == NIL { "nil (the initial state)".to_string() } else { v(k1 as u32) };
                         EdgeWhy {
