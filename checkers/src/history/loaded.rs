@@ -41,12 +41,26 @@ impl History {
     /// completed, `None` otherwise (completions, and invocations still open at the end).
     /// Assumes a validated history.
     pub fn completions(&self) -> Vec<Option<usize>> {
-        let mut open: rustc_hash::FxHashMap<&Process, usize> = Default::default();
+        // Each process's open invocation: numbered clients below `TABLE` by number, others
+        // by name (a hash map on every op costs a big history a tenth of its check).
+        const TABLE: u64 = 1 << 16;
+        let mut clients: Vec<Option<usize>> = Vec::new();
+        let mut others: rustc_hash::FxHashMap<&Process, Option<usize>> = Default::default();
         let mut out = vec![None; self.ops.len()];
         for (i, op) in self.ops.iter().enumerate() {
+            let open = match &op.process {
+                &Process::Client(n) if n < TABLE => {
+                    let n = n as usize;
+                    if n >= clients.len() {
+                        clients.resize(n + 1, None);
+                    }
+                    &mut clients[n]
+                }
+                other => others.entry(other).or_default(),
+            };
             if op.kind == OpType::Invoke {
-                open.insert(&op.process, i);
-            } else if let Some(inv) = open.remove(&op.process) {
+                *open = Some(i);
+            } else if let Some(inv) = open.take() {
                 out[inv] = Some(i);
             }
         }
