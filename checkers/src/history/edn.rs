@@ -27,7 +27,7 @@ use super::op::{Op, OpType, Process, Value};
 /// other (a vector of ops, JSON) is read as one stream.
 pub(crate) fn parse<R: BufRead>(mut input: Input<R>, file: &str, json: bool) -> Result<History, HistoryError> {
     let line = input.line;
-    let head = input.peek_buf().map_err(|e| malformed(file, Location::Line(line), e.message()))?;
+    let head = input.peek_buf().map_err(|e| HistoryError::malformed(file, line, e.message()))?;
     // An op map, or a tagged one; not `#_`, which discards a form (perhaps before a vector).
     let op_per_line = matches!(head, [b'{', ..]) || matches!(head, [b'#', second, ..] if *second != b'_');
     let mut read = Read::default();
@@ -51,10 +51,12 @@ struct Read {
 
 /// The error for `e`, found at `line` unless it names its own.
 fn read_error(file: &str, e: ReadError, line: u32) -> HistoryError {
-    let at = Location::Line(e.line.unwrap_or(line));
+    let line = e.line.unwrap_or(line);
     match e.rule {
-        Some(rule) => HistoryError::Invalid { file: file.to_string(), at, rule, message: e.message },
-        None => malformed(file, at, e.message),
+        Some(rule) => {
+            HistoryError::Invalid { file: file.to_string(), at: Location::Line(line), rule, message: e.message }
+        }
+        None => HistoryError::malformed(file, line, e.message),
     }
 }
 
@@ -81,9 +83,9 @@ fn parse_forms<R: BufRead>(input: Input<R>, file: &str, json: bool, read: &mut R
                         break;
                     }
                     None => {
-                        return Err(malformed(
+                        return Err(HistoryError::malformed(
                             file,
-                            Location::Line(line),
+                            line,
                             format!("the vector of ops never ends; expected `{}`", close as char),
                         ))
                     }
@@ -123,7 +125,7 @@ fn parse_lines<R: BufRead>(mut input: Input<R>, file: &str, read: &mut Read) -> 
     loop {
         let more = input
             .read_lines(&mut batch, BATCH_BYTES)
-            .map_err(|e| malformed(file, Location::Line(input.line), e.message()))?;
+            .map_err(|e| HistoryError::malformed(file, input.line, e.message()))?;
         batch.splice(0..0, carry.drain(..));
         if batch.is_empty() {
             return Ok(());
@@ -190,7 +192,7 @@ impl Piece {
         let mut piece = Piece::default();
         loop {
             if let Err(e) = reader.skip_blank() {
-                piece.stop = Some(ReadError { line: Some(e.line.map_or(reader.input.line - 1, |l| l - 1)), ..e });
+                piece.stop = Some(e.local(reader.input.line - 1));
                 break;
             }
             (piece.clean_bytes, piece.clean_lines) = (reader.input.progress().0 as usize, reader.input.line - 1);
@@ -198,7 +200,7 @@ impl Piece {
                 Ok(None) => break,
                 Ok(Some(_)) => {}
                 Err(e) => {
-                    piece.stop = Some(ReadError { line: Some(reader.input.line - 1), ..e.into() });
+                    piece.stop = Some(ReadError::from(e).local(reader.input.line - 1));
                     break;
                 }
             }
@@ -212,7 +214,7 @@ impl Piece {
                     if e.at_end {
                         piece.torn_lines = here - piece.clean_lines;
                     }
-                    piece.stop = Some(ReadError { line: Some(e.line.map_or(here, |l| l - 1)), ..e });
+                    piece.stop = Some(e.local(here));
                     break;
                 }
             }
@@ -220,10 +222,6 @@ impl Piece {
         piece.lines = reader.input.line - 1;
         piece
     }
-}
-
-fn malformed(file: &str, at: Location, message: String) -> HistoryError {
-    HistoryError::Malformed { file: file.to_string(), at, message }
 }
 
 /// What a reader found wrong; `at_end` when the input ended mid-form (a torn last line).
@@ -238,6 +236,14 @@ struct ReadError {
 impl From<InputError> for ReadError {
     fn from(e: InputError) -> ReadError {
         ReadError { message: e.message(), line: None, at_end: false, rule: None }
+    }
+}
+
+impl ReadError {
+    /// The same error with its line counted in a piece, from 0: the reader's line (from 1)
+    /// less one, or `here` when it names none.
+    fn local(self, here: u32) -> ReadError {
+        ReadError { line: Some(self.line.map_or(here, |l| l - 1)), ..self }
     }
 }
 

@@ -357,10 +357,15 @@ impl fmt::Display for MopArg<'_> {
     }
 }
 
+/// A micro-op as JSON text, `["f",key,value]`.
+pub(crate) fn micro_op_text(f: MopFn, key: i64, arg: MopArg<'_>) -> String {
+    format!("[\"{}\",{key},{arg}]", f.as_str())
+}
+
 impl fmt::Display for MicroOps {
     /// JSON text, as the same lists of values print.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mops = self.iter().map(|(function, key, arg)| format!("[\"{}\",{key},{arg}]", function.as_str()));
+        let mops = self.iter().map(|(function, key, arg)| micro_op_text(function, key, arg));
         write_list(f, mops)
     }
 }

@@ -25,6 +25,7 @@ pub use error::{HistoryError, Location};
 pub use input::{ReadLimits, DEFAULT_MAX_HISTORY_BYTES, MAX_NESTING};
 pub use load::{load_path, load_path_with, load_reader, load_str};
 pub use loaded::History;
+pub(crate) use micro_ops::micro_op_text;
 pub use micro_ops::{Ints, MicroOps, MopArg, MopFn};
 pub use op::{
     Atom, FailedCas, Header, IntList, NilRead, Op, OpType, Process, Semantics, SemanticsOverride, Value, FORMAT_NAME,

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 pub(crate) use crate::history::MopFn;
-use crate::history::{History, MopArg, OpType, Process, Value};
+use crate::history::{micro_op_text, History, MopArg, OpType, Process, Value};
 
 /// Sentinel id for "no value": a nil read, or the initial state of a key.
 pub(crate) const NIL: u32 = u32::MAX;
@@ -352,7 +352,7 @@ impl Txns {
     fn push_mops(&mut self, value: &Value, keep_reads: bool, shape: Shape) -> Result<(), String> {
         if let Some(txn) = value.as_micro_ops() {
             for (f, key, arg) in txn.iter() {
-                let describe = || format!("[\"{}\",{key},{arg}]", f.as_str());
+                let describe = || micro_op_text(f, key, arg);
                 let key = self.keys.intern_int(key);
                 self.push_mop(f, key, Arg::Flat(arg), keep_reads, shape, &describe)?;
             }
