@@ -37,6 +37,9 @@ enum Item {
     Ints(Span),
     /// `[f key value]`, its list (if any) in [`Builder::words`].
     Mop(MicroOp),
+    /// A string that names a micro-op function (`r`, `append`, `w`), not yet an atom: in a
+    /// micro-op it never becomes one.
+    Fn(MopFn),
 }
 
 /// Where a list being read starts, on the stack and in the integers.
@@ -57,6 +60,15 @@ impl Builder {
         self.stack.push(Item::Value(value));
     }
 
+    /// Pushes a string (or keyword), interned.
+    pub(crate) fn push_str(&mut self, text: &str) {
+        let item = match MopFn::parse(text) {
+            Some(f) => Item::Fn(f),
+            None => Item::Value(Value::String(self.atoms.get(text))),
+        };
+        self.stack.push(item);
+    }
+
     /// Closes the list opened at `mark`: its items become one item on the stack.
     pub(crate) fn close(&mut self, mark: Mark) {
         let items = &self.stack[mark.stack..];
@@ -72,7 +84,7 @@ impl Builder {
         } else if let Some(txn) = self.micro_ops(mark) {
             Item::Value(Value::MicroOps(Box::new(txn)))
         } else {
-            let values = self.stack.drain(mark.stack..).map(|item| made(item, &self.words)).collect();
+            let values = self.stack.drain(mark.stack..).map(|item| made(item, &self.words, &mut self.atoms)).collect();
             Item::Value(Value::Array(values))
         };
         self.stack.truncate(mark.stack);
@@ -98,9 +110,9 @@ impl Builder {
         let span = match &item {
             Item::Ints(span) => Some(*span),
             Item::Mop(mop) => mop.span(),
-            Item::Value(_) => None,
+            Item::Value(_) | Item::Fn(_) => None,
         };
-        let value = made(item, &self.words);
+        let value = made(item, &self.words, &mut self.atoms);
         if let Some(span) = span {
             self.words.truncate(span.start());
         }
@@ -109,18 +121,19 @@ impl Builder {
 }
 
 /// The item as a value.
-fn made(item: Item, words: &[u32]) -> Value {
+fn made(item: Item, words: &[u32], atoms: &mut Atoms) -> Value {
     match item {
         Item::Value(value) => value,
         Item::Ints(span) => IntList::value(&span.read(words).iter().collect::<Vec<_>>()),
         Item::Mop(mop) => mop.to_value(words),
+        Item::Fn(f) => Value::String(atoms.get(f.as_str())),
     }
 }
 
 /// The micro-op the three items `[f key value]` spell, if they do.
 fn micro_op(items: &[Item]) -> Option<MicroOp> {
-    let [Item::Value(Value::String(f)), Item::Value(Value::Int(key)), value] = items else { return None };
-    let f = MopFn::parse(f)?;
+    let [Item::Fn(f), Item::Value(Value::Int(key)), value] = items else { return None };
+    let f = *f;
     match value {
         Item::Value(Value::Null) => Some(MicroOp::scalar(f, *key, None)),
         Item::Value(Value::Int(n)) => Some(MicroOp::scalar(f, *key, Some(*n))),
@@ -180,8 +193,7 @@ impl<'de> Visitor<'de> for Interning<'_> {
     }
 
     fn visit_str<E>(self, s: &str) -> Result<(), E> {
-        let atom = self.0.atoms.get(s);
-        self.0.push(Value::String(atom));
+        self.0.push_str(s);
         Ok(())
     }
 
@@ -232,6 +244,8 @@ mod tests {
             r#"[["append",1,2,3]]"#,
             r#"[[1,2,3,4],[5,6,7,8],{"a":[1,2,3,4]}]"#,
             r#"["r",1,[1,2,3,4]]"#,
+            r#"["r","append",["w"]]"#,
+            r#""append""#,
             "[]",
             "[1,2,3]",
         ] {
@@ -240,5 +254,6 @@ mod tests {
             assert_eq!(value.to_string(), json);
         }
         assert!(matches!(read("[1,2,3,4]"), Value::Ints(_)));
+        assert_eq!(read(r#""w""#).as_str(), Some("w"), "a function name alone is a string");
     }
 }

@@ -334,6 +334,11 @@ struct Reader<R> {
 }
 
 /// The bytes as text.
+/// The name of the keyword [`Reader::keyword_token`] read (`::name` too: without its colons).
+fn keyword(scratch: &[u8]) -> Result<&str, ReadError> {
+    utf8(scratch).map(|name| name.trim_start_matches(':'))
+}
+
 fn utf8(bytes: &[u8]) -> Result<&str, ReadError> {
     std::str::from_utf8(bytes).map_err(|_| bad("text that is not UTF-8"))
 }
@@ -507,12 +512,23 @@ impl<R: BufRead> Reader<R> {
                 self.input.next_byte()?;
                 self.list(b'}')
             }
+            b':' => {
+                self.keyword_token()?;
+                self.builder.push_str(keyword(&self.scratch)?);
+                Ok(())
+            }
             _ => {
                 let value = self.single()?;
                 self.builder.push(value);
                 Ok(())
             }
         }
+    }
+
+    /// Reads a keyword (the colon next) into `scratch`; [`keyword`] names it.
+    fn keyword_token(&mut self) -> Result<(), ReadError> {
+        self.input.next_byte()?;
+        self.token()
     }
 
     /// Reads one form that is not a list.
@@ -528,10 +544,8 @@ impl<R: BufRead> Reader<R> {
                 self.string()
             }
             b':' => {
-                self.input.next_byte()?;
-                self.token()?;
-                let name = utf8(&self.scratch)?;
-                Ok(Value::String(self.builder.atoms.get(name.trim_start_matches(':'))))
+                self.keyword_token()?;
+                Ok(Value::String(self.builder.atoms.get(keyword(&self.scratch)?)))
             }
             b'\\' => {
                 self.input.next_byte()?;
