@@ -172,3 +172,33 @@ fn long_histories_read_in_parallel_pieces_keep_order_lines_and_errors() {
         history.warnings
     );
 }
+
+/// A reader that fails once what it wraps is read: a disk or network error mid-file.
+struct FailsAtEnd<R>(R);
+
+impl<R: std::io::Read> std::io::Read for FailsAtEnd<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.read(buf)? {
+            0 => Err(std::io::Error::other("the disk went away")),
+            n => Ok(n),
+        }
+    }
+}
+
+#[test]
+fn a_read_failure_after_the_first_batch_is_an_error_after_the_errors_read_before_it() {
+    let load = |lines: &[String]| {
+        let reader = std::io::BufReader::new(FailsAtEnd(std::io::Cursor::new(jsonl(lines).into_bytes())));
+        checkers::history::load_reader(reader, "h.jsonl", Default::default())
+    };
+    let lines = long_history(150_000);
+    assert!(jsonl(&lines).len() > 20 << 20, "the failure comes after a whole first batch of 16 MiB");
+    let err = load(&lines).unwrap_err().to_string();
+    assert!(err.contains("h.jsonl") && err.contains("the disk went away"), "{err}");
+    let mut broken = lines.clone();
+    broken[10] = r#"{"index":1,"time":"#.to_string();
+    match load(&broken) {
+        Err(HistoryError::Malformed { at, .. }) => assert_eq!(at, Location::Line(12), "the bad line comes first"),
+        other => panic!("expected the bad line's error, got {other:?}"),
+    }
+}

@@ -27,7 +27,8 @@ pub(crate) fn cuts(batch: &[u8], n: usize, line_start: Option<u8>) -> Vec<usize>
     let mut cuts = vec![0];
     let mut at = size;
     while at < batch.len() {
-        let found = batch[at..].windows(2).position(|w| w[0] == b'\n' && line_start.is_none_or(|b| w[1] == b));
+        let starts_line = |i: &usize| line_start.is_none_or(|b| batch.get(at + i + 1) == Some(&b));
+        let found = memchr::memchr_iter(b'\n', &batch[at..]).find(starts_line).filter(|&i| at + i + 1 < batch.len());
         let Some(i) = found else { break };
         cuts.push(at + i + 1);
         at += i + 1 + size;

@@ -56,12 +56,15 @@ impl<W: Write> HistoryWriter<W> {
 }
 
 /// Parses a JSONL history, a batch of lines at a time: each batch is cut into pieces at line
-/// ends, parsed in parallel, each with its own [`Builder`]. Validation is the caller's
-/// ([`History::validate`]).
+/// ends, parsed in parallel, each with its own [`Builder`]. While a batch is parsed, the next
+/// is read and the ops of the one before are moved into the history. Validation is the
+/// caller's ([`History::validate`]).
 pub(crate) fn parse<R: BufRead + Send>(mut input: Input<R>, file: &str) -> Result<History, HistoryError> {
     let mut history = History { places_are_lines: true, ..History::default() };
     let (mut batch, mut next) = (Vec::new(), Vec::new());
-    let mut parsed: Vec<Piece> = Vec::new();
+    // The pieces of the batch being parsed, and of the one before (being merged meanwhile).
+    let (mut parsing, mut parsed): (Vec<Piece>, Vec<Piece>) = (Vec::new(), Vec::new());
+    let mut to_merge: Option<Parsed> = None;
     let mut first_line = input.line;
     let mut more = input
         .read_lines(&mut batch, BATCH_BYTES)
@@ -70,46 +73,79 @@ pub(crate) fn parse<R: BufRead + Send>(mut input: Input<R>, file: &str) -> Resul
         let torn_end = !more && batch.last().is_some_and(|&b| b != b'\n');
         let cuts = cuts(&batch, rayon::current_num_threads() * 2, None);
         let pieces: Vec<&[u8]> = cuts.windows(2).map(|w| &batch[w[0]..w[1]]).collect();
-        parsed.resize_with(parsed.len().max(pieces.len()), Piece::default);
+        parsing.resize_with(parsing.len().max(pieces.len()), Piece::default);
         let last = pieces.len().saturating_sub(1);
         let (progress, next_line) = (input.progress(), input.line);
-        // The next batch is read while this one is parsed.
-        let (read_next, ()) = rayon::join(
-            || if more { input.read_lines(&mut next, BATCH_BYTES) } else { Ok(false) },
+        let ((read_next, merged), ()) = rayon::join(
             || {
-                parsed.par_iter_mut().zip(pieces.par_iter()).enumerate().for_each(|(i, (piece, bytes))| {
+                let merged = to_merge.map_or(Ok(()), |done| merge(&mut history, &mut parsed, done, file));
+                let read_next =
+                    if more && merged.is_ok() { input.read_lines(&mut next, BATCH_BYTES) } else { Ok(false) };
+                (read_next, merged)
+            },
+            || {
+                parsing.par_iter_mut().zip(pieces.par_iter()).enumerate().for_each(|(i, (piece, bytes))| {
                     piece.parse(bytes, first_line == 1 && i == 0, torn_end && i == last)
                 })
             },
         );
-        if first_line == 1 {
-            reserve_for_all(&mut history, &parsed[..pieces.len()], progress);
-        }
-        let mut line = first_line;
-        for piece in &mut parsed[..pieces.len()] {
-            history.header = history.header.take().or(piece.header.take());
-            history.places.extend(piece.places.drain(..).map(|local| line + local));
-            history.ops.append(&mut piece.ops);
-            match piece.stop.take() {
-                None => {}
-                Some(Stop::Torn(local, e)) if !history.ops.is_empty() => {
-                    history.warnings.push(torn_line(file, line + local, e));
-                }
-                Some(Stop::Torn(local, e) | Stop::BadOp(local, e)) => return Err(op_error(file, line + local, &e)),
-                Some(Stop::BadHeader(local, message)) => {
-                    return Err(HistoryError::malformed(file, line + local, message))
-                }
-            }
-            line += piece.lines;
-        }
+        merged?;
+        std::mem::swap(&mut parsing, &mut parsed);
+        to_merge = Some(Parsed { first_line, pieces: pieces.len(), progress });
         if !more {
             break;
         }
-        more = read_next.map_err(|e| HistoryError::malformed(file, input.line, e.message()))?;
+        more = match read_next {
+            Ok(more) => more,
+            Err(e) => {
+                // What was read before the failure comes first: its errors are the file's first.
+                if let Some(done) = to_merge {
+                    merge(&mut history, &mut parsed, done, file)?;
+                }
+                return Err(HistoryError::malformed(file, input.line, e.message()));
+            }
+        };
         std::mem::swap(&mut batch, &mut next);
         first_line = next_line;
     }
+    if let Some(done) = to_merge {
+        merge(&mut history, &mut parsed, done, file)?;
+    }
     Ok(history)
+}
+
+/// A parsed batch waiting to be merged: its first line, how many pieces it was cut into, and
+/// how far the input had been read when it was (see [`reserve_for_all`]).
+#[derive(Clone, Copy)]
+struct Parsed {
+    first_line: u32,
+    pieces: usize,
+    progress: (u64, u64),
+}
+
+/// Moves the ops of a parsed batch's pieces into the history, in order; the first piece that
+/// stopped at a bad line gives the error.
+fn merge(history: &mut History, pieces: &mut [Piece], batch: Parsed, file: &str) -> Result<(), HistoryError> {
+    let pieces = &mut pieces[..batch.pieces];
+    if batch.first_line == 1 {
+        reserve_for_all(history, pieces, batch.progress);
+    }
+    let mut line = batch.first_line;
+    for piece in pieces {
+        history.header = history.header.take().or(piece.header.take());
+        history.places.extend(piece.places.drain(..).map(|local| line + local));
+        history.ops.append(&mut piece.ops);
+        match piece.stop.take() {
+            None => {}
+            Some(Stop::Torn(local, e)) if !history.ops.is_empty() => {
+                history.warnings.push(torn_line(file, line + local, e));
+            }
+            Some(Stop::Torn(local, e) | Stop::BadOp(local, e)) => return Err(op_error(file, line + local, &e)),
+            Some(Stop::BadHeader(local, message)) => return Err(HistoryError::malformed(file, line + local, message)),
+        }
+        line += piece.lines;
+    }
+    Ok(())
 }
 
 /// Reserves room for the whole file's ops, judged by the first batch's ops per byte, so the
@@ -156,7 +192,7 @@ impl Piece {
         let mut builder = Builder::default();
         let mut rest = bytes;
         while !rest.is_empty() {
-            let (line, tail) = match rest.iter().position(|&b| b == b'\n') {
+            let (line, tail) = match memchr::memchr(b'\n', rest) {
                 Some(i) => (&rest[..i], &rest[i + 1..]),
                 None => (rest, &[][..]),
             };
