@@ -96,6 +96,11 @@ impl<'a> Ints<'a> {
         self.words.is_empty()
     }
 
+    /// The words, when each integer takes one (the integer is the word).
+    pub(crate) fn narrow_words(&self) -> Option<&'a [u32]> {
+        (!self.wide).then_some(self.words)
+    }
+
     /// The integers, in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = i64> + 'a {
         let Ints { words, wide } = *self;

@@ -94,6 +94,16 @@ impl Interner {
         id
     }
 
+    /// Interns naturals given as words onto `ids`: copied as they are when they are their
+    /// own ids (a list-append read, as a rule).
+    fn intern_words(&mut self, words: &[u32], ids: &mut Vec<u32>) {
+        if self.naturals_are_ids && words.iter().all(|&w| u64::from(w) < DENSE_LIMIT) {
+            ids.extend_from_slice(words);
+        } else {
+            ids.extend(words.iter().map(|&w| self.intern_int(w.into())));
+        }
+    }
+
     fn next_id(&self) -> u32 {
         self.first_id() + self.values.len() as u32
     }
@@ -407,7 +417,10 @@ impl Txns {
                 m.start = self.elems.len() as u32;
                 m.val = 0;
                 if let Arg::Flat(MopArg::Ints(ints)) = v {
-                    self.push_elems(ints.iter());
+                    match ints.narrow_words() {
+                        Some(words) => self.values.intern_words(words, &mut self.elems),
+                        None => self.push_elems(ints.iter()),
+                    }
                 } else if let Some(ints) = v.held().and_then(Value::as_ints) {
                     self.push_elems(ints.iter().copied());
                 } else if let Some(items) = v.held().and_then(Value::as_array) {
