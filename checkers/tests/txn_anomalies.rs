@@ -303,3 +303,27 @@ fn budget_exhaustion_is_unknown_not_valid() {
     assert_eq!(r.validity, Validity::Unknown, "{}", r.stats);
     assert!(r.unknown_reason.unwrap().contains("ran out of its time budget"));
 }
+
+/// The same anomalies, read from a file (so held flat), whatever the size of the values: their
+/// own ids (small), interned one by one (a word each but past the limit), or two words each.
+#[test]
+fn flat_transactions_read_from_a_file_give_the_same_anomalies_whatever_their_values() {
+    let mut found = Vec::new();
+    for base in [100, 20_000_000, 5_000_000_000_i64] {
+        let (a, b) = (base + 1, base + 2);
+        let txns = [
+            (1, "fail", json!([["append", 1, a]])),
+            (2, "ok", json!([["append", 1, b]])),
+            (3, "ok", json!([["r", 1, [a, b]], ["r", 2, []], ["r", 3, [a]]])),
+            (4, "ok", json!([["append", 2, a], ["append", 3, a]])),
+        ];
+        let text: String = concurrent(&txns).ops.iter().map(|op| serde_json::to_string(op).unwrap() + "\n").collect();
+        let h = checkers::history::load_str(&text, "h.jsonl").unwrap();
+        assert!(h.ops.iter().all(|op| op.value.as_micro_ops().is_some()), "held flat");
+        let r = append(&h, SER);
+        assert_found(&r, &["G-single", "G1a", "dirty-update"], "G1a", &[&format!("including {a}")]);
+        let g_single = r.anomalies.iter().find(|x| x.kind == AnomalyKind::named("G-single")).unwrap();
+        found.push(g_single.explanation.replace(&a.to_string(), "A"));
+    }
+    assert!(found.iter().all(|e| *e == found[0]), "{found:#?}");
+}
