@@ -105,7 +105,7 @@ impl<'a> Ints<'a> {
     pub fn iter(&self) -> impl ExactSizeIterator<Item = i64> + 'a {
         let Ints { words, wide } = *self;
         (0..self.len()).map(move |i| match wide {
-            true => (u64::from(words[2 * i]) | u64::from(words[2 * i + 1]) << 32) as i64,
+            true => join(words[2 * i], words[2 * i + 1]),
             false => i64::from(words[i]),
         })
     }
@@ -125,6 +125,16 @@ impl fmt::Debug for Ints<'_> {
     }
 }
 
+/// An integer as two words, low word first.
+fn split(n: i64) -> [u32; 2] {
+    [n as u32, ((n as u64) >> 32) as u32]
+}
+
+/// The integer [`split`] made the words `lo` and `hi` of.
+fn join(lo: u32, hi: u32) -> i64 {
+    (u64::from(lo) | u64::from(hi) << 32) as i64
+}
+
 /// Where a list of integers sits in an array of words (see [`Ints`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Span {
@@ -139,7 +149,7 @@ impl Span {
         let start = words.len();
         let wide = !ints.iter().all(|&n| u32::try_from(n).is_ok());
         if wide {
-            words.extend(ints.iter().flat_map(|&n| [n as u32, ((n as u64) >> 32) as u32]));
+            words.extend(ints.iter().flat_map(|&n| split(n)));
         } else {
             words.extend(ints.iter().map(|&n| n as u32));
         }
@@ -231,20 +241,19 @@ impl MicroOp {
     /// Appends the micro-op's words: its tag, then its key and value in one word each when
     /// `narrow`, else two each (low word first).
     fn encode(self, narrow: bool, words: &mut Vec<u32>) {
-        let (key, arg) = (self.key as u64, self.arg as u64);
+        words.push(self.tag());
         if narrow {
-            words.extend([self.tag(), key as u32, arg as u32]);
+            words.extend([self.key as u32, self.arg as u32]);
         } else {
-            words.extend([self.tag(), key as u32, (key >> 32) as u32, arg as u32, (arg >> 32) as u32]);
+            words.extend(split(self.key).into_iter().chain(split(self.arg)));
         }
     }
 
     /// The micro-op [`MicroOp::encode`] wrote as `words` (of the width `narrow` says).
     fn decode(words: &[u32], narrow: bool) -> MicroOp {
-        let wide = |lo: u32, hi: u32| (u64::from(lo) | u64::from(hi) << 32) as i64;
         let (key, arg) = match narrow {
             true => (i64::from(words[1]), i64::from(words[2])),
-            false => (wide(words[1], words[2]), wide(words[3], words[4])),
+            false => (join(words[1], words[2]), join(words[3], words[4])),
         };
         let f = match words[0] >> FN_SHIFT {
             0 => MopFn::Read,
@@ -278,6 +287,15 @@ const NARROW_WORDS: usize = 3;
 /// The words of any other micro-op: its tag, then its key and value in two words each.
 const WIDE_WORDS: usize = 5;
 
+/// The words each micro-op takes, in a transaction whose micro-ops are all narrow or not.
+fn mop_words(narrow: bool) -> usize {
+    if narrow {
+        NARROW_WORDS
+    } else {
+        WIDE_WORDS
+    }
+}
+
 impl Clone for MicroOps {
     fn clone(&self) -> MicroOps {
         MicroOps { words: self.words.clone(), items: OnceBox::new() }
@@ -290,8 +308,7 @@ impl MicroOps {
     pub(crate) fn new(mops: &[MicroOp], ints: &[u32]) -> Option<MicroOps> {
         let count = u32::try_from(mops.len()).ok().filter(|&n| n < NARROW)?;
         let narrow = mops.iter().all(MicroOp::is_narrow);
-        let width = if narrow { NARROW_WORDS } else { WIDE_WORDS };
-        let mut words = Vec::with_capacity(1 + width * mops.len() + ints.len());
+        let mut words = Vec::with_capacity(1 + mop_words(narrow) * mops.len() + ints.len());
         words.push(if narrow { count | NARROW } else { count });
         for mop in mops {
             mop.encode(narrow, &mut words);
@@ -313,7 +330,7 @@ impl MicroOps {
     /// The micro-ops as stored, and the words of their lists.
     fn parts(&self) -> (impl ExactSizeIterator<Item = MicroOp> + '_, &[u32]) {
         let narrow = self.words.first().is_some_and(|&n| n & NARROW != 0);
-        let width = if narrow { NARROW_WORDS } else { WIDE_WORDS };
+        let width = mop_words(narrow);
         let (mops, ints) = self.words.get(1..).unwrap_or_default().split_at(width * self.len());
         (mops.chunks_exact(width).map(move |words| MicroOp::decode(words, narrow)), ints)
     }
