@@ -333,12 +333,12 @@ struct Reader<R> {
     json: bool,
 }
 
-/// The bytes as text.
 /// The name of the keyword [`Reader::keyword_token`] read (`::name` too: without its colons).
 fn keyword(scratch: &[u8]) -> Result<&str, ReadError> {
     utf8(scratch).map(|name| name.trim_start_matches(':'))
 }
 
+/// The bytes as text.
 fn utf8(bytes: &[u8]) -> Result<&str, ReadError> {
     std::str::from_utf8(bytes).map_err(|_| bad("text that is not UTF-8"))
 }

@@ -100,8 +100,13 @@ impl Interner {
         if self.naturals_are_ids && words.iter().all(|&w| u64::from(w) < DENSE_LIMIT) {
             ids.extend_from_slice(words);
         } else {
-            ids.extend(words.iter().map(|&w| self.intern_int(w.into())));
+            self.intern_ints(words.iter().map(|&w| w.into()), ids);
         }
+    }
+
+    /// Interns integers onto `ids`.
+    fn intern_ints(&mut self, ints: impl Iterator<Item = i64>, ids: &mut Vec<u32>) {
+        ids.extend(ints.map(|n| self.intern_int(n)));
     }
 
     fn next_id(&self) -> u32 {
@@ -419,10 +424,10 @@ impl Txns {
                 if let Arg::Flat(MopArg::Ints(ints)) = v {
                     match ints.narrow_words() {
                         Some(words) => self.values.intern_words(words, &mut self.elems),
-                        None => self.push_elems(ints.iter()),
+                        None => self.values.intern_ints(ints.iter(), &mut self.elems),
                     }
                 } else if let Some(ints) = v.held().and_then(Value::as_ints) {
-                    self.push_elems(ints.iter().copied());
+                    self.values.intern_ints(ints.iter().copied(), &mut self.elems);
                 } else if let Some(items) = v.held().and_then(Value::as_array) {
                     for item in items {
                         let id = self.values.intern(item);
@@ -445,14 +450,6 @@ impl Txns {
         }
         self.mops.push(m);
         Ok(())
-    }
-
-    /// Adds the elements of a list read.
-    fn push_elems(&mut self, ints: impl Iterator<Item = i64>) {
-        for n in ints {
-            let id = self.values.intern_int(n);
-            self.elems.push(id);
-        }
     }
 }
 
