@@ -183,11 +183,11 @@ impl<R: BufRead> Input<R> {
             let take = if out.len() < target {
                 buf.len().min(target - out.len())
             } else {
-                buf.iter().position(|&b| b == b'\n').map_or(buf.len(), |i| i + 1)
+                memchr::memchr(b'\n', buf).map_or(buf.len(), |i| i + 1)
             };
             let chunk = &buf[..take];
             let newlines = memchr_count(chunk);
-            if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+            if let Some(i) = memchr::memrchr(b'\n', chunk) {
                 line_start = out.len() + i + 1;
             }
             out.extend_from_slice(chunk);

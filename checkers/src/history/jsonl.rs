@@ -162,9 +162,10 @@ fn reserve_for_all(history: &mut History, first: &[Piece], (read, expected): (u6
 }
 
 /// The ops of one piece of a batch, with lines counted from the piece's first (0). Its vectors
-/// are emptied into the history and reused for the next batch.
+/// are emptied into the history, and they and its builder are reused for the next batch.
 #[derive(Default)]
 struct Piece {
+    builder: Builder,
     header: Option<Header>,
     ops: Vec<Op>,
     places: Vec<u32>,
@@ -189,7 +190,6 @@ impl Piece {
     /// header's place), `torn_end` when its last line is the file's and lacks its line end.
     fn parse(&mut self, bytes: &[u8], starts_file: bool, torn_end: bool) {
         self.lines = 0;
-        let mut builder = Builder::default();
         let mut rest = bytes;
         while !rest.is_empty() {
             let (line, tail) = match memchr::memchr(b'\n', rest) {
@@ -205,15 +205,15 @@ impl Piece {
             if starts_file && number == 0 && is_header(line) {
                 match read_header(line) {
                     Ok(header) => self.header = Some(header),
-                    Err(message) => self.stop = Some(Stop::BadHeader(number, message)),
-                }
-                if self.stop.is_some() {
-                    break;
+                    Err(message) => {
+                        self.stop = Some(Stop::BadHeader(number, message));
+                        break;
+                    }
                 }
                 continue;
             }
             let mut de = serde_json::Deserializer::from_slice(line);
-            match OpSeed(&mut builder).deserialize(&mut de).and_then(|op| de.end().map(|()| op)) {
+            match OpSeed(&mut self.builder).deserialize(&mut de).and_then(|op| de.end().map(|()| op)) {
                 Ok(op) => {
                     self.ops.push(op);
                     self.places.push(number);
