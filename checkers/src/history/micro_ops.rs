@@ -490,6 +490,16 @@ mod tests {
     }
 
     #[test]
+    fn a_transaction_as_json_is_its_lists_without_caching_them() {
+        let mut words = Vec::new();
+        let list = Span::write(&[1, 2, 3, 4], &mut words);
+        let mops = [MicroOp::scalar(MopFn::Append, 7, Some(5)), MicroOp::list(MopFn::Read, 7, list).unwrap()];
+        let value = Value::MicroOps(Box::new(MicroOps::new(&mops, &words).unwrap()));
+        assert_eq!(value.to_json(), serde_json::json!([["append", 7, 5], ["r", 7, [1, 2, 3, 4]]]));
+        assert!(value.as_micro_ops().is_some_and(|txn| txn.items.get().is_none()), "no lists were cached");
+    }
+
+    #[test]
     fn a_moved_list_is_found_at_its_new_place() {
         let mut words = vec![0; 10];
         let span = Span::write(&[4, 5], &mut words);

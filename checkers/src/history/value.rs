@@ -202,7 +202,15 @@ impl Value {
             Value::String(s) => serde_json::Value::String(s.to_string()),
             Value::Array(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
             Value::Ints(list) => serde_json::Value::Array(list.ints().iter().map(|&n| n.into()).collect()),
-            Value::MicroOps(txn) => serde_json::Value::Array(txn.items().iter().map(Value::to_json).collect()),
+            // From the words, so that a page or report does not leave every transaction's
+            // lists cached behind it.
+            Value::MicroOps(txn) => serde_json::Value::Array(
+                txn.iter()
+                    .map(|(f, key, arg)| {
+                        serde_json::Value::Array(vec![f.as_str().into(), key.into(), arg.to_value().to_json()])
+                    })
+                    .collect(),
+            ),
             Value::Other(v) => (**v).clone(),
         }
     }
