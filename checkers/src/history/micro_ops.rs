@@ -241,11 +241,11 @@ impl MicroOp {
     /// Appends the micro-op's words: its tag, then its key and value in one word each when
     /// `narrow`, else two each (low word first).
     fn encode(self, narrow: bool, words: &mut Vec<u32>) {
-        words.push(self.tag());
         if narrow {
-            words.extend([self.key as u32, self.arg as u32]);
+            words.extend([self.tag(), self.key as u32, self.arg as u32]);
         } else {
-            words.extend(split(self.key).into_iter().chain(split(self.arg)));
+            let ([key_lo, key_hi], [arg_lo, arg_hi]) = (split(self.key), split(self.arg));
+            words.extend([self.tag(), key_lo, key_hi, arg_lo, arg_hi]);
         }
     }
 
